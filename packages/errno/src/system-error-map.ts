@@ -1,0 +1,41 @@
+import { getSystemErrorMap } from 'node:util';
+
+/**
+ * The table Node itself uses to name system errors: libuv's error list with
+ * this platform's numbers (negative on Unix, libuv's own range on Windows).
+ * Read once at load; Node never changes it while running.
+ */
+const SYSTEM_ERRORS: ReadonlyMap<number, readonly [name: string, message: string]> = getSystemErrorMap();
+
+const byName = new Map<string, number>();
+for (const [errno, [name]] of SYSTEM_ERRORS) byName.set(name, errno);
+
+/**
+ * `errorcode[errno]` is the error's name, as Node puts it in `err.code`
+ * (`errorcode[EADDRINUSE] === 'EADDRINUSE'`). Frozen; unknown numbers are
+ * simply absent (`undefined`).
+ */
+export const errorcode: Readonly<Record<number, string>> = Object.freeze(
+  Object.fromEntries([...SYSTEM_ERRORS].map(([errno, [name]]) => [errno, name])),
+);
+
+/**
+ * The human message for an error number, as libuv words it
+ * (`strerror(EADDRINUSE) === 'address already in use'`).
+ * Never throws: an unknown number gives `'unknown error <n>'`.
+ */
+export function strerror(errno: number): string {
+  return SYSTEM_ERRORS.get(errno)?.[1] ?? `unknown error ${errno}`;
+}
+
+/**
+ * The number this platform uses for a libuv error name. Throws a `RangeError`
+ * for a name libuv does not know — the constants module calls it only with
+ * names from libuv's own list, so a throw there means a Node this package
+ * was never built against.
+ */
+export function errnoOf(name: string): number {
+  const errno = byName.get(name);
+  if (errno === undefined) throw new RangeError(`Cannot look up errno "${name}": libuv has no such error on this Node`);
+  return errno;
+}
