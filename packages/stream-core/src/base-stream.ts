@@ -1,0 +1,412 @@
+import { ReadBuffer } from './read-buffer.js';
+import { ReadQueue } from './read-queue.js';
+import {
+  BytesRequest,
+  ChunkRequest,
+  CloseRequest,
+  IntoRequest,
+  PENDING,
+  RecordsRequest,
+  RegexRequest,
+  UntilRequest,
+  type QueuedRead,
+  type ReadContext,
+  type ReadRequest,
+} from './read-request.js';
+import { StreamErrorFactory, type StreamErrorClass } from './errors.js';
+import { delimiterBytes, type Delimiter } from './delimiter.js';
+
+/** Unread bytes above which the transport is paused (1 MiB). */
+export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+/** Most bytes one read may need buffered (64 MiB). */
+export const DEFAULT_MAX_BUFFER_SIZE = 64 * 1024 * 1024;
+
+/** Limits of one stream. */
+export interface BaseStreamOptions {
+  /**
+   * Unread bytes above which the transport is paused until reads drain them
+   * (default 1 MiB). A pending read keeps it reading past this, up to the
+   * read's own limit.
+   */
+  highWaterMark?: number;
+  /**
+   * Most bytes a single read may need buffered to complete (default 64 MiB);
+   * a read that needs more rejects with `LimitExceededError`.
+   */
+  maxBufferSize?: number;
+  /** The class errors are raised as (`TCPError`, …); default `StreamError`. */
+  errorClass?: StreamErrorClass;
+}
+
+/** Options of every read. */
+export interface ReadOptions {
+  /** Cancels the read: it rejects with `signal.reason` and consumes nothing. */
+  signal?: AbortSignal;
+}
+
+/** `readBytes` / `readInto` options. */
+export interface ReadBytesOptions extends ReadOptions {
+  /** Resolve as soon as any bytes are there instead of waiting for all. */
+  partial?: boolean;
+}
+
+/** Options of delimited reads. */
+export interface LimitedReadOptions extends ReadOptions {
+  /** Most bytes the record may have, delimiter included (default: the stream's `maxBufferSize`). */
+  maxBytes?: number;
+}
+
+/** Data a stream accepts: strings are written as UTF-8. */
+export type WriteData = string | Uint8Array;
+
+/**
+ * A buffered byte stream with pull-style reads, the core of every evergreen
+ * transport (Tornado's IOStream, asyncio's StreamReader/Writer in one).
+ *
+ * Reads are queued and served in call order. A read completes from bytes
+ * already buffered without waiting for the transport; an aborted read
+ * consumes nothing. Unread bytes above `highWaterMark` pause the transport
+ * (backpressure reaches the peer); no read may need more than
+ * `maxBufferSize` bytes buffered.
+ *
+ * Subclasses connect it to an OS handle through the `_`-prefixed hooks: they
+ * feed it with `_pushData` / `_pushEnd` / `_pushError` and implement
+ * `_writeChunk`, `_flushWrites`, `_endWrites`, `_destroy`, `_pauseReading`
+ * and `_resumeReading`. Users never call those.
+ */
+export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposable {
+  readonly #buffer = new ReadBuffer();
+  readonly #queue = new ReadQueue();
+  readonly #ctx: ReadContext;
+  readonly #highWaterMark: number;
+  #paused = false;
+  #connected = false;
+  #pendingWrites: WriteData[] = [];
+  #connectWaiters: { resolve: () => void; reject: (reason: unknown) => void }[] = [];
+  #shutdown: Promise<void> | undefined;
+  #writeEnded = false;
+  #closedByCall = false;
+
+  /** Builds this stream's errors, as instances of its transport's class. */
+  protected readonly _errors: StreamErrorFactory;
+
+  constructor(options: BaseStreamOptions = {}) {
+    this.#highWaterMark = positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark');
+    const maxBufferSize = positiveLimit(options.maxBufferSize, DEFAULT_MAX_BUFFER_SIZE, 'maxBufferSize');
+    this._errors = new StreamErrorFactory(options.errorClass);
+    this.#ctx = { buffer: this.#buffer, ended: false, failure: undefined, maxBufferSize, errors: this._errors };
+  }
+
+  /**
+   * True once `close()` ran, a transport error ended the stream, or both
+   * directions have ended. Writes then throw `StreamClosedError`; reads reject
+   * with it after `close()`, and otherwise still drain what is buffered and
+   * then report end of stream.
+   */
+  get closed(): boolean {
+    return this.#closedByCall || this.#ctx.failure !== undefined || (this.#ctx.ended && this.#writeEnded);
+  }
+
+  /** Unread bytes currently buffered. */
+  get readableLength(): number {
+    return this.#buffer.length;
+  }
+
+  // ── Reads ────────────────────────────────────────────────────────────────
+
+  /**
+   * Resolves exactly `n` bytes; at end of stream what is left (fewer, an
+   * empty Buffer when nothing is). With `partial`, resolves as soon as 1..n
+   * bytes are there. Zero-copy when the bytes lie in one received chunk.
+   * Rejects `LimitExceededError` when `n` exceeds `maxBufferSize` (without
+   * `partial`).
+   */
+  readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`);
+    const buffer = this.#buffer;
+    if (buffer.length >= n && this.#canReadAtOnce(options)) return Promise.resolve(this.#consumed(buffer.take(n)));
+    return this.#read(new BytesRequest(n, options?.partial === true), options);
+  }
+
+  /**
+   * Resolves the bytes up to and including `delimiter`, found even when split
+   * across chunks. Each byte is scanned once, however the record arrives.
+   * End of stream: an empty Buffer when nothing was buffered, else
+   * `IncompleteReadError` with the bytes in `partial`. No delimiter within
+   * `maxBytes`: `LimitExceededError`, the bytes stay buffered.
+   */
+  readUntil(delimiter: Delimiter, options?: LimitedReadOptions): Promise<Buffer> {
+    const bytes = delimiterBytes(delimiter);
+    const maxBytes = maxBytesOf(options);
+    if (this.#canReadAtOnce(options)) {
+      const found = this.#buffer.indexOf(bytes, 0);
+      const end = found + bytes.length;
+      if (found >= 0 && end <= maxBytes && end <= this.#ctx.maxBufferSize) {
+        return Promise.resolve(this.#consumed(this.#buffer.take(end)));
+      }
+    }
+    return this.#read(new UntilRequest(bytes, maxBytes), options);
+  }
+
+  /**
+   * Like `readUntil`, up to the end of the first match of `regex`, run over
+   * the buffered bytes as latin1 (one char per byte, so indexes are byte
+   * offsets). Cost: the regex reruns over the buffered bytes (at most
+   * `maxBytes`) each time a chunk arrives.
+   */
+  readUntilRegex(regex: RegExp, options?: LimitedReadOptions): Promise<Buffer> {
+    if (!(regex instanceof RegExp)) throw new TypeError('Cannot match: expected a RegExp');
+    return this.#read(new RegexRequest(regex, maxBytesOf(options)), options);
+  }
+
+  /** Everything until end of stream; `LimitExceededError` past `maxBytes`. */
+  readUntilClose(options?: LimitedReadOptions): Promise<Buffer> {
+    return this.#read(new CloseRequest(maxBytesOf(options)), options);
+  }
+
+  /**
+   * Fills `target` (all of it, or with `partial` as soon as any bytes are
+   * there) and resolves how many bytes were written; 0 means end of stream.
+   * Copies once, allocates nothing.
+   */
+  readInto(target: Uint8Array, options?: ReadBytesOptions): Promise<number> {
+    if (!(target instanceof Uint8Array)) throw new TypeError('Cannot read into the target: expected a Uint8Array');
+    return this.#read(new IntoRequest(target, options?.partial === true), options);
+  }
+
+  /**
+   * The batch form of `readUntil`: each step yields every complete record
+   * already buffered (at least one), so a line protocol pays one await per
+   * batch instead of one per record. Same end-of-stream, limit and abort
+   * rules as `readUntil`.
+   */
+  async *records(delimiter: Delimiter, options?: LimitedReadOptions): AsyncGenerator<Buffer[], void, undefined> {
+    const bytes = delimiterBytes(delimiter);
+    const maxBytes = maxBytesOf(options);
+    for (;;) {
+      const batch = await this.#read(new RecordsRequest(bytes, maxBytes), options);
+      if (batch.length === 0) return;
+      yield batch;
+    }
+  }
+
+  /** Yields chunks as they arrived (zero-copy) until end of stream. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    for (;;) {
+      const chunk = await this.#read(new ChunkRequest(), undefined);
+      if (chunk.length === 0) return;
+      yield chunk;
+    }
+  }
+
+  /** True when a read may complete synchronously: nothing queued before it. */
+  #canReadAtOnce(options: ReadOptions | undefined): boolean {
+    return this.#queue.length === 0 && !this.#closedByCall && options?.signal?.aborted !== true;
+  }
+
+  /** Bookkeeping after a read consumed bytes outside the queue. */
+  #consumed<T>(value: T): T {
+    if (this.#paused) this.#updateFlow();
+    return value;
+  }
+
+  #read<T>(request: ReadRequest<T>, options: ReadOptions | undefined): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closedByCall) return Promise.reject(this._errors.closed('Cannot read'));
+    if (this.#queue.length === 0) {
+      let value: T | typeof PENDING;
+      try {
+        value = request.poll(this.#ctx);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (value !== PENDING) return Promise.resolve(this.#consumed(value));
+    }
+    return new Promise<T>((resolve, reject) => {
+      request.attach(resolve, reject, signal, () => this.#cancel(request));
+      this.#queue.push(request);
+      this.#updateFlow();
+    });
+  }
+
+  #cancel(request: QueuedRead & { abort(): void }): void {
+    if (!this.#queue.remove(request)) return;
+    request.abort();
+    // The read behind it may be satisfiable from what is buffered.
+    this.#serve();
+  }
+
+  #serve(): void {
+    this.#queue.serve(this.#ctx);
+    this.#updateFlow();
+  }
+
+  /** Pauses the transport above `highWaterMark` unless a pending read needs more. */
+  #updateFlow(): void {
+    if (this.#ctx.ended || this.#closedByCall) return;
+    const wantMore = this.#queue.length > 0 || this.#buffer.length < this.#highWaterMark;
+    if (wantMore !== this.#paused) return;
+    this.#paused = !wantMore;
+    if (wantMore) this._resumeReading();
+    else this._pauseReading();
+  }
+
+  // ── Writes ───────────────────────────────────────────────────────────────
+
+  /**
+   * Queues `data` for sending. True if the OS took it at once, false if it
+   * was buffered (it will still be sent, in order; `flush()` waits for it).
+   * Before the stream is connected every write is buffered. Throws
+   * `StreamClosedError` after `close()`, `shutdown()` or a transport error.
+   */
+  write(data: WriteData): boolean {
+    if (this.#writeEnded || this.closed) throw this._errors.closed('Cannot write', this.#ctx.failure);
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      throw new TypeError('Cannot write: expected a string or a Uint8Array');
+    }
+    if (!this.#connected) {
+      this.#pendingWrites.push(data);
+      return false;
+    }
+    return this._writeChunk(data);
+  }
+
+  /** Resolves when everything written so far has been handed to the OS. */
+  async flush(): Promise<void> {
+    if (this.#closedByCall) throw this._errors.closed('Cannot flush');
+    await this.#whenConnected();
+    await this._flushWrites();
+  }
+
+  /**
+   * Sends everything written, then closes the write side (FIN). Reading goes
+   * on until the peer ends. Idempotent: later calls share the first one's
+   * promise.
+   */
+  shutdown(): Promise<void> {
+    if (this.#closedByCall) return Promise.reject(this._errors.closed('Cannot shut down'));
+    this.#writeEnded = true;
+    this.#shutdown ??= this.#whenConnected()
+      .then(() => this._endWrites())
+      .then(() => this.#releaseIfDone());
+    return this.#shutdown;
+  }
+
+  /**
+   * Closes both directions at once and releases the handle. Unread and
+   * unsent bytes are dropped; pending reads reject with `StreamClosedError`.
+   * Idempotent.
+   */
+  close(): void {
+    if (this.#closedByCall) return;
+    this.#closedByCall = true;
+    const error = this._errors.closed('Cannot complete the read');
+    this.#queue.failAll(error);
+    this.#rejectConnectWaiters(error);
+    this.#buffer.clear();
+    this.#pendingWrites = [];
+    this._destroy();
+  }
+
+  /** `await using stream = …` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /**
+   * Internal (transports): marks the stream connected and sends the writes
+   * buffered before. Called once the OS handle can take data.
+   */
+  _setConnected(): void {
+    if (this.#connected || this.#closedByCall) return;
+    this.#connected = true;
+    const pending = this.#pendingWrites;
+    this.#pendingWrites = [];
+    for (const data of pending) this._writeChunk(data);
+    for (const waiter of this.#connectWaiters) waiter.resolve();
+    this.#connectWaiters = [];
+  }
+
+  /** Whether `_setConnected()` has run. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  #whenConnected(): Promise<void> {
+    if (this.#connected) return Promise.resolve();
+    if (this.closed) return Promise.reject(this._errors.closed('Cannot send', this.#ctx.failure));
+    return new Promise((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
+  }
+
+  #rejectConnectWaiters(reason: unknown): void {
+    for (const waiter of this.#connectWaiters) waiter.reject(reason);
+    this.#connectWaiters = [];
+  }
+
+  /** Both directions over: the OS handle is no longer needed (buffered bytes stay readable). */
+  #releaseIfDone(): void {
+    if (this.#ctx.ended && this.#writeEnded && !this.#closedByCall) this._destroy();
+  }
+
+  // ── Hooks for transports ─────────────────────────────────────────────────
+
+  /** Transport: bytes arrived. */
+  protected _pushData(chunk: Buffer): void {
+    if (this.#closedByCall || this.#ctx.ended) return;
+    this.#buffer.push(chunk);
+    if (this.#queue.length > 0) this.#queue.serve(this.#ctx);
+    if (!this.#paused && this.#queue.length === 0 && this.#buffer.length >= this.#highWaterMark) {
+      this.#paused = true;
+      this._pauseReading();
+    }
+  }
+
+  /** Transport: the peer ended its side (FIN). Writing stays possible. */
+  protected _pushEnd(): void {
+    if (this.#closedByCall || this.#ctx.ended) return;
+    this.#ctx.ended = true;
+    this.#queue.serve(this.#ctx);
+    if (this.#shutdown !== undefined) void this.#shutdown.then(() => this.#releaseIfDone(), () => {});
+  }
+
+  /**
+   * Transport: the handle failed (`ECONNRESET`, …). Bytes already buffered
+   * stay readable; the read that would wait for more rejects with the error,
+   * as an instance of the transport's class carrying `errno`/`code`.
+   */
+  protected _pushError(cause: unknown, action = 'Connection failed'): void {
+    if (this.#closedByCall || this.#ctx.failure !== undefined) return;
+    const error = this._errors.system(action, cause);
+    this.#ctx.failure = error;
+    this.#ctx.ended = true;
+    this.#queue.serve(this.#ctx);
+    this.#rejectConnectWaiters(error);
+    this.#pendingWrites = [];
+  }
+
+  /** Hands `data` to the OS handle; true if it was taken at once. */
+  protected abstract _writeChunk(data: WriteData): boolean;
+  /** Resolves when every chunk handed to `_writeChunk` has reached the OS. */
+  protected abstract _flushWrites(): Promise<void>;
+  /** Sends what is pending, then closes the write side. */
+  protected abstract _endWrites(): Promise<void>;
+  /** Releases the handle at once. Called once, or once more after `_endWrites` (must be idempotent). */
+  protected abstract _destroy(): void;
+  /** Stops taking bytes from the OS (the kernel buffer then fills and the peer slows). */
+  protected abstract _pauseReading(): void;
+  /** Takes bytes from the OS again. */
+  protected abstract _resumeReading(): void;
+}
+
+function positiveLimit(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0) || !(Number.isInteger(value) || value === Infinity)) {
+    throw new RangeError(`Cannot use ${name} ${value}: expected a positive integer`);
+  }
+  return value;
+}
+
+function maxBytesOf(options: LimitedReadOptions | undefined): number {
+  return positiveLimit(options?.maxBytes, Infinity, 'maxBytes');
+}

@@ -1,0 +1,117 @@
+import type { Duplex } from 'node:stream';
+import { connect as netConnect, type NetConnectOpts } from 'node:net';
+import { once } from 'node:events';
+import { BaseStream, type BaseStreamOptions, type WriteData } from './base-stream.js';
+
+/** Options of a stream over a Node `Duplex`. */
+export interface DuplexStreamOptions extends BaseStreamOptions {
+  /**
+   * Whether the duplex can take writes already (default true). A transport
+   * that is still connecting passes false and calls `_setConnected()` later;
+   * writes until then are buffered by the stream.
+   */
+  connected?: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The Duplex adapter: a `BaseStream` over any Node `Duplex` — `net.Socket`,
+ * `tls.TLSSocket`, a tty stream, a child's stdio. Transports differ only in
+ * how they create, connect and name the handle; everything else lives here.
+ *
+ * Backpressure: above `highWaterMark` unread bytes the duplex is paused, so a
+ * socket stops reading and the kernel's window closes on the peer.
+ * Half-close: the duplex is switched to `allowHalfOpen`, so the peer's FIN
+ * ends reading only.
+ */
+export class DuplexStream extends BaseStream {
+  #duplex: Duplex | undefined;
+
+  constructor(duplex?: Duplex, options: DuplexStreamOptions = {}) {
+    super(options);
+    if (duplex !== undefined) {
+      this._attach(duplex);
+      if (options.connected !== false) this._setConnected();
+    }
+  }
+
+  /** The underlying handle (undefined until attached). */
+  protected get _duplex(): Duplex | undefined {
+    return this.#duplex;
+  }
+
+  /**
+   * Transports: adopts `duplex` as this stream's handle and starts reading.
+   * Throws `TypeError` if the stream already has one.
+   */
+  protected _attach(duplex: Duplex): void {
+    if (this.#duplex !== undefined) throw new TypeError('Cannot attach a second handle to the stream');
+    this.#duplex = duplex;
+    // net.Socket and Duplex both check this at end-of-readable time.
+    duplex.allowHalfOpen = true;
+    duplex.on('data', (chunk: Buffer) => this._pushData(chunk));
+    duplex.on('end', () => this._pushEnd());
+    duplex.on('error', (error: Error) => this._pushError(error));
+    duplex.on('close', () => this._pushEnd());
+    if (this.closed) duplex.destroy();
+  }
+
+  /**
+   * Transports: opens a `net.Socket` with Node's `options`, adopts it and
+   * resolves once it is connected (writes buffered before are then sent).
+   * Rejects with the transport's error class (`code` `ECONNREFUSED`, …), or
+   * with `signal.reason` when aborted; either way the socket is destroyed.
+   */
+  protected async _connectSocket(options: NetConnectOpts, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.closed) throw this._errors.closed('Cannot connect');
+    const socket = netConnect({ ...options, allowHalfOpen: true });
+    this._attach(socket);
+    try {
+      await once(socket, 'connect', signal === undefined ? undefined : { signal });
+    } catch (error) {
+      socket.destroy();
+      throw signal?.aborted ? signal.reason : this._errors.system('Cannot connect', error);
+    }
+    this._setConnected();
+  }
+
+  protected _writeChunk(data: WriteData): boolean {
+    const duplex = this.#duplex!;
+    duplex.write(data);
+    // Node writes to a socket synchronously when the kernel takes it all, and
+    // then counts nothing as pending.
+    return duplex.writableLength === 0;
+  }
+
+  protected _flushWrites(): Promise<void> {
+    const duplex = this.#duplex!;
+    if (duplex.writableLength === 0) return Promise.resolve();
+    // Write callbacks run in order: the empty write's runs after every
+    // earlier chunk reached the OS, or with the error that stopped them.
+    return new Promise((resolve, reject) =>
+      duplex.write(EMPTY, (error) => (error ? reject(this._errors.system('Cannot flush', error)) : resolve())),
+    );
+  }
+
+  protected _endWrites(): Promise<void> {
+    const duplex = this.#duplex!;
+    if (duplex.writableFinished) return Promise.resolve();
+    return new Promise((resolve, reject) =>
+      duplex.end((error?: Error | null) => (error ? reject(this._errors.system('Cannot shut down', error)) : resolve())),
+    );
+  }
+
+  protected _destroy(): void {
+    this.#duplex?.destroy();
+  }
+
+  protected _pauseReading(): void {
+    this.#duplex?.pause();
+  }
+
+  protected _resumeReading(): void {
+    this.#duplex?.resume();
+  }
+}

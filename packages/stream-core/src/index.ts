@@ -1,0 +1,21 @@
+export { BaseStream, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE } from './base-stream.js';
+export type { BaseStreamOptions, ReadOptions, ReadBytesOptions, LimitedReadOptions, WriteData } from './base-stream.js';
+export { DuplexStream } from './duplex-stream.js';
+export type { DuplexStreamOptions } from './duplex-stream.js';
+export { StreamServer, listenOn, DEFAULT_CLOSE_TIMEOUT_MS } from './stream-server.js';
+export type { ConnectionHandler, StreamServerOptions, BindOptions, ServerCloseOptions } from './stream-server.js';
+export { StreamConnection } from './stream-connection.js';
+export {
+  StreamError,
+  StreamClosedError,
+  IncompleteReadError,
+  LimitExceededError,
+  StreamErrorFactory,
+  systemErrorFields,
+} from './errors.js';
+export type { StreamErrorOptions, StreamErrorClass } from './errors.js';
+export { ReadBuffer } from './read-buffer.js';
+export { toHostPort, toSocketAddress } from './socket-address.js';
+export type { SocketAddress, AddressInput, HostPort } from './socket-address.js';
+export type { Delimiter } from './delimiter.js';
+export type { Transport, TransportBase, StreamTransport, DatagramTransport, DatagramSocket } from './transport.js';

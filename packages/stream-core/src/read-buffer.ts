@@ -1,0 +1,195 @@
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Chunks compacted out of the list once this many have been consumed (and
+ * they are over half of it): amortised O(1) per chunk, unlike `shift()`,
+ * which is O(n) on a long list.
+ */
+const COMPACT_AFTER_CHUNKS = 64;
+
+/**
+ * The bytes a stream has received and not yet handed out: a list of chunks
+ * with a read offset into the first.
+ *
+ * Positions are logical: 0 is the first unread byte. Nothing is copied on
+ * the way in; `take` is a zero-copy `subarray` when the bytes lie inside one
+ * chunk and one `Buffer.concat`-style copy when they span chunks.
+ *
+ * Cost: `indexOf(needle, from)` walks from a remembered cursor, so a caller
+ * that searches again from where the previous search stopped (as
+ * `readUntil` does) scans every byte once however many chunks a record
+ * arrives in. The cursor is dropped by every `take`.
+ */
+export class ReadBuffer {
+  #chunks: Buffer[] = [];
+  /** Index of the first chunk with unread bytes. */
+  #head = 0;
+  /** Read offset into `#chunks[#head]`. */
+  #offset = 0;
+  #length = 0;
+  /** Cursor: `#chunks[#cursorChunk]` starts at logical position `#cursorBase`. */
+  #cursorChunk = 0;
+  #cursorBase = 0;
+
+  /** Unread bytes held. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Appends a chunk (kept by reference, never copied). Empty chunks are ignored. */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+  }
+
+  /**
+   * Logical position of the first occurrence of `needle` that starts at or
+   * after `from`, or -1. Finds occurrences split across any number of chunks.
+   * `needle` must not be empty.
+   */
+  indexOf(needle: Uint8Array, from: number): number {
+    const chunks = this.#chunks;
+    if (from + needle.length > this.#length) return -1;
+    // Fast path: the whole search lies in the head chunk.
+    if (this.#head === chunks.length - 1) {
+      const found = chunks[this.#head].indexOf(needle, this.#offset + from);
+      return found < 0 ? -1 : found - this.#offset;
+    }
+    this.#seek(from);
+    for (let i = this.#cursorChunk, base = this.#cursorBase; i < chunks.length; i++) {
+      const chunk = chunks[i];
+      const start = i === this.#head ? this.#offset : 0;
+      const size = chunk.length - start;
+      const local = from > base ? from - base : 0;
+      const found = chunk.indexOf(needle, start + local);
+      if (found >= 0) return base + found - start;
+      if (needle.length > 1) {
+        const spanning = this.#findSpanning(needle, i, start, Math.max(local, size - needle.length + 1));
+        if (spanning >= 0) return base + spanning;
+      }
+      base += size;
+      // Remember how far the walk got: the next search resumes from here.
+      this.#cursorChunk = i + 1;
+      this.#cursorBase = base;
+    }
+    return -1;
+  }
+
+  /**
+   * First local offset >= `fromLocal` (relative to `start`) in chunk `i` where
+   * `needle` begins and runs on into the following chunks, or -1.
+   */
+  #findSpanning(needle: Uint8Array, i: number, start: number, fromLocal: number): number {
+    const chunk = this.#chunks[i];
+    for (let p = start + Math.max(fromLocal, 0); p < chunk.length; p++) {
+      if (chunk[p] === needle[0] && this.#matchesAt(needle, i, p)) return p - start;
+    }
+    return -1;
+  }
+
+  #matchesAt(needle: Uint8Array, i: number, p: number): boolean {
+    let chunk = this.#chunks[i];
+    for (let k = 0; k < needle.length; k++, p++) {
+      while (p >= chunk.length) {
+        if (++i >= this.#chunks.length) return false;
+        chunk = this.#chunks[i];
+        p = 0;
+      }
+      if (chunk[p] !== needle[k]) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Moves the cursor back, chunk by chunk, until it starts at or before
+   * `from`. A search resumes a few bytes before where the last one ended (a
+   * delimiter may straddle the end), so this is a step or two, never a walk
+   * from the head.
+   */
+  #seek(from: number): void {
+    while (from < this.#cursorBase && this.#cursorChunk > this.#head) {
+      const i = --this.#cursorChunk;
+      this.#cursorBase -= this.#chunks[i].length - (i === this.#head ? this.#offset : 0);
+    }
+  }
+
+  /**
+   * Removes and returns the first `n` bytes (`n <= length`). Zero-copy when
+   * they lie in one chunk; one copy otherwise.
+   */
+  take(n: number): Buffer {
+    if (n === 0) return EMPTY;
+    const first = this.#chunks[this.#head];
+    const end = this.#offset + n;
+    if (end <= first.length) {
+      const out = this.#offset === 0 && end === first.length ? first : first.subarray(this.#offset, end);
+      this.#consume(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    this.#copyInto(out, n);
+    return out;
+  }
+
+  /** Removes up to `target.length` bytes into `target`; returns how many. */
+  takeInto(target: Uint8Array): number {
+    const n = Math.min(target.length, this.#length);
+    if (n > 0) this.#copyInto(target, n);
+    return n;
+  }
+
+  /** Removes and returns the rest of the first chunk (zero-copy). */
+  takeChunk(): Buffer {
+    if (this.#length === 0) return EMPTY;
+    return this.take(this.#chunks[this.#head].length - this.#offset);
+  }
+
+  /** Returns the first `n` bytes decoded as latin1 (one char per byte) without consuming them. */
+  latin1(n: number): string {
+    let text = '';
+    for (let i = this.#head, left = Math.min(n, this.#length); left > 0; i++) {
+      const start = i === this.#head ? this.#offset : 0;
+      const end = Math.min(this.#chunks[i].length, start + left);
+      text += this.#chunks[i].toString('latin1', start, end);
+      left -= end - start;
+    }
+    return text;
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.#chunks = [];
+    this.#head = this.#offset = this.#length = 0;
+    this.#cursorChunk = this.#cursorBase = 0;
+  }
+
+  #copyInto(target: Uint8Array, n: number): void {
+    let written = 0;
+    while (written < n) {
+      const chunk = this.#chunks[this.#head];
+      const count = Math.min(chunk.length - this.#offset, n - written);
+      target.set(chunk.subarray(this.#offset, this.#offset + count), written);
+      written += count;
+      this.#consume(count);
+    }
+  }
+
+  /** Advances the read offset by `n` bytes within the head chunk. */
+  #consume(n: number): void {
+    this.#length -= n;
+    this.#offset += n;
+    this.#cursorChunk = this.#head;
+    this.#cursorBase = 0;
+    if (this.#offset < this.#chunks[this.#head].length) return;
+    this.#offset = 0;
+    if (++this.#head === this.#chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER_CHUNKS && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#cursorChunk = this.#head;
+  }
+}

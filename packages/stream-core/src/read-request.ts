@@ -1,0 +1,251 @@
+import type { ReadBuffer } from './read-buffer.js';
+import type { StreamError, StreamErrorFactory } from './errors.js';
+
+/** What a pending read sees of its stream when it is polled. */
+export interface ReadContext {
+  readonly buffer: ReadBuffer;
+  /** No more bytes will arrive (FIN, or a transport error in `failure`). */
+  ended: boolean;
+  /** The transport error that ended reading, if one did. */
+  failure: StreamError | undefined;
+  readonly maxBufferSize: number;
+  readonly errors: StreamErrorFactory;
+}
+
+/** `poll` returns this while the read needs more bytes. */
+export const PENDING: unique symbol = Symbol('pending');
+export type Poll<T> = T | typeof PENDING;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One read waiting in a stream's queue: how it is satisfied from the buffer,
+ * and the promise its caller awaits.
+ *
+ * `poll` consumes bytes only when it completes (returns a value, or throws
+ * `IncompleteReadError` with the bytes in `partial`); a read that returns
+ * `PENDING`, throws a limit error or is aborted leaves the buffer as it was.
+ */
+export abstract class ReadRequest<T> {
+  #resolve: ((value: T) => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+
+  /** Tries to complete from `ctx`; throws the error the read rejects with. */
+  abstract poll(ctx: ReadContext): Poll<T>;
+
+  /** Binds the request to its caller's promise and (optional) abort signal. */
+  attach(resolve: (value: T) => void, reject: (reason: unknown) => void, signal: AbortSignal | undefined, onAbort: () => void): void {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (signal !== undefined) {
+      this.#signal = signal;
+      this.#onAbort = onAbort;
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  /**
+   * Polls and settles the caller's promise if the read can complete now:
+   * true when it did (resolved or rejected), false while it waits.
+   */
+  settle(ctx: ReadContext): boolean {
+    let value: Poll<T>;
+    try {
+      value = this.poll(ctx);
+    } catch (error) {
+      this.fail(error);
+      return true;
+    }
+    if (value === PENDING) return false;
+    this.succeed(value);
+    return true;
+  }
+
+  /** Resolves the caller's promise. */
+  succeed(value: T): void {
+    this.#detach();
+    this.#resolve?.(value);
+  }
+
+  /** Rejects the caller's promise. */
+  fail(reason: unknown): void {
+    this.#detach();
+    this.#reject?.(reason);
+  }
+
+  /** Rejects with the abort signal's reason. */
+  abort(): void {
+    this.fail(this.#signal?.reason);
+  }
+
+  #detach(): void {
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#onAbort = undefined;
+  }
+}
+
+/** A read as its queue sees it, whatever it resolves to. */
+export interface QueuedRead {
+  settle(ctx: ReadContext): boolean;
+  fail(reason: unknown): void;
+}
+
+/** At end of stream: rethrows the transport error that ended it, if any. */
+function throwIfFailed(ctx: ReadContext): void {
+  if (ctx.failure !== undefined) throw ctx.failure;
+}
+
+/** `readBytes(n, { partial })`. */
+export class BytesRequest extends ReadRequest<Buffer> {
+  constructor(readonly n: number, readonly partial: boolean) {
+    super();
+  }
+
+  poll(ctx: ReadContext): Poll<Buffer> {
+    const { buffer } = ctx;
+    if (buffer.length >= this.n) return buffer.take(this.n);
+    if (this.partial && buffer.length > 0) return buffer.take(buffer.length);
+    if (ctx.ended) {
+      if (buffer.length === 0) throwIfFailed(ctx);
+      return buffer.take(buffer.length);
+    }
+    if (!this.partial && this.n > ctx.maxBufferSize) throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.n} bytes`);
+    return PENDING;
+  }
+}
+
+/** `readInto(target, { partial })`. */
+export class IntoRequest extends ReadRequest<number> {
+  constructor(readonly target: Uint8Array, readonly partial: boolean) {
+    super();
+  }
+
+  poll(ctx: ReadContext): Poll<number> {
+    const { buffer } = ctx;
+    if (buffer.length >= this.target.length || (this.partial && buffer.length > 0)) return buffer.takeInto(this.target);
+    if (ctx.ended) {
+      if (buffer.length === 0) throwIfFailed(ctx);
+      return buffer.takeInto(this.target);
+    }
+    if (!this.partial && this.target.length > ctx.maxBufferSize) {
+      throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.target.length} bytes`);
+    }
+    return PENDING;
+  }
+}
+
+/** One chunk as it arrived (the async iterator). An empty Buffer means end of stream. */
+export class ChunkRequest extends ReadRequest<Buffer> {
+  poll(ctx: ReadContext): Poll<Buffer> {
+    if (ctx.buffer.length > 0) return ctx.buffer.takeChunk();
+    if (!ctx.ended) return PENDING;
+    throwIfFailed(ctx);
+    return EMPTY;
+  }
+}
+
+/**
+ * `readUntil(delimiter, { maxBytes })`. Remembers how far it has searched, so
+ * each byte is scanned once however many chunks the record arrives in.
+ */
+export class UntilRequest extends ReadRequest<Buffer> {
+  /** Position from which no match has been ruled out yet. */
+  #scanned = 0;
+
+  constructor(readonly delimiter: Uint8Array, readonly maxBytes: number) {
+    super();
+  }
+
+  poll(ctx: ReadContext): Poll<Buffer> {
+    const { buffer } = ctx;
+    const limit = Math.min(this.maxBytes, ctx.maxBufferSize);
+    const found = buffer.indexOf(this.delimiter, this.#scanned);
+    if (found >= 0) {
+      const end = found + this.delimiter.length;
+      if (end > limit) throw ctx.errors.limit(limit, 'find the delimiter');
+      return buffer.take(end);
+    }
+    if (buffer.length >= limit) throw ctx.errors.limit(limit, 'find the delimiter');
+    if (ctx.ended) return endWithoutDelimiter(ctx, 'find the delimiter');
+    this.#scanned = Math.max(0, buffer.length - this.delimiter.length + 1);
+    return PENDING;
+  }
+}
+
+/**
+ * `records(delimiter)`: every complete record already buffered, at least one.
+ * An empty array means end of stream.
+ */
+export class RecordsRequest extends ReadRequest<Buffer[]> {
+  readonly #first: UntilRequest;
+
+  constructor(readonly delimiter: Uint8Array, readonly maxBytes: number) {
+    super();
+    this.#first = new UntilRequest(delimiter, maxBytes);
+  }
+
+  poll(ctx: ReadContext): Poll<Buffer[]> {
+    const first = this.#first.poll(ctx);
+    if (first === PENDING) return PENDING;
+    if (first.length === 0) return [];
+    const records = [first];
+    const { buffer } = ctx;
+    const { delimiter } = this;
+    const limit = Math.min(this.maxBytes, ctx.maxBufferSize);
+    for (;;) {
+      const found = buffer.indexOf(delimiter, 0);
+      // A missing or over-long record ends the batch; the next poll reports it.
+      if (found < 0 || found + delimiter.length > limit) return records;
+      records.push(buffer.take(found + delimiter.length));
+    }
+  }
+}
+
+/** `readUntilRegex(regex, { maxBytes })`: the regex runs over the bytes as latin1. */
+export class RegexRequest extends ReadRequest<Buffer> {
+  readonly #regex: RegExp;
+
+  constructor(regex: RegExp, readonly maxBytes: number) {
+    super();
+    // A global or sticky regex carries lastIndex between calls; ours must not.
+    this.#regex = regex.global || regex.sticky ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, '')) : regex;
+  }
+
+  poll(ctx: ReadContext): Poll<Buffer> {
+    const { buffer } = ctx;
+    const limit = Math.min(this.maxBytes, ctx.maxBufferSize);
+    const match = this.#regex.exec(buffer.latin1(limit));
+    if (match !== null) return buffer.take(match.index + match[0].length);
+    if (buffer.length >= limit) throw ctx.errors.limit(limit, 'match the pattern');
+    if (ctx.ended) return endWithoutDelimiter(ctx, 'match the pattern');
+    return PENDING;
+  }
+}
+
+/** `readUntilClose({ maxBytes })`. */
+export class CloseRequest extends ReadRequest<Buffer> {
+  constructor(readonly maxBytes: number) {
+    super();
+  }
+
+  poll(ctx: ReadContext): Poll<Buffer> {
+    const { buffer } = ctx;
+    const limit = Math.min(this.maxBytes, ctx.maxBufferSize);
+    if (buffer.length > limit) throw ctx.errors.limit(limit, 'read until the stream ends');
+    if (!ctx.ended) return PENDING;
+    throwIfFailed(ctx);
+    return buffer.take(buffer.length);
+  }
+}
+
+/**
+ * End of stream before a delimiter: nothing buffered is a clean end (empty
+ * Buffer); a partial record is an `IncompleteReadError` holding it.
+ */
+function endWithoutDelimiter(ctx: ReadContext, wanted: string): Buffer {
+  throwIfFailed(ctx);
+  if (ctx.buffer.length === 0) return EMPTY;
+  throw ctx.errors.incomplete(ctx.buffer.take(ctx.buffer.length), wanted);
+}

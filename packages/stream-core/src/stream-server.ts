@@ -1,0 +1,236 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { StreamErrorFactory, type StreamErrorClass } from './errors.js';
+import type { BaseStreamOptions } from './base-stream.js';
+import type { StreamConnection } from './stream-connection.js';
+
+/** How long a finished handler's connection may take to flush before it is closed (10 s). */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+
+/** Called with each accepted connection. */
+export type ConnectionHandler<C> = (conn: C) => unknown;
+
+/** Options of a server and of the connections it accepts. */
+export interface StreamServerOptions<C> extends Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize'> {
+  /**
+   * Told when a handler throws or rejects (that connection alone is closed).
+   * Default: `console.error`.
+   */
+  onError?: (error: unknown, conn: C) => void;
+  /**
+   * How long the bytes a finished handler wrote may take to reach the OS
+   * before the connection is closed anyway (default 10 s): a peer that never
+   * reads cannot hold a connection open.
+   */
+  closeTimeoutMs?: number;
+}
+
+/** `bind` options. */
+export interface BindOptions {
+  /** Length of the kernel's queue of connections not yet accepted (Node's default, 511). */
+  backlog?: number;
+}
+
+/** `close` options. */
+export interface ServerCloseOptions {
+  /** How long active connections may go on finishing before they are closed (default 0). */
+  drainMs?: number;
+}
+
+/**
+ * A listening socket that hands each connection to `handleConnection` — a
+ * subclass override, or the `handler` given to the constructor.
+ *
+ * A handler that returns a promise owns its connection until the promise
+ * settles; the connection is then flushed (at most `closeTimeoutMs`) and
+ * closed. A throw or rejection is reported to `onError` and closes only that
+ * connection. A handler that returns anything else keeps the connection open
+ * until it closes it.
+ *
+ * Transports implement `_listen` (claim the address on a `net.Server`) and
+ * `_createConnection` (wrap an accepted socket).
+ */
+export abstract class StreamServer<C extends StreamConnection = StreamConnection, A = unknown> {
+  readonly #handler: ConnectionHandler<C> | undefined;
+  readonly #onError: (error: unknown, conn: C) => void;
+  readonly #closeTimeoutMs: number;
+  readonly #connections = new Set<C>();
+  #listener: Server | undefined;
+  #waiting: C[] = [];
+  #serving = false;
+  #closing: Promise<void> | undefined;
+  #served: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Resolves the drain wait of `close()` when the last connection closes. */
+  #onIdle: (() => void) | undefined;
+
+  /** Options every accepted connection is built with. */
+  protected readonly _connectionOptions: Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize'>;
+  /** Builds this server's errors (bind failures) as its transport's class. */
+  protected readonly _errors: StreamErrorFactory;
+
+  constructor(handler?: ConnectionHandler<C>, options: StreamServerOptions<C> = {}, errorClass?: StreamErrorClass) {
+    if (handler !== undefined && typeof handler !== 'function') throw new TypeError('Cannot create the server: the handler must be a function');
+    this.#handler = handler;
+    this.#onError = options.onError ?? ((error) => console.error(error));
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this._connectionOptions = { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize };
+    this._errors = new StreamErrorFactory(errorClass);
+  }
+
+  /** The active connections (accepted and not yet closed). */
+  get connections(): ReadonlySet<C> {
+    return this.#connections;
+  }
+
+  /** The listening `net.Server`, once bound. */
+  protected get _listener(): Server | undefined {
+    return this.#listener;
+  }
+
+  /**
+   * Claims `address` and starts listening (Node binds and listens in one
+   * step): connections that arrive before `serve()` wait for it. Rejects with
+   * the transport's error class (`code` `EADDRINUSE`, …) when the address
+   * cannot be had; throws `StreamClosedError` once closed.
+   */
+  async bind(address: A, options: BindOptions = {}): Promise<void> {
+    if (this.#closing !== undefined) throw this._errors.closed('Cannot bind');
+    if (this.#listener !== undefined) throw this._errors.system('Cannot bind', new Error('the server is already bound'));
+    const listener = createServer({ allowHalfOpen: true });
+    try {
+      await this._listen(listener, address, options);
+    } catch (error) {
+      listener.close();
+      throw this._errors.system(`Cannot bind ${String(this._describe(address))}`, error);
+    }
+    this.#listener = listener;
+    listener.on('connection', (socket: Socket) => this.#accept(socket));
+    // Accept errors (EMFILE, …) are per connection attempt: the server goes on.
+    listener.on('error', () => {});
+  }
+
+  /**
+   * Hands each accepted connection to `handleConnection` (the ones that
+   * waited since `bind` first); resolves when the server is closed.
+   * Throws `TypeError` when there is no handler and no override.
+   */
+  serve(): Promise<void> {
+    if (this.#handler === undefined && this.handleConnection === StreamServer.prototype.handleConnection) {
+      throw new TypeError('Cannot serve: pass a handler to the constructor or override handleConnection');
+    }
+    this.#served ??= withResolvers();
+    if (this.#closing !== undefined) return this.#closing;
+    this.#serving = true;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const conn of waiting) this.#dispatch(conn);
+    return this.#served.promise;
+  }
+
+  /** Override to handle a connection; by default calls the constructor's handler. */
+  handleConnection(conn: C): unknown {
+    return this.#handler?.(conn);
+  }
+
+  /**
+   * Stops accepting, lets active connections finish for up to `drainMs`, then
+   * closes the rest (their pending reads reject with `StreamClosedError`).
+   * Resolves when every connection and the listener are closed. Idempotent.
+   */
+  close(options: ServerCloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options.drainMs ?? 0);
+    return this.#closing;
+  }
+
+  async #shutdown(drainMs: number): Promise<void> {
+    const listener = this.#listener;
+    const listenerClosed = listener === undefined ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
+    if (drainMs > 0 && this.#connections.size > 0) {
+      await within(new Promise<void>((resolve) => (this.#onIdle = resolve)), drainMs);
+    }
+    for (const conn of this.#connections) conn.close();
+    await listenerClosed;
+    this.#served?.resolve();
+  }
+
+  #accept(socket: Socket): void {
+    const conn = this._createConnection(socket);
+    conn._setAccepted(this as unknown as StreamServer<StreamConnection>);
+    this.#connections.add(conn);
+    socket.once('close', () => {
+      this.#connections.delete(conn);
+      conn._setAccepted(null);
+      if (this.#connections.size === 0) this.#onIdle?.();
+    });
+    if (this.#closing !== undefined) conn.close();
+    else if (this.#serving) this.#dispatch(conn);
+    else this.#waiting.push(conn);
+  }
+
+  #dispatch(conn: C): void {
+    let result: unknown;
+    try {
+      result = this.handleConnection(conn);
+    } catch (error) {
+      this.#failed(error, conn);
+      return;
+    }
+    if (isPromiseLike(result)) result.then(() => this.#finish(conn), (error: unknown) => this.#failed(error, conn));
+  }
+
+  async #finish(conn: C): Promise<void> {
+    if (!conn.closed) {
+      await within(conn.flush(), this.#closeTimeoutMs);
+    }
+    conn.close();
+  }
+
+  #failed(error: unknown, conn: C): void {
+    conn.close();
+    this.#onError(error, conn);
+  }
+
+  /** Transports: claims `address` on `listener` (listen on it), rejecting with the OS error. */
+  protected abstract _listen(listener: Server, address: A, options: BindOptions): Promise<void>;
+
+  /** Transports: wraps an accepted socket in the transport's connection class. */
+  protected abstract _createConnection(socket: Socket): C;
+
+  /** How `address` reads in error messages. */
+  protected _describe(address: A): string {
+    return typeof address === 'string' ? `"${address}"` : JSON.stringify(address);
+  }
+}
+
+/**
+ * Listens `listener` with Node's options; resolves once listening, rejects with
+ * the OS error (`EADDRINUSE`, `EACCES`, …).
+ */
+export async function listenOn(listener: Server, options: Parameters<Server['listen']>[0]): Promise<void> {
+  const failed = once(listener, 'error').then(([error]) => Promise.reject(error));
+  listener.listen(options);
+  await Promise.race([once(listener, 'listening'), failed]);
+  failed.catch(() => {});
+}
+
+/** Resolves when `promise` settles (either way) or `ms` have passed, whichever is first. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+function withResolvers(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}

@@ -1,0 +1,51 @@
+import type { BaseStream } from './base-stream.js';
+import type { ConnectionHandler, StreamServer, StreamServerOptions } from './stream-server.js';
+import type { StreamConnection } from './stream-connection.js';
+import type { SocketAddress } from './socket-address.js';
+
+/**
+ * What every transport plugin has: the URI scheme it answers to and how its
+ * addresses read. The daemon finds a transport by scheme (`tcp://…` →
+ * `@evergreen/tcp`'s `transport`); any package exporting this shape as
+ * `transport` is a transport.
+ */
+export interface TransportBase<A> {
+  /** URI scheme without the colon: `'tcp'`, `'pipe'`, `'udp'`. */
+  readonly scheme: string;
+  /**
+   * The address a URI names (`tcp://127.0.0.1:7000` → `{ host, port }`).
+   * Throws `TypeError` naming what is wrong when the URI is not this
+   * transport's or is malformed.
+   */
+  parse(uri: string): A;
+  /** The URI of an address: `parse(format(a))` equals `a`. */
+  format(address: A): string;
+}
+
+/** A connection-oriented transport (TCP, pipes). */
+export interface StreamTransport<A = unknown> extends TransportBase<A> {
+  readonly kind: 'stream';
+  /** An unbound server that hands connections to `handler`; `bind(address)` then `serve()` it. */
+  createServer(handler: ConnectionHandler<StreamConnection>, options?: StreamServerOptions<StreamConnection>): StreamServer<StreamConnection, A>;
+  /** A connected client stream; rejects with the transport's error, or the signal's reason. */
+  connect(address: A, options?: { signal?: AbortSignal }): Promise<BaseStream>;
+}
+
+/** A bound datagram socket as the daemon uses it. */
+export interface DatagramSocket {
+  readonly closed: boolean;
+  readonly sockname: SocketAddress;
+  send(data: string | Uint8Array, to: SocketAddress): Promise<void>;
+  receive(options?: { signal?: AbortSignal }): Promise<[Buffer, SocketAddress]>;
+  close(): void;
+}
+
+/** A datagram transport (UDP). */
+export interface DatagramTransport<A = unknown> extends TransportBase<A> {
+  readonly kind: 'datagram';
+  /** A socket bound to `address` (port 0: any free port). */
+  bind(address: A): Promise<DatagramSocket>;
+}
+
+/** The plugin interface: what a transport package exports as `transport`. */
+export type Transport<A = unknown> = StreamTransport<A> | DatagramTransport<A>;
