@@ -11,7 +11,7 @@ export class StreamConnection extends DuplexStream {
 
   /** The server that accepted this connection, or `null` once closed. */
   get server(): StreamServer<StreamConnection> | null {
-    return this.#server;
+    return this.closed ? null : this.#server;
   }
 
   /** Internal: registers the connection with the server that accepted it (`null` detaches). */

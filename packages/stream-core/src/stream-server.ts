@@ -145,12 +145,17 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   async #shutdown(drainMs: number): Promise<void> {
     const listener = this.#listener;
     const listenerClosed = listener === undefined ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
-    if (drainMs > 0 && this.#connections.size > 0) {
-      await within(new Promise<void>((resolve) => (this.#onIdle = resolve)), drainMs);
-    }
+    if (drainMs > 0) await within(this.#idle(), drainMs);
     for (const conn of this.#connections) conn.close();
+    await this.#idle();
     await listenerClosed;
     this.#served?.resolve();
+  }
+
+  /** Resolves once no connection is left (their handles closed). */
+  #idle(): Promise<void> {
+    if (this.#connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#onIdle = resolve));
   }
 
   #accept(socket: Socket): void {

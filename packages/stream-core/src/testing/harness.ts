@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { BaseStream, BaseStreamOptions } from '../base-stream.js';
+import type { StreamErrorClass } from '../errors.js';
+import type { StreamConnection } from '../stream-connection.js';
+import type { ConnectionHandler, StreamServer, StreamServerOptions } from '../stream-server.js';
+
+/**
+ * How the compliance suite drives one stream transport over real OS handles.
+ * `A` is the transport's address type.
+ */
+export interface StreamTransportHarness<A = unknown> {
+  /** Names the transport in test titles. */
+  readonly name: string;
+  /** The transport's error class: every error its streams raise is one. */
+  readonly errorClass: StreamErrorClass;
+  /** An unbound server of the transport. */
+  createServer(handler: ConnectionHandler<StreamConnection> | undefined, options?: StreamServerOptions<StreamConnection>): StreamServer<StreamConnection, A>;
+  /** A fresh address to bind (port 0, a new temporary socket path…). */
+  bindAddress(): A;
+  /** The address a bound server is reached at (its `sockname`, `pipename`…). */
+  connectAddress(server: StreamServer<StreamConnection, A>): A;
+  /** A new client stream, not connected yet. */
+  createClient(options?: BaseStreamOptions): BaseStream;
+  /** Connects a client made by `createClient`. */
+  connect(client: BaseStream, address: A): Promise<void>;
+}
+
+/** A client connected to a serving server, and the server's side of it. */
+export interface ConnectedPair {
+  client: BaseStream;
+  conn: StreamConnection;
+  server: StreamServer<StreamConnection>;
+  /** Closes the client and the server (and with it the connection). */
+  close(): Promise<void>;
+}
+
+/** Options of one pair: limits for each side. */
+export interface PairOptions {
+  client?: BaseStreamOptions;
+  server?: StreamServerOptions<StreamConnection>;
+}
+
+/**
+ * Binds a server whose handler parks each connection (it stays open until
+ * closed), connects one client and resolves both ends.
+ */
+export async function connectPair<A>(harness: StreamTransportHarness<A>, options: PairOptions = {}): Promise<ConnectedPair> {
+  let accepted!: (conn: StreamConnection) => void;
+  const conn = new Promise<StreamConnection>((resolve) => (accepted = resolve));
+  const server = harness.createServer((c) => accepted(c), options.server);
+  await server.bind(harness.bindAddress());
+  void server.serve();
+  const client = harness.createClient(options.client);
+  await harness.connect(client, harness.connectAddress(server));
+  return {
+    client,
+    conn: await conn,
+    server: server as unknown as StreamServer<StreamConnection>,
+    async close() {
+      client.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * Waits (bounded: `limit` event-loop turns of 10 ms) until `condition` holds;
+ * throws if it never does. For settling, never for measuring time.
+ */
+export async function until(condition: () => boolean, what: string, limit = 500): Promise<void> {
+  for (let turn = 0; turn < limit; turn++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`Gave up waiting: ${what}`);
+}
+
+/** Hex SHA-256 of some bytes: compares large payloads without printing them. */
+export function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

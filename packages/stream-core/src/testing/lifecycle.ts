@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { StreamClosedError } from '../errors.js';
+import type { StreamConnection } from '../stream-connection.js';
+import { connectPair, sha256 as digest, until, type StreamTransportHarness } from './harness.js';
+
+/** Lifecycle: connect, half-close, shutdown, close, and the server's part in them. */
+export function describeLifecycle<A>(harness: StreamTransportHarness<A>): void {
+  describe('lifecycle', () => {
+    it('buffers writes made before connect and sends them on connect', async () => {
+      const accepted: StreamConnection[] = [];
+      const server = harness.createServer((conn) => {
+        accepted.push(conn);
+      });
+      await server.bind(harness.bindAddress());
+      void server.serve();
+      const client = harness.createClient();
+      try {
+        expect(client.write('early ')).toBe(false);
+        expect(client.write(Buffer.from('bird\n'))).toBe(false);
+        await harness.connect(client, harness.connectAddress(server));
+        await until(() => accepted.length === 1, 'the connection to be accepted');
+        expect((await accepted[0].readUntil('\n')).toString()).toBe('early bird\n');
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    it('write returns true when the OS takes the data at once', async () => {
+      const pair = await connectPair(harness);
+      try {
+        expect(pair.client.write('small')).toBe(true);
+        expect((await pair.conn.readBytes(5)).toString()).toBe('small');
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("the peer's FIN ends reading only: the stream stays writable", async () => {
+      const pair = await connectPair(harness);
+      try {
+        pair.client.write('request\n');
+        await pair.client.shutdown();
+        expect((await pair.conn.readUntil('\n')).toString()).toBe('request\n');
+        expect((await pair.conn.readBytes(1)).length).toBe(0);
+        pair.conn.write('reply after your FIN\n');
+        await pair.conn.shutdown();
+        expect((await pair.client.readUntilClose()).toString()).toBe('reply after your FIN\n');
+        expect(pair.client.closed).toBe(true);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('shutdown flushes everything written before the FIN', async () => {
+      const pair = await connectPair(harness);
+      try {
+        const payload = Buffer.alloc(8 * 1024 * 1024);
+        for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE(i, i);
+        const received = pair.conn.readUntilClose();
+        for (let offset = 0; offset < payload.length; offset += 256 * 1024) pair.client.write(payload.subarray(offset, offset + 256 * 1024));
+        await pair.client.shutdown();
+        expect(digest(await received)).toBe(digest(payload));
+        expect(() => pair.client.write('late')).toThrow(StreamClosedError);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('close rejects a pending read with StreamClosedError of the transport', async () => {
+      const pair = await connectPair(harness);
+      try {
+        const pending = pair.conn.readUntil('\n');
+        pair.conn.close();
+        const error = await pending.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StreamClosedError);
+        expect(error).toBeInstanceOf(harness.errorClass);
+        expect((error as Error).name).toBe('StreamClosedError');
+        expect(pair.conn.closed).toBe(true);
+        await expect(pair.conn.readBytes(1)).rejects.toBeInstanceOf(StreamClosedError);
+        expect(() => pair.conn.write('x')).toThrow(StreamClosedError);
+        // The peer sees the end of the stream.
+        expect((await pair.client.readUntilClose()).length).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('server close rejects every pending read and closes every connection', async () => {
+      const reads: Promise<unknown>[] = [];
+      const server = harness.createServer((conn) => {
+        reads.push(conn.readUntil('\n').catch((e: unknown) => e));
+      });
+      await server.bind(harness.bindAddress());
+      const served = server.serve();
+      const clients = Array.from({ length: 20 }, () => harness.createClient());
+      try {
+        await Promise.all(clients.map((client) => harness.connect(client, harness.connectAddress(server))));
+        for (const client of clients) client.write('partial');
+        await until(() => reads.length === clients.length, 'every connection to be accepted');
+        await server.close();
+        await served;
+        for (const error of await Promise.all(reads)) {
+          expect(error).toBeInstanceOf(StreamClosedError);
+          expect(error).toBeInstanceOf(harness.errorClass);
+        }
+        expect(server.connections.size).toBe(0);
+        for (const client of clients) expect((await client.readUntilClose()).length).toBe(0);
+      } finally {
+        for (const client of clients) client.close();
+      }
+    });
+
+    it('a handler that throws closes only its own connection', async () => {
+      const errors: unknown[] = [];
+      let calls = 0;
+      const server = harness.createServer(
+        async (conn) => {
+          if (calls++ === 0) throw new Error('handler bug');
+          conn.write(await conn.readUntil('\n'));
+        },
+        { onError: (error) => errors.push(error) },
+      );
+      await server.bind(harness.bindAddress());
+      void server.serve();
+      const [first, second] = [harness.createClient(), harness.createClient()];
+      try {
+        await harness.connect(first, harness.connectAddress(server));
+        expect((await first.readUntilClose()).length).toBe(0);
+        await harness.connect(second, harness.connectAddress(server));
+        second.write('still served\n');
+        expect((await second.readUntil('\n')).toString()).toBe('still served\n');
+        expect(errors).toHaveLength(1);
+        expect((errors[0] as Error).message).toBe('handler bug');
+      } finally {
+        first.close();
+        second.close();
+        await server.close();
+      }
+    });
+
+    it('a handler that returns flushes what it wrote, then closes the connection', async () => {
+      const server = harness.createServer(async (conn) => {
+        conn.write(Buffer.alloc(2 * 1024 * 1024, 'z'));
+      });
+      await server.bind(harness.bindAddress());
+      void server.serve();
+      const client = harness.createClient();
+      try {
+        await harness.connect(client, harness.connectAddress(server));
+        expect((await client.readUntilClose()).equals(Buffer.alloc(2 * 1024 * 1024, 'z'))).toBe(true);
+        await until(() => server.connections.size === 0, 'the connection to be released');
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    it('close({ drainMs }) lets active connections finish first', async () => {
+      const server = harness.createServer(async (conn) => {
+        const line = await conn.readUntil('\n');
+        conn.write(line);
+      });
+      await server.bind(harness.bindAddress());
+      void server.serve();
+      const client = harness.createClient();
+      try {
+        await harness.connect(client, harness.connectAddress(server));
+        await until(() => server.connections.size === 1, 'the connection to be accepted');
+        const closed = server.close({ drainMs: 5000 });
+        client.write('finish me\n');
+        expect((await client.readUntil('\n')).toString()).toBe('finish me\n');
+        await closed;
+        expect(server.connections.size).toBe(0);
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    it('connections know their server until they close', async () => {
+      const pair = await connectPair(harness);
+      try {
+        expect(pair.conn.server).toBe(pair.server);
+        expect(pair.server.connections.has(pair.conn)).toBe(true);
+        pair.conn.close();
+        expect(pair.conn.server).toBe(null);
+        await until(() => !pair.server.connections.has(pair.conn), 'the connection to be released');
+        expect(pair.server.connections.size).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+}
