@@ -151,7 +151,9 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   /**
    * Like `readUntil`, up to the end of the first match of `regex`, run over
    * the buffered bytes as latin1 (one char per byte, so indexes are byte
-   * offsets). Cost: the regex reruns over the buffered bytes (at most
+   * offsets). The match is the first one in the bytes arrived so far: a
+   * pattern whose match could grow with more bytes (`a+`) resolves as soon
+   * as it matches. Cost: the regex reruns over the buffered bytes (at most
    * `maxBytes`) each time a chunk arrives.
    */
   readUntilRegex(regex: RegExp, options?: LimitedReadOptions): Promise<Buffer> {

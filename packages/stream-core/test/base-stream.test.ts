@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ECONNRESET } from '@evergreen/errno';
+import { IncompleteReadError, LimitExceededError, StreamClosedError, StreamError } from '../src/index.js';
+import { MemoryStream } from './memory-stream.js';
+
+function resetError(): NodeJS.ErrnoException {
+  return Object.assign(new Error('read ECONNRESET'), { errno: ECONNRESET, code: 'ECONNRESET', syscall: 'read' });
+}
+
+describe('BaseStream', () => {
+  it('pauses the transport above highWaterMark and resumes once reads drain it', async () => {
+    const stream = new MemoryStream({ highWaterMark: 10 });
+    stream.feed('0123456789');
+    expect(stream.paused).toBe(true);
+    expect((await stream.readBytes(4)).toString()).toBe('0123');
+    expect(stream.paused).toBe(false);
+  });
+
+  it('a pending read resumes a paused transport until it is satisfied', async () => {
+    const stream = new MemoryStream({ highWaterMark: 4 });
+    stream.feed('aaaa');
+    expect(stream.paused).toBe(true);
+    const line = stream.readUntil('\n');
+    expect(stream.paused).toBe(false);
+    stream.feed('bbbb');
+    expect(stream.paused).toBe(false);
+    stream.feed('\n');
+    expect((await line).toString()).toBe('aaaabbbb\n');
+  });
+
+  it('a read needing more than maxBufferSize rejects at once, consuming nothing', async () => {
+    const stream = new MemoryStream({ maxBufferSize: 8 });
+    stream.feed('abc');
+    await expect(stream.readBytes(9)).rejects.toBeInstanceOf(LimitExceededError);
+    stream.feed('defghij');
+    await expect(stream.readUntil('\n')).rejects.toMatchObject({ name: 'LimitExceededError', limit: 8 });
+    expect((await stream.readBytes(8)).toString()).toBe('abcdefgh');
+  });
+
+  it('a transport error lets the buffered bytes be read, then rejects with errno and code', async () => {
+    const stream = new MemoryStream();
+    stream.feed('last words\n');
+    stream.fail(resetError());
+    expect(stream.closed).toBe(true);
+    expect((await stream.readUntil('\n')).toString()).toBe('last words\n');
+    const error = (await stream.readBytes(1).catch((e: unknown) => e)) as StreamError;
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error.errno).toBe(ECONNRESET);
+    expect(error.code).toBe('ECONNRESET');
+    expect((error.cause as Error).message).toBe('read ECONNRESET');
+    expect(() => stream.write('x')).toThrow(StreamClosedError);
+  });
+
+  it('a transport error rejects a pending read that is waiting for more', async () => {
+    const stream = new MemoryStream();
+    const pending = stream.readUntil('\n');
+    stream.feed('partial');
+    stream.fail(resetError());
+    await expect(pending).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  it('readUntilClose with maxBytes rejects once more is buffered', async () => {
+    const stream = new MemoryStream();
+    const all = stream.readUntilClose({ maxBytes: 4 });
+    stream.feed('abcde');
+    await expect(all).rejects.toBeInstanceOf(LimitExceededError);
+  });
+
+  it('the async iterator yields chunks as they arrived until EOF', async () => {
+    const stream = new MemoryStream();
+    stream.feed('one');
+    stream.feed('two');
+    stream.end();
+    const chunks: string[] = [];
+    for await (const chunk of stream) chunks.push(chunk.toString());
+    expect(chunks).toEqual(['one', 'two']);
+  });
+
+  it('await using closes the stream', async () => {
+    const outer = new MemoryStream();
+    {
+      await using stream = outer;
+      stream.feed('x');
+    }
+    expect(outer.closed).toBe(true);
+    expect(outer.destroyed).toBe(true);
+    await expect(outer.readBytes(1)).rejects.toBeInstanceOf(StreamClosedError);
+  });
+
+  it('rejects bad arguments with TypeError and RangeError', () => {
+    const stream = new MemoryStream();
+    expect(() => stream.readUntil('')).toThrow(TypeError);
+    expect(() => stream.readBytes(-1)).toThrow(RangeError);
+    expect(() => stream.readUntil('\n', { maxBytes: 0 })).toThrow(RangeError);
+    expect(() => stream.write(42 as unknown as string)).toThrow(TypeError);
+    expect(() => new MemoryStream({ highWaterMark: -5 })).toThrow(RangeError);
+  });
+
+  it('IncompleteReadError consumes the partial record: nothing is read twice', async () => {
+    const stream = new MemoryStream();
+    stream.feed('abc');
+    stream.end();
+    const error = (await stream.readUntil('\n').catch((e: unknown) => e)) as IncompleteReadError;
+    expect(error.partial.toString()).toBe('abc');
+    expect((await stream.readUntilClose()).length).toBe(0);
+  });
+});

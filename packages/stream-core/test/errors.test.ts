@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ECONNREFUSED } from '@evergreen/errno';
+import { IncompleteReadError, LimitExceededError, StreamClosedError, StreamError, StreamErrorFactory } from '../src/index.js';
+
+class DemoError extends StreamError {}
+
+describe('errors', () => {
+  const errors = new StreamErrorFactory(DemoError);
+
+  it('a kind error of a transport is an instance of both, and names its kind', () => {
+    const closed = errors.closed('Cannot read');
+    expect(closed).toBeInstanceOf(DemoError);
+    expect(closed).toBeInstanceOf(StreamClosedError);
+    expect(closed).toBeInstanceOf(StreamError);
+    expect(closed).not.toBeInstanceOf(IncompleteReadError);
+    expect(closed.name).toBe('StreamClosedError');
+    expect(closed.message).toBe('Cannot read: the stream is closed');
+  });
+
+  it('kind-specific fields travel with the error', () => {
+    const incomplete = errors.incomplete(Buffer.from('ab'), 'find the delimiter');
+    expect(incomplete).toBeInstanceOf(IncompleteReadError);
+    expect(incomplete.partial.toString()).toBe('ab');
+    const limit = errors.limit(10, 'find the delimiter');
+    expect(limit).toBeInstanceOf(LimitExceededError);
+    expect(limit.limit).toBe(10);
+    expect(limit).not.toBeInstanceOf(StreamClosedError);
+  });
+
+  it('a system error keeps errno, code and the original as cause', () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { errno: ECONNREFUSED, code: 'ECONNREFUSED' });
+    const error = errors.system('Cannot connect', cause);
+    expect(error).toBeInstanceOf(DemoError);
+    expect(error.name).toBe('DemoError');
+    expect(error.errno).toBe(ECONNREFUSED);
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.cause).toBe(cause);
+    expect(error.message).toBe('Cannot connect: connect ECONNREFUSED 127.0.0.1:1');
+  });
+
+  it('plain kind errors constructed directly still work with instanceof', () => {
+    expect(new StreamClosedError('x')).toBeInstanceOf(StreamError);
+    expect(new StreamError('x')).not.toBeInstanceOf(StreamClosedError);
+    expect({}).not.toBeInstanceOf(StreamError);
+  });
+});
