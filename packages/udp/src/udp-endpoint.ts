@@ -1,0 +1,365 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import {
+  StreamClosedError,
+  StreamErrorFactory,
+  toSocketAddress,
+  type AddressInput,
+  type DatagramSocket,
+  type SocketAddress,
+} from '@evergreen/stream-core';
+import type { Datagram } from './datagram.js';
+import { DatagramQueue } from './datagram-queue.js';
+import { PendingReceives } from './pending-receives.js';
+import { formatHostPort, resolveHost, toUDPAddress } from './udp-address.js';
+import { UDPError } from './udp-error.js';
+import { applySocketOptions, checkSocketOptions, type UDPSocketOptions } from './udp-socket-options.js';
+
+/** Options of a {@link UDPEndpoint}: its queue bounds and its socket options. */
+export interface UDPEndpointOptions extends UDPSocketOptions {
+  /**
+   * Most datagrams that wait for a `receive()` before new ones are dropped
+   * (integer >= 0, default `DEFAULT_MAX_QUEUED_DATAGRAMS` = 1024; 0 keeps
+   * only what a waiting `receive()` takes).
+   */
+  maxQueuedDatagrams?: number;
+  /** Most payload bytes that wait likewise (integer >= 0, default `DEFAULT_MAX_QUEUED_BYTES` = 4 MiB). */
+  maxQueuedBytes?: number;
+}
+
+/** `receive()` options. */
+export interface ReceiveOptions {
+  /** Cancels the receive: it rejects with `signal.reason` and takes no datagram. */
+  signal?: AbortSignal;
+}
+
+/** Counters of one endpoint since it was created (a snapshot; counting never allocates). */
+export interface UDPEndpointStats {
+  /** Datagrams kept: handed to a `receive()` or queued for one. */
+  received: number;
+  /** Their payload bytes. */
+  receivedBytes: number;
+  /** Datagrams that arrived while the queue was full, and were dropped. */
+  dropped: number;
+  /** Their payload bytes. */
+  droppedBytes: number;
+  /** Datagrams waiting in the queue now. */
+  queued: number;
+  /** Their payload bytes. */
+  queuedBytes: number;
+  /** The most datagrams that ever waited at once (never above `maxQueuedDatagrams`). */
+  peakQueued: number;
+  /** Datagrams handed to the OS by `send()`. */
+  sent: number;
+  /** Their payload bytes. */
+  sentBytes: number;
+}
+
+/**
+ * A UDP socket with pull-style, `async` receives: `await ep.receive()` gives
+ * `[data, from]`, and `from` can be passed straight back to `send()`.
+ *
+ * The socket is created lazily, IPv4 or IPv6 after the first address it meets:
+ * the one given to `bind()`, or, when the first call is `send()`, the
+ * destination (the endpoint then binds an ephemeral port on the wildcard
+ * address of that family, as Node's implicit bind does). A host name resolves
+ * with `dns.lookup`; its first address decides the family.
+ *
+ * Datagrams that arrive while no `receive()` waits are queued up to
+ * `maxQueuedDatagrams` / `maxQueuedBytes`; past that they are dropped and
+ * counted in `stats.dropped` — a sender faster than the reader costs at most
+ * the bounds in memory.
+ *
+ * Errors: every failure is a {@link UDPError}; a system error's `errno`/`code`
+ * (`EMSGSIZE`, `EADDRINUSE`, …) are copied from the Node error in `cause`. An
+ * operation on a closed endpoint raises a `UDPError` that is also a
+ * `StreamClosedError`. Wrong argument shapes throw `TypeError`, out-of-range
+ * values `RangeError`.
+ *
+ * Cancel safety: an aborted `receive()` takes nothing; the next datagram goes
+ * to the next receive or the queue.
+ *
+ * Cost: a receive when a datagram is queued is a ring-buffer shift and one
+ * resolved promise; a datagram that finds a receive waiting is handed over
+ * without touching the queue. Each send is one promise and one callback.
+ */
+export class UDPEndpoint implements DatagramSocket {
+  readonly #options: UDPSocketOptions;
+  readonly #errors = new StreamErrorFactory(UDPError);
+  readonly #queue: DatagramQueue;
+  readonly #receives = new PendingReceives();
+  /** Rejecters of sends not yet completed: Node never calls back a send that close() overtook. */
+  readonly #sends = new Set<(reason: unknown) => void>();
+  #socket: Socket | undefined;
+  #binding: Promise<Socket> | undefined;
+  #closed = false;
+  /** A socket error no receive was waiting for; the next receive rejects with it. */
+  #error: UDPError | undefined;
+  #received = 0;
+  #receivedBytes = 0;
+  #sent = 0;
+  #sentBytes = 0;
+
+  /** Throws `TypeError`/`RangeError` for a malformed option; creates no socket yet. */
+  constructor(options: UDPEndpointOptions = {}) {
+    const { maxQueuedDatagrams, maxQueuedBytes, ...socketOptions } = options;
+    checkSocketOptions(socketOptions);
+    this.#options = socketOptions;
+    this.#queue = new DatagramQueue({ maxDatagrams: maxQueuedDatagrams, maxBytes: maxQueuedBytes });
+  }
+
+  /** True once `close()` ran; every operation then rejects/throws a closed `UDPError`. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The bound address. Throws `UDPError` when not bound yet or closed. */
+  get sockname(): SocketAddress {
+    return this.#withSocket('Cannot read sockname', (socket) => toSocketAddress(socket.address()));
+  }
+
+  /** `SO_RCVBUF` as the kernel reports it (Linux doubles what was asked). Throws `UDPError` when not bound or closed. */
+  get recvBufferSize(): number {
+    return this.#withSocket('Cannot read recvBufferSize', (socket) => socket.getRecvBufferSize());
+  }
+
+  /** `SO_SNDBUF` as the kernel reports it. Throws `UDPError` when not bound or closed. */
+  get sendBufferSize(): number {
+    return this.#withSocket('Cannot read sendBufferSize', (socket) => socket.getSendBufferSize());
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): UDPEndpointStats {
+    const queue = this.#queue;
+    return {
+      received: this.#received,
+      receivedBytes: this.#receivedBytes,
+      dropped: queue.dropped,
+      droppedBytes: queue.droppedBytes,
+      queued: queue.length,
+      queuedBytes: queue.bytes,
+      peakQueued: queue.peak,
+      sent: this.#sent,
+      sentBytes: this.#sentBytes,
+    };
+  }
+
+  /**
+   * Creates the socket and binds it to `address` (`port: 0` picks a free
+   * port; read it back from `sockname`). A host name resolves first; its first
+   * address decides IPv4 or IPv6.
+   *
+   * Errors: `UDPError` with the system `code` (`EADDRINUSE`, `EADDRNOTAVAIL`,
+   * `ENOTFOUND`…) — the endpoint stays unbound and may bind again; `UDPError`
+   * when already bound (also implicitly, by a first `send()`); a closed
+   * `UDPError` after `close()`.
+   */
+  async bind(address: AddressInput): Promise<void> {
+    const { host, port } = toUDPAddress(address);
+    const action = `Cannot bind ${formatHostPort(host, port)}`;
+    if (this.#closed) throw this.#errors.closed(action);
+    if (this.#binding !== undefined) throw new UDPError(`${action}: the endpoint is already bound`);
+    await this.#open(action, host, port, false);
+  }
+
+  /**
+   * Sends one datagram to `to` and resolves when the OS took it (delivery is
+   * not acknowledged: this is UDP). The first send of an unbound endpoint
+   * binds it first (see the class).
+   *
+   * Errors: `UDPError` `EMSGSIZE` for a datagram larger than the protocol
+   * allows (65507 bytes of payload over IPv4); `UDPError` with the resolver's
+   * code for a name that does not resolve; a closed `UDPError` after
+   * `close()`, also for a send still in progress when `close()` ran;
+   * `TypeError` for data that is not a string or `Uint8Array` or a malformed
+   * address.
+   *
+   * Cost: no copy of a `Uint8Array`; a string is encoded as UTF-8 once.
+   */
+  send(data: string | Uint8Array, to: AddressInput): Promise<void> {
+    let host: string;
+    let port: number;
+    try {
+      ({ host, port } = toUDPAddress(to));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const socket = this.#socket;
+    if (socket !== undefined && !this.#closed) return this.#sendOn(socket, data, host, port);
+    return this.#sendFirst(data, host, port);
+  }
+
+  /**
+   * The next datagram and its sender, in arrival order: one already queued at
+   * once, else the next to arrive. Concurrent receives are served in call
+   * order.
+   *
+   * Errors: a closed `UDPError` after `close()`, and for a receive still
+   * waiting when `close()` runs; `signal.reason` when aborted (nothing is
+   * taken); a `UDPError` for an error the socket reported (then the endpoint
+   * goes on receiving).
+   */
+  receive(options?: ReceiveOptions): Promise<Datagram> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed) return Promise.reject(this.#errors.closed('Cannot receive'));
+    const datagram = this.#queue.shift();
+    if (datagram !== undefined) return Promise.resolve(datagram);
+    const error = this.#error;
+    if (error !== undefined) {
+      this.#error = undefined;
+      return Promise.reject(error);
+    }
+    return this.#receives.wait(signal);
+  }
+
+  /**
+   * Joins the multicast group `group` (on `interfaceAddress`, default: the
+   * OS's choice). Needs a bound endpoint. Throws `UDPError` (`EINVAL` for an
+   * address that is not multicast, `EADDRINUSE` when already a member, or not
+   * bound / closed).
+   */
+  addMembership(group: string, interfaceAddress?: string): void {
+    this.#withSocket(`Cannot join multicast group ${group}`, (socket) => socket.addMembership(group, interfaceAddress));
+  }
+
+  /** Leaves a group joined with `addMembership`. Throws `UDPError` (`EADDRNOTAVAIL` when not a member). */
+  dropMembership(group: string, interfaceAddress?: string): void {
+    this.#withSocket(`Cannot leave multicast group ${group}`, (socket) => socket.dropMembership(group, interfaceAddress));
+  }
+
+  /**
+   * Closes the socket at once. Queued datagrams are discarded; waiting
+   * receives and unfinished sends reject with a closed `UDPError`. Calling it
+   * again does nothing.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.clear();
+    this.#receives.failAll(this.#errors.closed('Cannot receive'));
+    const sendError = this.#errors.closed('Cannot send');
+    for (const reject of this.#sends) reject(sendError);
+    this.#sends.clear();
+    this.#socket?.close();
+  }
+
+  /**
+   * Yields `[data, from]` for every datagram until the endpoint is closed
+   * (then it ends; it does not throw). Leaving the loop early does not close
+   * the endpoint: it keeps queueing for later receives.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Datagram, void, undefined> {
+    for (;;) {
+      let datagram: Datagram;
+      try {
+        datagram = await this.receive();
+      } catch (err) {
+        if (this.#closed && err instanceof StreamClosedError) return;
+        throw err;
+      }
+      yield datagram;
+    }
+  }
+
+  /** Closes the endpoint (`await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  async #sendFirst(data: string | Uint8Array, host: string, port: number): Promise<void> {
+    const action = `Cannot send to ${formatHostPort(host, port)}`;
+    if (this.#closed) throw this.#errors.closed(action);
+    const socket = await (this.#binding ?? this.#open(action, host, 0, true));
+    if (this.#closed) throw this.#errors.closed(action);
+    return this.#sendOn(socket, data, host, port);
+  }
+
+  #sendOn(socket: Socket, data: string | Uint8Array, host: string, port: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      socket.send(data, port, host, (err, bytes) => {
+        this.#sends.delete(reject);
+        if (err) {
+          reject(this.#errors.system(`Cannot send to ${formatHostPort(host, port)}`, err));
+          return;
+        }
+        this.#sent++;
+        this.#sentBytes += bytes;
+        resolve();
+      });
+      this.#sends.add(reject);
+    });
+  }
+
+  /**
+   * Creates and binds the socket for the family `host` resolves to, on that
+   * address (or on the family's wildcard address when `wildcard`). Marks the
+   * endpoint as binding at once, so concurrent sends wait for this socket; a
+   * failed bind unmarks it.
+   */
+  #open(action: string, host: string, port: number, wildcard: boolean): Promise<Socket> {
+    const binding = this.#createSocket(action, host, port, wildcard);
+    this.#binding = binding;
+    binding.catch(() => {
+      if (this.#binding === binding) this.#binding = undefined;
+    });
+    return binding;
+  }
+
+  async #createSocket(action: string, host: string, port: number, wildcard: boolean): Promise<Socket> {
+    const resolved = await resolveHost(host).catch((err: unknown) => {
+      throw this.#errors.system(action, err);
+    });
+    if (this.#closed) throw this.#errors.closed(action);
+    const { reuseAddr, ipv6Only } = this.#options;
+    const socket = createSocket({ type: resolved.family === 6 ? 'udp6' : 'udp4', reuseAddr, ipv6Only });
+    try {
+      socket.bind(port, wildcard ? undefined : resolved.address);
+      await once(socket, 'listening');
+      applySocketOptions(socket, this.#options);
+    } catch (err) {
+      socket.close();
+      throw this.#errors.system(action, err);
+    }
+    if (this.#closed) {
+      socket.close();
+      throw this.#errors.closed(action);
+    }
+    socket.on('message', this.#onMessage).on('error', this.#onError);
+    this.#socket = socket;
+    return socket;
+  }
+
+  /** Runs `use` on the bound socket, turning a system error into a `UDPError`. */
+  #withSocket<T>(action: string, use: (socket: Socket) => T): T {
+    if (this.#closed) throw this.#errors.closed(action);
+    const socket = this.#socket;
+    if (socket === undefined) throw new UDPError(`${action}: the endpoint is not bound`);
+    try {
+      return use(socket);
+    } catch (err) {
+      if (err instanceof TypeError || err instanceof RangeError) throw err;
+      throw this.#errors.system(action, err);
+    }
+  }
+
+  /** The hot path: hand the datagram to a waiting receive, else queue it (or drop and count it). */
+  readonly #onMessage = (data: Buffer, info: RemoteInfo): void => {
+    if (this.#receives.length > 0) this.#receives.deliver([data, senderOf(info)]);
+    else if (!this.#queue.push(data, senderOf(info))) return;
+    this.#received++;
+    this.#receivedBytes += data.length;
+  };
+
+  /** Errors Node reports after bind (a failed recvmsg): they fail the waiting receives, or the next one. */
+  readonly #onError = (err: Error): void => {
+    const error = this.#errors.system('Cannot receive', err);
+    if (this.#receives.length > 0) this.#receives.failAll(error);
+    else this.#error = error;
+  };
+}
+
+/** The sender in the `sockname` shape (Node's `rinfo` also carries `size`). */
+function senderOf(info: RemoteInfo): SocketAddress {
+  return { address: info.address, port: info.port, family: info.family };
+}
