@@ -139,11 +139,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     const bytes = delimiterBytes(delimiter);
     const maxBytes = maxBytesOf(options);
     if (this.#canReadAtOnce(options)) {
-      const found = this.#buffer.indexOf(bytes, 0);
-      const end = found + bytes.length;
-      if (found >= 0 && end <= maxBytes && end <= this.#ctx.maxBufferSize) {
-        return Promise.resolve(this.#consumed(this.#buffer.take(end)));
-      }
+      const record = this.#buffer.takeThrough(bytes, Math.min(maxBytes, this.#ctx.maxBufferSize));
+      if (record !== undefined) return Promise.resolve(this.#consumed(record));
     }
     return this.#read(new UntilRequest(bytes, maxBytes), options);
   }
@@ -244,14 +241,22 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     this.#updateFlow();
   }
 
-  /** Pauses the transport above `highWaterMark` unless a pending read needs more. */
+  /**
+   * Pauses at `highWaterMark` and resumes below half of it (or as soon as a
+   * read waits): the gap keeps a reader that drains one chunk at a time from
+   * toggling the transport on every chunk.
+   */
   #updateFlow(): void {
     if (this.#ctx.ended || this.#closedByCall) return;
-    const wantMore = this.#queue.length > 0 || this.#buffer.length < this.#highWaterMark;
-    if (wantMore !== this.#paused) return;
-    this.#paused = !wantMore;
-    if (wantMore) this._resumeReading();
-    else this._pauseReading();
+    const buffered = this.#buffer.length;
+    if (this.#paused) {
+      if (this.#queue.length === 0 && buffered >= this.#highWaterMark / 2) return;
+      this.#paused = false;
+      this._resumeReading();
+    } else if (this.#queue.length === 0 && buffered >= this.#highWaterMark) {
+      this.#paused = true;
+      this._pauseReading();
+    }
   }
 
   // ── Writes ───────────────────────────────────────────────────────────────
@@ -358,10 +363,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (this.#closedByCall || this.#ctx.ended) return;
     this.#buffer.push(chunk);
     if (this.#queue.length > 0) this.#queue.serve(this.#ctx);
-    if (!this.#paused && this.#queue.length === 0 && this.#buffer.length >= this.#highWaterMark) {
-      this.#paused = true;
-      this._pauseReading();
-    }
+    if (this.#buffer.length >= this.#highWaterMark) this.#updateFlow();
   }
 
   /** Transport: the peer ended its side (FIN). Writing stays possible. */

@@ -192,13 +192,14 @@ export class RecordsRequest extends ReadRequest<Buffer[]> {
     if (first.length === 0) return [];
     const records = [first];
     const { buffer } = ctx;
-    const { delimiter } = this;
     const limit = Math.min(this.maxBytes, ctx.maxBufferSize);
     for (;;) {
-      const found = buffer.indexOf(delimiter, 0);
-      // A missing or over-long record ends the batch; the next poll reports it.
-      if (found < 0 || found + delimiter.length > limit) return records;
-      records.push(buffer.take(found + delimiter.length));
+      buffer.takeRecordsInHead(this.delimiter, limit, records);
+      // The record straddling into the next chunk, if complete; a missing or
+      // over-long record ends the batch and the next poll reports it.
+      const next = buffer.takeThrough(this.delimiter, limit);
+      if (next === undefined) return records;
+      records.push(next);
     }
   }
 }

@@ -8,11 +8,15 @@ function resetError(): NodeJS.ErrnoException {
 }
 
 describe('BaseStream', () => {
-  it('pauses the transport above highWaterMark and resumes once reads drain it', async () => {
+  it('pauses the transport at highWaterMark and resumes once reads drain it below half', async () => {
     const stream = new MemoryStream({ highWaterMark: 10 });
-    stream.feed('0123456789');
+    stream.feed('01234');
+    expect(stream.paused).toBe(false);
+    stream.feed('56789');
     expect(stream.paused).toBe(true);
     expect((await stream.readBytes(4)).toString()).toBe('0123');
+    expect(stream.paused).toBe(true);
+    expect((await stream.readBytes(2)).toString()).toBe('45');
     expect(stream.paused).toBe(false);
   });
 
