@@ -1,0 +1,10 @@
+export { TCPClient } from './tcp-client.js';
+export type { TCPClientOptions, TCPConnectOptions } from './tcp-client.js';
+export { TCPServer } from './tcp-server.js';
+export type { TCPServerOptions } from './tcp-server.js';
+export { TCPConnection } from './tcp-connection.js';
+export type { TCPConnectionOptions } from './tcp-connection.js';
+export { TCPError } from './tcp-error.js';
+export type { TCPSocketOptions } from './socket-options.js';
+export { transport } from './transport.js';
+export type { TCPTransport } from './transport.js';

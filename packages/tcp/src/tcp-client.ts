@@ -1,0 +1,111 @@
+import { isIP, type Socket } from 'node:net';
+import { EALREADY, EISCONN } from '@evergreen/errno';
+import { DuplexStream, toHostPort, type AddressInput, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
+import { TCPError } from './tcp-error.js';
+import { toNetSocketOptions, type NetSocketOptions, type TCPSocketOptions } from './socket-options.js';
+import { socketName } from './socket-name.js';
+
+/** Limits and socket options of a client. */
+export interface TCPClientOptions extends Omit<BaseStreamOptions, 'errorClass'>, TCPSocketOptions {}
+
+/** `connect` options. */
+export interface TCPConnectOptions {
+  /**
+   * Cancels the connect (`AbortSignal.timeout(ms)` bounds it): it rejects
+   * with `signal.reason` and the client is closed.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * A TCP client stream: create it, `connect()`, then read and write.
+ *
+ * Writes made before `connect()` resolves are buffered and sent on connect.
+ * A connect that fails or is aborted closes the client (as Node destroys its
+ * socket); make a new client to try again.
+ *
+ * Errors: every error it raises is a `TCPError` (and of its kind:
+ * `StreamClosedError`, `IncompleteReadError`, `LimitExceededError`).
+ * Cost: one `net.Socket`; reads are zero-copy inside one received chunk.
+ */
+export class TCPClient extends DuplexStream {
+  readonly #socketOptions: NetSocketOptions;
+  #connecting = false;
+
+  /** Throws `TypeError`/`RangeError` for invalid options. */
+  constructor(options: TCPClientOptions = {}) {
+    const socketOptions = toNetSocketOptions(options);
+    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: TCPError });
+    this.#socketOptions = socketOptions;
+  }
+
+  /**
+   * Connects to `target` (`{ host, port }`, `[host, port]` or
+   * `{ address, port }`). A name is resolved to every address it has and
+   * they are tried in turn, IPv6 and IPv4 interleaved (Happy Eyeballs, Node's
+   * `autoSelectFamily`). `sourceAddress` binds the local side first (an IP
+   * literal; port 0 picks any).
+   *
+   * Errors: `TypeError`/`RangeError` for a malformed address; a `TCPError`
+   * with `errno`/`code` (`ECONNREFUSED`, `ENOTFOUND`, `EADDRNOTAVAIL`, …) and
+   * the Node error as `cause` when the connection cannot be made;
+   * `signal.reason` when aborted; a `TCPError` `EISCONN`/`EALREADY` when the
+   * client is connected or connecting already; `StreamClosedError` once closed.
+   * Any failure closes the client.
+   */
+  async connect(target: AddressInput, sourceAddress?: AddressInput, options: TCPConnectOptions = {}): Promise<void> {
+    const { host, port } = toHostPort(target);
+    if (host === '') throw new TypeError('Cannot connect: the target has an empty host');
+    if (port === 0) throw new RangeError('Cannot connect to port 0: a peer listens on a port in 1..65535');
+    const local = sourceAddress === undefined ? {} : localSide(sourceAddress);
+    if (this.closed) throw this._errors.closed('Cannot connect');
+    if (this.connected || this.#connecting) throw this.#busy();
+    this.#connecting = true;
+    try {
+      await this._connectSocket({ host, port, ...local, autoSelectFamily: true, ...this.#socketOptions }, options.signal);
+    } catch (error) {
+      this.close();
+      throw withAttemptMessages(error);
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  /** The local address (`{ address, port, family }`); throws a `TCPError` before connect or once closed. */
+  get sockname(): SocketAddress {
+    return socketName(this.#socket, 'local');
+  }
+
+  /** The peer's address (`{ address, port, family }`); throws a `TCPError` before connect or once closed. */
+  get peername(): SocketAddress {
+    return socketName(this.#socket, 'remote');
+  }
+
+  /** `_connectSocket` attaches a `net.Socket`. */
+  get #socket(): Socket | undefined {
+    return this._duplex as Socket | undefined;
+  }
+
+  #busy(): TCPError {
+    const [errno, code, state] = this.connected ? [EISCONN, 'EISCONN', 'connected'] : [EALREADY, 'EALREADY', 'connecting'];
+    return new TCPError(`Cannot connect: the client is already ${state}`, { errno, code });
+  }
+}
+
+/** `net.connect`'s `localAddress`/`localPort` for a source address, which must be an IP literal. */
+function localSide(sourceAddress: AddressInput): { localAddress: string; localPort: number } {
+  const { host, port } = toHostPort(sourceAddress);
+  if (isIP(host) === 0) throw new TypeError(`Cannot bind the local side to "${host}": expected an IP address`);
+  return { localAddress: host, localPort: port };
+}
+
+/**
+ * When a name resolves to several addresses and every attempt fails, Node
+ * reports an `AggregateError` with an empty message; name each attempt's
+ * failure instead, keeping `errno`, `code` and `cause`.
+ */
+function withAttemptMessages(error: unknown): unknown {
+  if (!(error instanceof TCPError) || !(error.cause instanceof AggregateError) || error.cause.message !== '') return error;
+  const attempts = (error.cause.errors as unknown[]).map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  return new TCPError(`Cannot connect: ${attempts}`, { cause: error.cause, errno: error.errno, code: error.code });
+}

@@ -1,0 +1,73 @@
+import type { Server, Socket } from 'node:net';
+import {
+  StreamServer,
+  listenOn,
+  toHostPort,
+  type AddressInput,
+  type BindOptions,
+  type ConnectionHandler,
+  type SocketAddress,
+  type StreamServerOptions,
+} from '@evergreen/stream-core';
+import { TCPError } from './tcp-error.js';
+import { TCPConnection } from './tcp-connection.js';
+import { toNetSocketOptions, type TCPSocketOptions } from './socket-options.js';
+import { formatHostPort, listenerName } from './socket-name.js';
+
+/**
+ * Options of a server: the limits of each connection (`highWaterMark`,
+ * `maxBufferSize`), the socket options applied to each accepted connection
+ * (`noDelay`, `keepAlive`, `keepAliveInitialDelayMs`), `onError` and
+ * `closeTimeoutMs`.
+ */
+export interface TCPServerOptions extends StreamServerOptions<TCPConnection>, TCPSocketOptions {}
+
+/**
+ * A TCP server: `bind()` an address, then `serve()` hands each accepted
+ * connection (a `TCPConnection`) to `handleConnection` — override it in a
+ * subclass or pass a handler. See `StreamServer` for the lifecycle.
+ *
+ * Errors: the constructor throws `TypeError`/`RangeError` for invalid
+ * options; `bind` rejects `TypeError`/`RangeError` for a malformed address
+ * and a `TCPError` (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, …) when the
+ * address cannot be had. Cost: one listening `net.Server`; each connection
+ * is one `net.Socket`.
+ */
+export class TCPServer extends StreamServer<TCPConnection, AddressInput> {
+  readonly #socketOptions: TCPSocketOptions;
+
+  constructor(handler?: ConnectionHandler<TCPConnection>, options: TCPServerOptions = {}) {
+    // Validate now, not at the first accept.
+    toNetSocketOptions(options);
+    super(handler, options, TCPError);
+    const { noDelay, keepAlive, keepAliveInitialDelayMs } = options;
+    this.#socketOptions = { noDelay, keepAlive, keepAliveInitialDelayMs };
+  }
+
+  /**
+   * Listens on `address` (`{ host, port }`, `[host, port]` or
+   * `{ address, port }`; port 0 picks a free port, read it back from
+   * `sockname`). A name binds the first address it resolves to.
+   */
+  override async bind(address: AddressInput, options?: BindOptions): Promise<void> {
+    await super.bind(toHostPort(address), options);
+  }
+
+  /** The address the server listens on; throws a `TCPError` before `bind` or once closed. */
+  get sockname(): SocketAddress {
+    return listenerName(this._listener);
+  }
+
+  protected _listen(listener: Server, address: AddressInput, options: BindOptions): Promise<void> {
+    const { host, port } = toHostPort(address);
+    return listenOn(listener, { host, port, backlog: options.backlog });
+  }
+
+  protected _createConnection(socket: Socket): TCPConnection {
+    return new TCPConnection(socket, { ...this._connectionOptions, ...this.#socketOptions });
+  }
+
+  protected override _describe(address: AddressInput): string {
+    return formatHostPort(toHostPort(address));
+  }
+}

@@ -1,0 +1,4 @@
+import { describeStreamTransport } from '@evergreen/stream-core/testing';
+import { tcpHarness } from './tcp-harness.js';
+
+describeStreamTransport(tcpHarness);
