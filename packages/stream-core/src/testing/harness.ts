@@ -79,3 +79,23 @@ export async function until(condition: () => boolean, what: string, limit = 500)
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/**
+ * Runs `work` while counting the bytes `Buffer#indexOf` is asked to search
+ * (from the start offset to the end of each searched buffer): how the suite
+ * tells a linear delimiter search from a rescanning one without timing
+ * anything. Restores `Buffer#indexOf` however `work` ends.
+ */
+export async function countSearchedBytes<T>(work: () => Promise<T> | T): Promise<{ value: T; searched: number }> {
+  let searched = 0;
+  const indexOf = Buffer.prototype.indexOf;
+  Buffer.prototype.indexOf = function (this: Buffer, ...args: Parameters<Buffer['indexOf']>) {
+    searched += this.length - (typeof args[1] === 'number' ? args[1] : 0);
+    return indexOf.apply(this, args);
+  };
+  try {
+    return { value: await work(), searched };
+  } finally {
+    Buffer.prototype.indexOf = indexOf;
+  }
+}

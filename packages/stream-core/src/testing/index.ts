@@ -5,7 +5,7 @@ import { describeLifecycle } from './lifecycle.js';
 import { describeFlow } from './flow.js';
 
 export type { StreamTransportHarness, ConnectedPair, PairOptions } from './harness.js';
-export { connectPair, until, sha256 } from './harness.js';
+export { connectPair, countSearchedBytes, until, sha256 } from './harness.js';
 
 /**
  * The stream-transport compliance suite: every stream transport runs it
