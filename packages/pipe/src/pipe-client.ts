@@ -1,0 +1,78 @@
+import { EALREADY, EISCONN, strerror } from '@evergreen/errno';
+import { DuplexStream, type BaseStreamOptions } from '@evergreen/stream-core';
+import { PipeError } from './pipe-error.js';
+import { checkPipePath, describePipePath } from './pipe-path.js';
+
+/** Limits of a client. */
+export interface PipeClientOptions extends Omit<BaseStreamOptions, 'errorClass'> {}
+
+/** `connect` options. */
+export interface PipeConnectOptions {
+  /** Cancels the connect: it rejects with `signal.reason` and the client is closed. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A client of a Unix domain socket, a Linux abstract name or a Windows
+ * named pipe: create it, `connect(path)`, then read and write.
+ *
+ * Writes made before `connect()` resolves are buffered and sent on connect.
+ * A connect that fails or is aborted closes the client; make a new one to
+ * try again.
+ *
+ * Errors: every error it raises is a `PipeError` (and of its kind:
+ * `StreamClosedError`, `IncompleteReadError`, `LimitExceededError`).
+ * Cost: one `net.Socket`; reads are zero-copy inside one received chunk.
+ */
+export class PipeClient extends DuplexStream {
+  #connecting = false;
+
+  /** Throws `RangeError` for invalid limits. */
+  constructor(options: PipeClientOptions = {}) {
+    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: PipeError });
+  }
+
+  /**
+   * Connects to the server at `path` (see `PipePathKind` for the kinds).
+   *
+   * Errors: `TypeError`/`RangeError` for a malformed or too long path (before
+   * Node would truncate it); a `PipeError` with `errno`/`code` and the Node
+   * error as `cause` when the connection cannot be made (`ENOENT`: nothing
+   * there, `ECONNREFUSED`: a stale socket file, `EACCES`: not allowed,
+   * `EAGAIN`: the server's backlog is full); `signal.reason` when aborted; a
+   * `PipeError` `EISCONN`/`EALREADY` when the client is connected or
+   * connecting already; `StreamClosedError` once closed. Any failure but the
+   * argument errors closes the client.
+   */
+  async connect(path: string, options: PipeConnectOptions = {}): Promise<void> {
+    checkPipePath(path, 'Cannot connect to pipe');
+    if (this.closed) throw this._errors.closed(`Cannot connect to pipe ${describePipePath(path)}`);
+    if (this.connected || this.#connecting) throw this.#busy(path);
+    this.#connecting = true;
+    try {
+      await this._connectSocket({ path }, options.signal);
+    } catch (error) {
+      this.close();
+      throw withPathMessage(error, path);
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  #busy(path: string): PipeError {
+    const [errno, code, state] = this.connected ? [EISCONN, 'EISCONN', 'connected'] : [EALREADY, 'EALREADY', 'connecting'];
+    return new PipeError(`Cannot connect to pipe ${describePipePath(path)}: the client is already ${state}`, { errno, code });
+  }
+}
+
+/**
+ * Node words a failed connect as `connect ENOENT /run/app.sock` (an abstract
+ * name with a raw NUL in it); say it as `Cannot connect to pipe
+ * "/run/app.sock": no such file or directory (ENOENT)`, keeping `errno`,
+ * `code` and the Node error as `cause`. Other errors pass unchanged.
+ */
+function withPathMessage(error: unknown, path: string): unknown {
+  if (!(error instanceof PipeError) || error.errno === undefined || error.name !== PipeError.name) return error;
+  const message = `Cannot connect to pipe ${describePipePath(path)}: ${strerror(error.errno)} (${error.code})`;
+  return new PipeError(message, { errno: error.errno, code: error.code, cause: error.cause });
+}

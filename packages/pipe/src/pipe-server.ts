@@ -1,0 +1,147 @@
+import type { Server, Socket } from 'node:net';
+import {
+  StreamServer,
+  listenOn,
+  type BindOptions,
+  type ConnectionHandler,
+  type ServerCloseOptions,
+  type StreamServerOptions,
+} from '@evergreen/stream-core';
+import { PipeError } from './pipe-error.js';
+import { PipeConnection } from './pipe-connection.js';
+import { checkPipePath, describePipePath, maxUnixPathBytes, pipePathKind } from './pipe-path.js';
+import { DEFAULT_SOCKET_MODE, bindSocketFile, privateBindPath } from './socket-file.js';
+
+/** Options of a server: the limits of each connection, `onError` and `closeTimeoutMs`. */
+export interface PipeServerOptions extends StreamServerOptions<PipeConnection> {}
+
+/** `bind` options. */
+export interface PipeBindOptions extends BindOptions {
+  /**
+   * Permission bits of the socket file, 0..0o777 (default `0o600`: only this
+   * user may connect — connecting needs write permission). Unix socket paths
+   * only: abstract and Windows names have no file.
+   */
+  mode?: number;
+}
+
+/** The highest permission bits a socket file can have (no setuid/setgid/sticky). */
+const MAX_MODE = 0o777;
+
+/**
+ * A server on a Unix domain socket, a Linux abstract name or a Windows named
+ * pipe: `bind(path)`, then `serve()` hands each accepted connection (a
+ * `PipeConnection`) to `handleConnection` — override it or pass a handler.
+ * See `StreamServer` for the lifecycle.
+ *
+ * A Unix socket file is created with `mode` (default 0600) and never more
+ * open, even for an instant; a stale one left by a dead process is
+ * replaced; it is removed on `close()` (see `bind`).
+ *
+ * Errors: `bind` rejects `TypeError`/`RangeError` for a malformed path, a too
+ * long one or a bad `mode`, and a `PipeError` with `errno`/`code` when the
+ * path cannot be had (`EADDRINUSE`, `EEXIST`, `EACCES`, `ENOENT`, …).
+ * Cost: one listening `net.Server`; each connection is one `net.Socket`.
+ */
+export class PipeServer extends StreamServer<PipeConnection, string> {
+  #pipename: string | undefined;
+  #removeSocketFile: (() => void) | undefined;
+  #closing = false;
+
+  constructor(handler?: ConnectionHandler<PipeConnection>, options: PipeServerOptions = {}) {
+    super(handler, options, PipeError);
+  }
+
+  /**
+   * Listens on `path`. For a Unix socket path:
+   * - the file gets `mode` (default 0600) before anyone can reach it: the
+   *   socket is bound inside a fresh 0700 directory next to `path`, chmod-ed,
+   *   then hard-linked to `path` (so the directory needs room for
+   *   `.pipe-XXXXXX/s` within the path limit);
+   * - a stale socket file (connecting is refused: its process is gone) is
+   *   replaced; a live one fails with `PipeError` `EADDRINUSE` and is left
+   *   alone, as is anything that is not a socket (`PipeError` `EEXIST`). The
+   *   live server sees one probe connection that closes at once.
+   * - the file is removed by `close()` (if it is still this socket). A
+   *   process that dies without closing leaves it stale for the next bind.
+   *
+   * Abstract and Windows names have no file: the OS alone says
+   * `EADDRINUSE`, and `mode` is a `TypeError` there.
+   */
+  override async bind(path: string, options: PipeBindOptions = {}): Promise<void> {
+    const action = 'Cannot bind pipe';
+    const kind = checkPipePath(path, action);
+    if (kind !== 'unix' && options.mode !== undefined) {
+      throw new TypeError(`${action} ${describePipePath(path)} with a mode: ${kind} names have no file to set it on`);
+    }
+    const mode = checkMode(options.mode ?? DEFAULT_SOCKET_MODE);
+    if (kind === 'unix') checkPrivateBindPath(path, action);
+    const checked: PipeBindOptions = { backlog: options.backlog, mode };
+    await super.bind(path, checked);
+  }
+
+  /**
+   * The path the server is bound to, as given to `bind`. Throws a
+   * `PipeError` before `bind`, and one that is a `StreamClosedError` once
+   * the server is closed.
+   */
+  get pipename(): string {
+    const action = 'Cannot read the pipe name';
+    if (this.#closing) throw this._errors.closed(action);
+    if (this.#pipename === undefined) throw new PipeError(`${action}: the server is not bound`);
+    return this.#pipename;
+  }
+
+  /**
+   * As `StreamServer#close`; a Unix socket file is unlinked first (if it is
+   * still this server's socket), so no client finds it refusing connections.
+   */
+  override close(options?: ServerCloseOptions): Promise<void> {
+    this.#closing = true;
+    this.#removeSocketFile?.();
+    this.#removeSocketFile = undefined;
+    return super.close(options);
+  }
+
+  protected async _listen(listener: Server, path: string, options: PipeBindOptions): Promise<void> {
+    if (pipePathKind(path) !== 'unix') {
+      await listenOn(listener, { path, backlog: options.backlog });
+    } else {
+      const action = `Cannot bind pipe ${describePipePath(path)}`;
+      this.#removeSocketFile = await bindSocketFile(listener, path, { mode: options.mode!, backlog: options.backlog, action });
+    }
+    // StreamServer#close cannot close a listener it does not have yet.
+    if (this.#closing) {
+      this.#removeSocketFile?.();
+      throw this._errors.closed(`Cannot bind pipe ${describePipePath(path)}`);
+    }
+    this.#pipename = path;
+  }
+
+  protected _createConnection(socket: Socket): PipeConnection {
+    return new PipeConnection(socket, this._connectionOptions);
+  }
+
+  protected override _describe(path: string): string {
+    return `pipe ${describePipePath(path)}`;
+  }
+}
+
+function checkMode(mode: number): number {
+  if (typeof mode !== 'number') throw new TypeError(`Cannot bind with mode ${String(mode)}: expected a number such as 0o600`);
+  if (!Number.isInteger(mode) || mode < 0 || mode > MAX_MODE) {
+    throw new RangeError(`Cannot bind with mode ${mode}: expected permission bits 0..0o777`);
+  }
+  return mode;
+}
+
+/** The private bind path (`<dir>/.pipe-XXXXXX/s`) must fit the Unix path limit as well as `path`. */
+function checkPrivateBindPath(path: string, action: string): void {
+  const privatePath = privateBindPath(path);
+  const size = Buffer.byteLength(privatePath);
+  const limit = maxUnixPathBytes();
+  if (size > limit) {
+    const reason = `it is bound first at "${privatePath}" (${size} bytes), over the limit of ${limit}; use a shorter directory`;
+    throw new RangeError(`${action} ${describePipePath(path)}: ${reason}`);
+  }
+}
