@@ -51,7 +51,10 @@ export class TCPClient extends DuplexStream {
    * the Node error as `cause` when the connection cannot be made;
    * `signal.reason` when aborted; a `TCPError` `EISCONN`/`EALREADY` when the
    * client is connected or connecting already; `StreamClosedError` once closed.
-   * Any failure closes the client.
+   *
+   * Cancel safety: a connect that fails or is aborted closes the client (its
+   * socket is destroyed, buffered writes are dropped); argument errors and
+   * `EISCONN`/`EALREADY` leave the client as it was.
    */
   async connect(target: AddressInput, sourceAddress?: AddressInput, options: TCPConnectOptions = {}): Promise<void> {
     const { host, port } = toHostPort(target);

@@ -63,7 +63,8 @@ function parseURL(uri: string): URL {
     return new URL(uri);
   } catch (error) {
     const port = /:(\d+)\/?$/.exec(uri)?.[1];
-    const problem = port !== undefined && Number(port) > MAX_PORT ? `the port ${port} is out of range 0..${MAX_PORT}` : 'not a valid URI (expected "tcp://host:port")';
+    const outOfRange = port !== undefined && Number(port) > MAX_PORT;
+    const problem = outOfRange ? `the port ${port} is out of range 0..${MAX_PORT}` : 'not a valid URI (expected "tcp://host:port")';
     throw new TypeError(`Cannot parse "${uri}": ${problem}`, { cause: error });
   }
 }
