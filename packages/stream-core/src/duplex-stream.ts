@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { connect as netConnect, type NetConnectOpts } from 'node:net';
+import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { BaseStream, type BaseStreamOptions, type WriteData } from './base-stream.js';
 
@@ -59,22 +59,27 @@ export class DuplexStream extends BaseStream {
 
   /**
    * Transports: opens a `net.Socket` with Node's `options`, adopts it and
-   * resolves once it is connected (writes buffered before are then sent).
+   * resolves it once connected (writes buffered before are then sent).
    * Rejects with the transport's error class (`code` `ECONNREFUSED`, …), or
-   * with `signal.reason` when aborted; either way the socket is destroyed.
+   * with `signal.reason` when aborted; either way the socket is destroyed and
+   * the stream closed (a failed stream is not reused: make a new one).
    */
-  protected async _connectSocket(options: NetConnectOpts, signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
+  protected async _connectSocket(options: NetConnectOpts, signal?: AbortSignal): Promise<Socket> {
     if (this.closed) throw this._errors.closed('Cannot connect');
+    if (signal?.aborted) {
+      this.close();
+      throw signal.reason;
+    }
     const socket = netConnect({ ...options, allowHalfOpen: true });
     this._attach(socket);
     try {
       await once(socket, 'connect', signal === undefined ? undefined : { signal });
     } catch (error) {
-      socket.destroy();
+      this.close();
       throw signal?.aborted ? signal.reason : this._errors.system('Cannot connect', error);
     }
     this._setConnected();
+    return socket;
   }
 
   protected _writeChunk(data: WriteData): boolean {

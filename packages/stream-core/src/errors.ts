@@ -80,9 +80,12 @@ export class StreamErrorFactory {
     this.#Class = errorClass;
   }
 
-  /** `StreamClosedError`: `action` is what was attempted (`'Cannot read'`). */
-  closed(action: string, cause?: unknown): StreamClosedError {
-    const reason = cause === undefined ? 'the stream is closed' : `the stream is closed (${describe(cause)})`;
+  /**
+   * `StreamClosedError`: `action` is what was attempted (`'Cannot read'`),
+   * `subject` what is closed (`'the server'`).
+   */
+  closed(action: string, cause?: unknown, subject = 'the stream'): StreamClosedError {
+    const reason = cause === undefined ? `${subject} is closed` : `${subject} is closed (${describe(cause)})`;
     return this.#kind(StreamClosedError, `${action}: ${reason}`, { cause }, {});
   }
 
@@ -129,6 +132,7 @@ export class StreamErrorFactory {
  */
 export function systemErrorFields(cause: unknown): { errno?: number; code?: string } {
   const { errno, code } = (cause ?? {}) as { errno?: unknown; code?: unknown };
+  if (code === undefined && cause instanceof AggregateError) return systemErrorFields(cause.errors[0]);
   if (typeof code !== 'string' || code.startsWith('ERR_')) return {};
   if (typeof errno === 'number') return { errno, code };
   try {
@@ -138,6 +142,12 @@ export function systemErrorFields(cause: unknown): { errno?: number; code?: stri
   }
 }
 
+/**
+ * The message of a cause. Node reports a connect whose every address failed
+ * (Happy Eyeballs) as an `AggregateError` with an empty message: its
+ * attempts' messages are named instead.
+ */
 function describe(cause: unknown): string {
+  if (cause instanceof AggregateError && cause.message === '') return cause.errors.map(describe).join('; ');
   return cause instanceof Error ? cause.message : String(cause);
 }

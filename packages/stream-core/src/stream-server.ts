@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { StreamErrorFactory, type StreamErrorClass } from './errors.js';
+import { StreamClosedError, StreamErrorFactory, type StreamErrorClass } from './errors.js';
 import type { BaseStreamOptions } from './base-stream.js';
 import type { StreamConnection } from './stream-connection.js';
 
@@ -94,14 +94,16 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
    * cannot be had; throws `StreamClosedError` once closed.
    */
   async bind(address: A, options: BindOptions = {}): Promise<void> {
-    if (this.#closing !== undefined) throw this._errors.closed('Cannot bind');
+    if (this.#closing !== undefined) throw this._errors.closed('Cannot bind', undefined, 'the server');
     if (this.#listener !== undefined) throw this._errors.system('Cannot bind', new Error('the server is already bound'));
     const listener = createServer({ allowHalfOpen: true });
     try {
       await this._listen(listener, address, options);
     } catch (error) {
       listener.close();
-      throw this._errors.system(`Cannot bind ${String(this._describe(address))}`, error);
+      // A malformed address is the caller's mistake, not the transport's.
+      if (error instanceof TypeError || error instanceof RangeError) throw error;
+      throw this._errors.system(`Cannot bind ${this._describe(address)}`, error);
     }
     this.#listener = listener;
     listener.on('connection', (socket: Socket) => this.#accept(socket));
@@ -192,6 +194,8 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
 
   #failed(error: unknown, conn: C): void {
     conn.close();
+    // A read the server's own close() cut short is not the handler's fault.
+    if (this.#closing !== undefined && error instanceof StreamClosedError) return;
     this.#onError(error, conn);
   }
 

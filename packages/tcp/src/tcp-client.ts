@@ -66,9 +66,6 @@ export class TCPClient extends DuplexStream {
     this.#connecting = true;
     try {
       await this._connectSocket({ host, port, ...local, autoSelectFamily: true, ...this.#socketOptions }, options.signal);
-    } catch (error) {
-      this.close();
-      throw withAttemptMessages(error);
     } finally {
       this.#connecting = false;
     }
@@ -100,15 +97,4 @@ function localSide(sourceAddress: AddressInput): { localAddress: string; localPo
   const { host, port } = toHostPort(sourceAddress);
   if (isIP(host) === 0) throw new TypeError(`Cannot bind the local side to "${host}": expected an IP address`);
   return { localAddress: host, localPort: port };
-}
-
-/**
- * When a name resolves to several addresses and every attempt fails, Node
- * reports an `AggregateError` with an empty message; name each attempt's
- * failure instead, keeping `errno`, `code` and `cause`.
- */
-function withAttemptMessages(error: unknown): unknown {
-  if (!(error instanceof TCPError) || !(error.cause instanceof AggregateError) || error.cause.message !== '') return error;
-  const attempts = (error.cause.errors as unknown[]).map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
-  return new TCPError(`Cannot connect: ${attempts}`, { cause: error.cause, errno: error.errno, code: error.code });
 }

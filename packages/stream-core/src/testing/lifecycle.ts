@@ -86,11 +86,17 @@ export function describeLifecycle<A>(harness: StreamTransportHarness<A>): void {
       }
     });
 
-    it('server close rejects every pending read and closes every connection', async () => {
+    it('server close rejects every pending read and closes every connection, reporting no handler error', async () => {
       const reads: Promise<unknown>[] = [];
-      const server = harness.createServer((conn) => {
-        reads.push(conn.readUntil('\n').catch((e: unknown) => e));
-      });
+      const handlerErrors: unknown[] = [];
+      const server = harness.createServer(
+        async (conn) => {
+          const read = conn.readUntil('\n');
+          reads.push(read.catch((e: unknown) => e));
+          await read;
+        },
+        { onError: (error) => handlerErrors.push(error) },
+      );
       await server.bind(harness.bindAddress());
       const served = server.serve();
       const clients = Array.from({ length: 20 }, () => harness.createClient());
@@ -105,6 +111,7 @@ export function describeLifecycle<A>(harness: StreamTransportHarness<A>): void {
           expect(error).toBeInstanceOf(harness.errorClass);
         }
         expect(server.connections.size).toBe(0);
+        expect(handlerErrors).toEqual([]);
         for (const client of clients) expect((await client.readUntilClose()).length).toBe(0);
       } finally {
         for (const client of clients) client.close();

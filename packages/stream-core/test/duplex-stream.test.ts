@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENOENT } from '@evergreen/errno';
+import { DuplexStream, StreamClosedError } from '../src/index.js';
+
+class PathClient extends DuplexStream {
+  connect(path: string, signal?: AbortSignal): Promise<unknown> {
+    return this._connectSocket({ path }, signal);
+  }
+}
+
+const directory = mkdtempSync(join(tmpdir(), 'evergreen-duplex-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describe('DuplexStream._connectSocket', () => {
+  it('a failed connect rejects with errno and code and leaves the stream closed', async () => {
+    const client = new PathClient();
+    client.write('buffered');
+    const error = await client.connect(join(directory, 'nobody.sock')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ENOENT', errno: ENOENT });
+    expect(client.closed).toBe(true);
+    expect(() => client.write('more')).toThrow(StreamClosedError);
+    await expect(client.flush()).rejects.toBeInstanceOf(StreamClosedError);
+  });
+
+  it('an aborted connect rejects with the reason and leaves the stream closed', async () => {
+    const reason = new Error('give up');
+    const early = new PathClient();
+    await expect(early.connect(join(directory, 'nobody.sock'), AbortSignal.abort(reason))).rejects.toBe(reason);
+    expect(early.closed).toBe(true);
+    const late = new PathClient();
+    const controller = new AbortController();
+    const connecting = late.connect(join(directory, 'other.sock'), controller.signal);
+    controller.abort(reason);
+    await expect(connecting).rejects.toBe(reason);
+    expect(late.closed).toBe(true);
+  });
+});
