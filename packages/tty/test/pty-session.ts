@@ -1,6 +1,7 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const DRIVER = fileURLToPath(new URL('./fixtures/pty-driver.py', import.meta.url));
@@ -33,7 +34,7 @@ type Reply = Record<string, unknown> & { ok: boolean; error?: string; output?: s
  * command throws with the terminal output seen so far.
  */
 export class PtySession implements AsyncDisposable {
-  readonly #driver: ChildProcessWithoutNullStreams;
+  readonly #driver: ChildProcessByStdio<Writable, Readable, null>;
   readonly #replies: AsyncIterator<string>;
 
   private constructor() {
