@@ -17,7 +17,7 @@ const SUN_PATH_BYTES: Readonly<Partial<Record<NodeJS.Platform, number>>> = { lin
 const BSD_SUN_PATH_BYTES = 104;
 
 /** Longest Unix socket path on this platform, in bytes (107 on Linux, 103 on macOS). */
-export const MAX_UNIX_PATH_BYTES: number = sunPathBytes(process.platform) - 1;
+export const MAX_UNIX_PATH_BYTES: number = maxUnixPathBytes(process.platform);
 
 /** Longest Linux abstract name in bytes, its leading NUL included (the whole `sun_path`). */
 export const MAX_ABSTRACT_NAME_BYTES: number = SUN_PATH_BYTES.linux!;
@@ -28,7 +28,8 @@ export const MAX_WINDOWS_PIPE_NAME_CHARS = 256;
 const WINDOWS_PIPE_PREFIX = /^\\\\[.?]\\pipe\\/i;
 
 /**
- * The kind of pipe address `path` is, from its shape alone (any platform).
+ * The kind of pipe address `path` is, from its shape alone (whatever the
+ * platform). `action` starts the error messages.
  *
  * Errors: `TypeError` naming the problem when `path` is not a string, is
  * empty, holds a NUL byte anywhere but first, or is a prefix without a name
@@ -41,7 +42,7 @@ export function pipePathKind(path: string, action = 'Cannot use pipe'): PipePath
   return shape;
 }
 
-/** The kind of `path`, or what is wrong with its shape. */
+/** The kind of `path`, or what is wrong with its shape (`pipePathKind` without the throw). */
 export function shapeOf(path: string): PipePathKind | { problem: string } {
   if (path === '') return { problem: 'the path is empty' };
   const kind: PipePathKind = path.startsWith('\0') ? 'abstract' : WINDOWS_PIPE_PREFIX.test(path) ? 'windows' : 'unix';
@@ -76,10 +77,7 @@ export function describePipePath(path: string): string {
   return `"${path.startsWith('\0') ? `\\0${path.slice(1)}` : path}"`;
 }
 
-/**
- * The longest path `platform` can bind, in bytes (`MAX_UNIX_PATH_BYTES` for
- * this platform).
- */
+/** The longest Unix socket path `platform` takes, in bytes (`MAX_UNIX_PATH_BYTES` for this one). */
 export function maxUnixPathBytes(platform: NodeJS.Platform = process.platform): number {
   return sunPathBytes(platform) - 1;
 }

@@ -110,9 +110,10 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
       const action = `Cannot bind pipe ${describePipePath(path)}`;
       this.#removeSocketFile = await bindSocketFile(listener, path, { mode: options.mode!, backlog: options.backlog, action });
     }
-    // StreamServer#close cannot close a listener it does not have yet.
     if (this.#closing) {
-      this.#removeSocketFile?.();
+      // close() ran while binding: StreamServer cannot close a listener it
+      // does not have yet, so fail the bind (it then closes the listener).
+      this.close();
       throw this._errors.closed(`Cannot bind pipe ${describePipePath(path)}`);
     }
     this.#pipename = path;

@@ -37,7 +37,7 @@ export function privateBindPath(path: string): string {
  *
  * 1. `mkdtemp` a directory next to `path` (mode 0700: no other user can
  *    reach inside it) and bind the socket there — the kernel creates the
- *    file with the process umask, which may be looser than `mode`;
+ *    file as 0777 less the umask, which may be looser than `mode`;
  * 2. `chmod` the socket file to `mode`;
  * 3. `link()` it to `path` (same directory, so the same file system), which
  *    fails rather than replace what is there: a stale socket is replaced, a
@@ -53,14 +53,14 @@ export function privateBindPath(path: string): string {
  * directory is removed either way. Cost: about ten file-system calls, once.
  */
 export async function bindSocketFile(listener: Server, path: string, options: SocketFileOptions): Promise<() => void> {
+  const absolute = resolve(path);
   const directory = await mkdtemp(join(dirname(path), PRIVATE_DIRECTORY_PREFIX));
   try {
     const privatePath = join(directory, PRIVATE_SOCKET_NAME);
     await listenOn(listener, { path: privatePath, backlog: options.backlog });
     await chmod(privatePath, options.mode);
+    const bound = await lstat(privatePath);
     await linkIntoPlace(privatePath, path, options.action);
-    const bound = await lstat(path);
-    const absolute = resolve(path);
     return () => removeIfUnchanged(absolute, bound);
   } finally {
     await rm(directory, { recursive: true, force: true });
@@ -68,16 +68,16 @@ export async function bindSocketFile(listener: Server, path: string, options: So
 }
 
 /**
- * Unlinks `path` if it is still the file `bound`. Synchronous, so the name is
- * gone before the listener closes (libuv's order for its own sockets: a
- * process that finds the socket refused and binds its own in the meantime
- * keeps it). Failures are ignored as libuv ignores them: there is no one to
- * tell at close, and a file that changed is not ours to remove.
+ * Unlinks `path` if it is still the file `bound` (another process may have
+ * replaced it, and that one is not ours). Synchronous, so `PipeServer#close`
+ * can unlink before the listener closes, libuv's own order: a client then
+ * finds nothing (`ENOENT`) rather than a refusing socket. Failures are
+ * ignored, as libuv ignores them: there is no one to tell at close.
  */
 function removeIfUnchanged(path: string, bound: Parameters<typeof sameFile>[0]): void {
   try {
     if (sameFile(lstatSync(path), bound)) unlinkSync(path);
   } catch {
-    // ENOENT: already gone; EACCES and the like: nothing better to do at close.
+    // ENOENT: already gone; EACCES and the like: nothing better to do.
   }
 }

@@ -166,7 +166,7 @@ describe('PipeServer on a Unix socket path', () => {
   });
 
   it('rejects a path whose private bind path would be over the limit with a RangeError naming it', async () => {
-    // The path fits, but <dir>/.pipe-XXXXXX/s is 14 bytes longer than <dir>/s.
+    // <dir>/s fits, but <dir>/.pipe-XXXXXX/s is 13 bytes longer and does not.
     const parent = join(directory.root, 'p'.repeat(MAX_UNIX_PATH_BYTES - directory.root.length - 10));
     const path = join(parent, 's');
     expect(Buffer.byteLength(path)).toBeLessThanOrEqual(MAX_UNIX_PATH_BYTES);
