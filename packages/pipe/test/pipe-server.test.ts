@@ -1,4 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EADDRINUSE, EEXIST, ENOENT } from '@evergreen/errno';
@@ -7,6 +9,7 @@ import { MAX_UNIX_PATH_BYTES, PipeClient, PipeError, PipeServer, type PipeBindOp
 import { temporaryDirectory } from './helpers.js';
 import { abstractName } from './pipe-harness.js';
 import { leaveStaleSocket } from './stale.js';
+import { firstLine, fixture, spawnChild } from './child.js';
 
 const directory = temporaryDirectory('pipe-server');
 let paths = 0;
@@ -128,6 +131,31 @@ describe('PipeServer on a Unix socket path', () => {
       expect(await echo(path, 'still here\n')).toBe('still here\n');
     } finally {
       await live.close();
+    }
+  });
+
+  it('leaves alone a live server too busy to accept (backlog full): EADDRINUSE, never taken as stale', async () => {
+    const path = join(freshDirectory(), 'busy.sock');
+    using child = spawnChild(process.execPath, [fixture('bind-and-wait.mjs'), path, '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    expect(await firstLine(child.stdout!)).toBe('bound');
+    // Stopped, the child accepts nothing: connections queue until the backlog is full.
+    child.kill('SIGSTOP');
+    const queued: Socket[] = [];
+    try {
+      let refusal: NodeJS.ErrnoException | undefined;
+      for (let attempt = 0; attempt < 16 && refusal === undefined; attempt++) {
+        const socket = connect({ path });
+        queued.push(socket);
+        // once() rejects with the 'error' event's error.
+        refusal = await once(socket, 'connect').then(() => undefined, (error: NodeJS.ErrnoException) => error);
+      }
+      expect(refusal?.code).toBe('EAGAIN');
+      const error = await bindFailure(path);
+      expect(error).toMatchObject({ code: 'EADDRINUSE', errno: EADDRINUSE });
+      expect((error as Error).message).toMatch(/probing it failed with EAGAIN \(left alone\)/);
+      expect(lstatSync(path).isSocket()).toBe(true);
+    } finally {
+      for (const socket of queued) socket.destroy();
     }
   });
 
