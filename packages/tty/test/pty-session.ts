@@ -42,7 +42,7 @@ export class PtySession implements AsyncDisposable {
     this.#replies = createInterface({ input: this.#driver.stdout })[Symbol.asyncIterator]();
   }
 
-  /** Starts `fixture` (a file in test/fixtures) with `args`, its descriptors on `ptys` (the first is its controlling terminal). */
+  /** Starts `fixture` (a path relative to test/fixtures) with `args`, its descriptors on `ptys` (the first is its controlling terminal). */
   static async start(fixture: string, args: string[], ptys: PtySpec[] = [{ fds: [0, 1, 2] }]): Promise<PtySession> {
     const session = new PtySession();
     const program = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url));

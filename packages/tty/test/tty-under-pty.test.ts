@@ -36,6 +36,29 @@ describe('StdinStream and StdoutStream under a real terminal', () => {
     await pty.expect(`RESIZE:${JSON.stringify({ columns: 120, rows: 50 })}`);
     expect(await pty.exit()).toEqual({ code: 0, signal: null });
   });
+
+  it("an aborted resizes() rejects with the signal's reason; closing the stream ends it", async () => {
+    await using pty = await PtySession.start('window-size.mjs', []);
+    await pty.expect('READY');
+    await pty.resize(30, 90);
+    await pty.expect('ABORTED:enough');
+    await pty.expect('ENDED:{"done":true}');
+    expect(await pty.exit()).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('the README example (examples/key-reader.mjs)', () => {
+  it('shows each key, follows a resize, quits on q and leaves the terminal cooked', async () => {
+    await using pty = await PtySession.start('../../examples/key-reader.mjs', [], [{ fds: [0, 1, 2], rows: 30, cols: 100 }]);
+    await pty.expect('terminal 100x30');
+    await pty.type('\u001b[A');
+    await pty.expect('= 1b5b41');
+    await pty.resize(40, 120);
+    await pty.expect('resized to 120x40');
+    await pty.type('q');
+    expect(await pty.exit()).toEqual({ code: 0, signal: null });
+    expect(await pty.modes()).toEqual(COOKED);
+  });
 });
 
 describe('terminals left in raw mode are restored', () => {

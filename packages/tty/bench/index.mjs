@@ -1,0 +1,7 @@
+// npm run bench: every @evergreen/tty benchmark, each printed as ours/baseline.
+import * as pipeLines from './pipe-lines.mjs';
+
+const results = [];
+for (const bench of [pipeLines]) results.push(...(await bench.run()));
+const missed = results.filter((r) => !r.ok).map((r) => r.name);
+console.log(missed.length === 0 ? 'tty: every target met' : `tty: targets missed: ${missed.join(', ')}`);
