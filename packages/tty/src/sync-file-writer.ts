@@ -38,7 +38,11 @@ export class SyncFileWriter extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.#owned) closeSync(this.#fd);
+    try {
+      if (this.#owned) closeSync(this.#fd);
+    } catch (closeError) {
+      error ??= closeError as Error;
+    }
     callback(error);
   }
 }

@@ -1,7 +1,7 @@
 import type { ReadStream, WriteStream } from 'node:tty';
 import { ENOTTY, errorcode, strerror } from '@evergreen/errno';
 import { DuplexStream, type BaseStreamOptions } from '@evergreen/stream-core';
-import { descriptorDuplex } from './descriptor-duplex.js';
+import { descriptorDuplex, type DescriptorDuplex } from './descriptor-duplex.js';
 import { rawModeRegistry } from './raw-mode-registry.js';
 import { TTYError } from './tty-error.js';
 import { ttyHandle, type TTYHandle } from './tty-handle.js';
@@ -60,18 +60,15 @@ export class TTYStream extends DuplexStream {
     if (typeof readable !== 'boolean') throw new TypeError(`Cannot open fd ${fd}: expected readable to be a boolean`);
     super(undefined, { ...options, errorClass: TTYError });
     this.#fd = fd;
-    let opened;
-    try {
-      opened = descriptorDuplex(fd, readable);
-    } catch (error) {
-      throw this._errors.system(`Cannot open fd ${fd}`, error);
-    }
-    this.#tty = opened.tty;
-    this._attach(opened.duplex);
+    const { duplex, tty } = this.#open(fd, readable);
+    this.#tty = tty;
+    this._attach(duplex);
     this._setConnected();
-    // The one-way handle never finishes the other direction itself: end it now.
+    // The one-way handle never finishes the other direction itself: end it
+    // now. A shared process.stdin that an earlier stream closed, or that
+    // reached its end, has nothing more to give either.
+    if (!readable || duplex.readableEnded || duplex.destroyed) this._pushEnd();
     if (readable) void this.shutdown();
-    else this._pushEnd();
   }
 
   /** The file descriptor this stream reads or writes. */
@@ -141,6 +138,14 @@ export class TTYStream extends DuplexStream {
     }
     this.#released.abort();
     super._destroy();
+  }
+
+  #open(fd: number, readable: boolean): DescriptorDuplex {
+    try {
+      return descriptorDuplex(fd, readable);
+    } catch (error) {
+      throw this._errors.system(`Cannot open fd ${fd}`, error);
+    }
   }
 
   #handle(action: string): TTYHandle {
