@@ -1,4 +1,3 @@
-import { EALREADY, EISCONN, strerror } from '@evergreen/errno';
 import { DuplexStream, type BaseStreamOptions } from '@evergreen/stream-core';
 import { PipeError } from './pipe-error.js';
 import { checkPipePath, describePipePath } from './pipe-path.js';
@@ -25,8 +24,6 @@ export interface PipeConnectOptions {
  * Cost: one `net.Socket`; reads are zero-copy inside one received chunk.
  */
 export class PipeClient extends DuplexStream {
-  #connecting = false;
-
   /** Throws `RangeError` for invalid limits. */
   constructor(options: PipeClientOptions = {}) {
     super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: PipeError });
@@ -46,33 +43,6 @@ export class PipeClient extends DuplexStream {
    */
   async connect(path: string, options: PipeConnectOptions = {}): Promise<void> {
     checkPipePath(path, 'Cannot connect to pipe');
-    if (this.closed) throw this._errors.closed(`Cannot connect to pipe ${describePipePath(path)}`);
-    if (this.connected || this.#connecting) throw this.#busy(path);
-    this.#connecting = true;
-    try {
-      await this._connectSocket({ path }, options.signal);
-    } catch (error) {
-      this.close();
-      throw withPathMessage(error, path);
-    } finally {
-      this.#connecting = false;
-    }
+    await this._connectSocket({ path }, options.signal, `pipe ${describePipePath(path)}`);
   }
-
-  #busy(path: string): PipeError {
-    const [errno, code, state] = this.connected ? [EISCONN, 'EISCONN', 'connected'] : [EALREADY, 'EALREADY', 'connecting'];
-    return new PipeError(`Cannot connect to pipe ${describePipePath(path)}: the client is already ${state}`, { errno, code });
-  }
-}
-
-/**
- * Node words a failed connect as `connect ENOENT /run/app.sock` (an abstract
- * name with a raw NUL in it); say it as `Cannot connect to pipe
- * "/run/app.sock": no such file or directory (ENOENT)`, keeping `errno`,
- * `code` and the Node error as `cause`. Other errors pass unchanged.
- */
-function withPathMessage(error: unknown, path: string): unknown {
-  if (!(error instanceof PipeError) || error.errno === undefined || error.name !== PipeError.name) return error;
-  const message = `Cannot connect to pipe ${describePipePath(path)}: ${strerror(error.errno)} (${error.code})`;
-  return new PipeError(message, { errno: error.errno, code: error.code, cause: error.cause });
 }

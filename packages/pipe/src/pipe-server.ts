@@ -111,10 +111,8 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
       this.#removeSocketFile = await bindSocketFile(listener, path, { mode: options.mode!, backlog: options.backlog, action });
     }
     if (this.#closing) {
-      // close() ran while binding: StreamServer cannot close a listener it
-      // does not have yet, so fail the bind (it then closes the listener).
+      // close() ran while binding, before the socket file was ours to remove.
       this.close();
-      throw this._errors.closed(`Cannot bind pipe ${describePipePath(path)}`);
     }
     this.#pipename = path;
   }

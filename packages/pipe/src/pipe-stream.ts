@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { DuplexStream, type BaseStreamOptions, type WriteData } from '@evergreen/stream-core';
+import { DuplexStream, type BaseStreamOptions } from '@evergreen/stream-core';
 import { EISCONN } from '@evergreen/errno';
 import { PipeError } from './pipe-error.js';
 import { fdAccess } from './fd-access.js';
@@ -16,8 +16,6 @@ export interface PipeStreamOptions extends Omit<BaseStreamOptions, 'errorClass'>
  * Cost: one `net.Socket` over the descriptor (libuv polls it, no thread).
  */
 export class PipeStream extends DuplexStream {
-  #readOnly = false;
-
   /** Throws `RangeError` for invalid limits. */
   constructor(options: PipeStreamOptions = {}) {
     super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: PipeError });
@@ -49,21 +47,9 @@ export class PipeStream extends DuplexStream {
     } catch (error) {
       throw this._errors.system(action, error);
     }
+    // The adapter ends the direction a one-way descriptor lacks.
     this._attach(socket);
     this._setConnected();
-    // libuv never reports the end of a direction the descriptor lacks.
-    if (!readable) this._pushEnd();
-    if (!writable) {
-      this.#readOnly = true;
-      // Cannot reject: connected, not closed, and a never-writable socket is finished.
-      void this.shutdown();
-    }
-  }
-
-  /** As `BaseStream#write`; on a read-only descriptor it throws `StreamClosedError` saying so. */
-  override write(data: WriteData): boolean {
-    if (this.#readOnly) throw this._errors.closed('Cannot write', 'the descriptor is open for reading only');
-    return super.write(data);
   }
 
   #access(fd: number, action: string): { readable: boolean; writable: boolean } {

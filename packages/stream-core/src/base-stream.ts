@@ -268,7 +268,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * `StreamClosedError` after `close()`, `shutdown()` or a transport error.
    */
   write(data: WriteData): boolean {
-    if (this.#writeEnded || this.closed) throw this._errors.closed('Cannot write', this.#ctx.failure);
+    if (this.closed) throw this._errors.closed('Cannot write', this.#ctx.failure);
+    if (this.#writeEnded) throw this._errors.closed('Cannot write', undefined, 'the write side');
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw new TypeError('Cannot write: expected a string or a Uint8Array');
     }
@@ -357,6 +358,12 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   }
 
   // ── Hooks for transports ─────────────────────────────────────────────────
+
+  /** Transport: the handle cannot write at all (a read-only pipe end): writes throw, `shutdown()` resolves. */
+  protected _setWriteEnded(): void {
+    this.#writeEnded = true;
+    this.#shutdown ??= Promise.resolve();
+  }
 
   /** Transport: bytes arrived. */
   protected _pushData(chunk: Buffer): void {

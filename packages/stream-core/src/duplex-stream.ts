@@ -54,18 +54,31 @@ export class DuplexStream extends BaseStream {
     duplex.on('end', () => this._pushEnd());
     duplex.on('error', (error: Error) => this._pushError(error));
     duplex.on('close', () => this._pushEnd());
+    // A one-way handle (a read-only pipe end, …) never reports the end of
+    // the direction it lacks.
+    if (!duplex.readable) this._pushEnd();
+    if (!duplex.writable) this._setWriteEnded();
     if (this.closed) duplex.destroy();
   }
 
   /**
    * Transports: opens a `net.Socket` with Node's `options`, adopts it and
    * resolves it once connected (writes buffered before are then sent).
-   * Rejects with the transport's error class (`code` `ECONNREFUSED`, …), or
-   * with `signal.reason` when aborted; either way the socket is destroyed and
-   * the stream closed (a failed stream is not reused: make a new one).
+   * `target` names the peer in error messages (`'127.0.0.1:7000'`).
+   *
+   * Errors: the transport's error class — `EISCONN`/`EALREADY` when the
+   * stream is connected or connecting already, the OS error (`ECONNREFUSED`,
+   * `ENOENT`, …, with `errno`, `code` and the Node error as `cause`) when the
+   * connection cannot be made, `StreamClosedError` once closed — or
+   * `signal.reason` when aborted. A connect that fails or is aborted closes
+   * the stream (make a new one to try again); `EISCONN`/`EALREADY` leave it
+   * as it was.
    */
-  protected async _connectSocket(options: NetConnectOpts, signal?: AbortSignal): Promise<Socket> {
-    if (this.closed) throw this._errors.closed('Cannot connect');
+  protected async _connectSocket(options: NetConnectOpts, signal?: AbortSignal, target = 'the peer'): Promise<Socket> {
+    const action = `Cannot connect to ${target}`;
+    if (this.closed) throw this._errors.closed(action);
+    if (this.connected) throw this._errors.withCode(action, 'EISCONN', 'the stream is already connected');
+    if (this.#duplex !== undefined) throw this._errors.withCode(action, 'EALREADY', 'the stream is already connecting');
     if (signal?.aborted) {
       this.close();
       throw signal.reason;
@@ -76,7 +89,7 @@ export class DuplexStream extends BaseStream {
       await once(socket, 'connect', signal === undefined ? undefined : { signal });
     } catch (error) {
       this.close();
-      throw signal?.aborted ? signal.reason : this._errors.system('Cannot connect', error);
+      throw signal?.aborted ? signal.reason : this._errors.system(action, error);
     }
     this._setConnected();
     return socket;

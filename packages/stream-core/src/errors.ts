@@ -1,4 +1,4 @@
-import { errnoOf } from '@evergreen/errno';
+import { errnoOf, strerror } from '@evergreen/errno';
 
 /**
  * The kinds a transport error can also be. `kinds` lists the classes an error
@@ -102,6 +102,14 @@ export class StreamErrorFactory {
   }
 
   /**
+   * An error with a libuv `code` (`'EISCONN'`) the library itself detects,
+   * before the OS would: `${action}: ${state}`.
+   */
+  withCode(action: string, code: string, state: string): StreamError {
+    return new this.#Class(`${action}: ${state}`, { errno: errnoOf(code), code });
+  }
+
+  /**
    * Wraps a Node system error (`ECONNRESET`, …) in the transport's class,
    * keeping `errno`, `code` and the original as `cause`. A non-system error is
    * wrapped the same way without `errno`/`code`.
@@ -148,6 +156,11 @@ export function systemErrorFields(cause: unknown): { errno?: number; code?: stri
  * attempts' messages are named instead.
  */
 function describe(cause: unknown): string {
-  if (cause instanceof AggregateError && cause.message === '') return cause.errors.map(describe).join('; ');
+  // Each attempt's own message names its address ("connect ECONNREFUSED ::1:7").
+  if (cause instanceof AggregateError && cause.message === '') return cause.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('; ');
+  const { errno, code } = systemErrorFields(cause);
+  // Node words system errors for logs ("connect ECONNREFUSED 127.0.0.1:7");
+  // the action already names the target, so say what went wrong.
+  if (errno !== undefined && code !== undefined) return `${strerror(errno)} (${code})`;
   return cause instanceof Error ? cause.message : String(cause);
 }

@@ -105,6 +105,11 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
       if (error instanceof TypeError || error instanceof RangeError) throw error;
       throw this._errors.system(`Cannot bind ${this._describe(address)}`, error);
     }
+    if (this.#closing !== undefined) {
+      // close() ran while the address was being claimed.
+      listener.close();
+      throw this._errors.closed('Cannot bind', undefined, 'the server');
+    }
     this.#listener = listener;
     listener.on('connection', (socket: Socket) => this.#accept(socket));
     // Accept errors (EMFILE, …) are per connection attempt: the server goes on.

@@ -1,9 +1,8 @@
 import { isIP, type Socket } from 'node:net';
-import { EALREADY, EISCONN } from '@evergreen/errno';
 import { DuplexStream, toHostPort, type AddressInput, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 import { toNetSocketOptions, type NetSocketOptions, type TCPSocketOptions } from './socket-options.js';
-import { socketName } from './socket-name.js';
+import { formatHostPort, socketName } from './socket-name.js';
 
 /** Limits and socket options of a client. */
 export interface TCPClientOptions extends Omit<BaseStreamOptions, 'errorClass'>, TCPSocketOptions {}
@@ -30,7 +29,6 @@ export interface TCPConnectOptions {
  */
 export class TCPClient extends DuplexStream {
   readonly #socketOptions: NetSocketOptions;
-  #connecting = false;
 
   /** Throws `TypeError`/`RangeError` for invalid options. */
   constructor(options: TCPClientOptions = {}) {
@@ -61,14 +59,8 @@ export class TCPClient extends DuplexStream {
     if (host === '') throw new TypeError('Cannot connect: the target has an empty host');
     if (port === 0) throw new RangeError('Cannot connect to port 0: a peer listens on a port in 1..65535');
     const local = sourceAddress === undefined ? {} : localSide(sourceAddress);
-    if (this.closed) throw this._errors.closed('Cannot connect');
-    if (this.connected || this.#connecting) throw this.#busy();
-    this.#connecting = true;
-    try {
-      await this._connectSocket({ host, port, ...local, autoSelectFamily: true, ...this.#socketOptions }, options.signal);
-    } finally {
-      this.#connecting = false;
-    }
+    const socketOptions = { host, port, ...local, autoSelectFamily: true, ...this.#socketOptions };
+    await this._connectSocket(socketOptions, options.signal, formatHostPort({ host, port }));
   }
 
   /** The local address (`{ address, port, family }`); throws a `TCPError` before connect or once closed. */
@@ -84,11 +76,6 @@ export class TCPClient extends DuplexStream {
   /** `_connectSocket` attaches a `net.Socket`. */
   get #socket(): Socket | undefined {
     return this._duplex as Socket | undefined;
-  }
-
-  #busy(): TCPError {
-    const [errno, code, state] = this.connected ? [EISCONN, 'EISCONN', 'connected'] : [EALREADY, 'EALREADY', 'connecting'];
-    return new TCPError(`Cannot connect: the client is already ${state}`, { errno, code });
   }
 }
 

@@ -1,64 +1,90 @@
+import { StreamClosedError } from '@evergreen/stream-core';
 import type { Datagram } from './datagram.js';
 
+/** The result an iteration step resolves with once the endpoint is closed. */
+export const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/** One waiting receive or iteration step. */
+interface Waiter {
+  /** Resolves with `datagram`, or, when none is given, fails with `reason`. */
+  settle(datagram: Datagram | undefined, reason: unknown): void;
+}
+
+type Resolve<T> = (value: T) => void;
+type Reject = (reason: unknown) => void;
+
 /**
- * The `receive()` calls waiting for a datagram, served in call order. An
- * aborted receive leaves the line at once and rejects with its signal's
- * reason; since a datagram is only ever handed to a receive still in line,
- * an abort drops nothing.
+ * The `receive()` calls (and iteration steps) waiting for a datagram, served
+ * in call order. An aborted receive leaves the line at once and rejects with
+ * its signal's reason; since a datagram is only ever handed to a receive
+ * still in line, an abort drops nothing.
  *
- * Cost: one small object per waiting receive; the abort listener is that
- * object itself (`handleEvent`), so no closure is allocated for it.
+ * Cost: one promise and one small object per waiting receive. The promise
+ * executor is shared, and the abort listener is the request itself
+ * (`handleEvent`), so neither allocates a closure.
  */
 export class PendingReceives {
-  #requests: ReceiveRequest[] = [];
+  #waiters: Waiter[] = [];
+  #resolve: Resolve<never> | undefined;
+  #reject: Reject | undefined;
+  readonly #capture = (resolve: Resolve<never>, reject: Reject): void => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
 
   /** How many receives are waiting. */
   get length(): number {
-    return this.#requests.length;
+    return this.#waiters.length;
   }
 
   /** A promise of the next datagram no earlier receive takes; `signal` cancels it. */
   wait(signal: AbortSignal | undefined): Promise<Datagram> {
-    return new Promise<Datagram>((resolve, reject) => {
-      this.#requests.push(new ReceiveRequest(resolve, reject, signal, this));
-    });
+    const promise = new Promise<Datagram>(this.#capture);
+    this.#waiters.push(new ReceiveRequest(this.#resolve as Resolve<Datagram>, this.#reject as Reject, signal, this));
+    return promise;
   }
 
-  /** Hands `datagram` to the oldest waiting receive; false if none waits. */
+  /**
+   * The same for an iteration step: it resolves `{ value: datagram }`, or
+   * {@link DONE} when the endpoint closes (a closed error), without the extra
+   * promise a `.then` on `wait` would cost.
+   */
+  next(): Promise<IteratorResult<Datagram, undefined>> {
+    const promise = new Promise<IteratorResult<Datagram, undefined>>(this.#capture);
+    this.#waiters.push(new IterationStep(this.#resolve as Resolve<IteratorResult<Datagram, undefined>>, this.#reject as Reject));
+    return promise;
+  }
+
+  /** Hands `datagram` to the oldest waiter; false if none waits. */
   deliver(datagram: Datagram): boolean {
-    const request = this.#requests.shift();
-    if (request === undefined) return false;
-    request.settle(datagram, undefined);
+    const waiter = this.#waiters.shift();
+    if (waiter === undefined) return false;
+    waiter.settle(datagram, undefined);
     return true;
   }
 
-  /** Rejects every waiting receive with `reason`. */
+  /** Fails every waiter with `reason` (iteration steps end instead when it is a closed error). */
   failAll(reason: unknown): void {
-    const requests = this.#requests;
-    this.#requests = [];
-    for (const request of requests) request.settle(undefined, reason);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.settle(undefined, reason);
   }
 
   /** Takes an aborted request out of line. */
-  remove(request: ReceiveRequest): void {
-    const index = this.#requests.indexOf(request);
-    if (index >= 0) this.#requests.splice(index, 1);
+  remove(waiter: Waiter): void {
+    const index = this.#waiters.indexOf(waiter);
+    if (index >= 0) this.#waiters.splice(index, 1);
   }
 }
 
-/** One waiting receive; it listens for its own signal's abort. */
-class ReceiveRequest {
-  readonly #resolve: (datagram: Datagram) => void;
-  readonly #reject: (reason: unknown) => void;
+/** One waiting `receive()`; it listens for its own signal's abort. */
+class ReceiveRequest implements Waiter {
+  readonly #resolve: Resolve<Datagram>;
+  readonly #reject: Reject;
   readonly #signal: AbortSignal | undefined;
   readonly #owner: PendingReceives;
 
-  constructor(
-    resolve: (datagram: Datagram) => void,
-    reject: (reason: unknown) => void,
-    signal: AbortSignal | undefined,
-    owner: PendingReceives,
-  ) {
+  constructor(resolve: Resolve<Datagram>, reject: Reject, signal: AbortSignal | undefined, owner: PendingReceives) {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#signal = signal;
@@ -66,7 +92,6 @@ class ReceiveRequest {
     signal?.addEventListener('abort', this, { once: true });
   }
 
-  /** Resolves with `datagram`, or rejects with `reason` when no datagram is given. */
   settle(datagram: Datagram | undefined, reason: unknown): void {
     this.#signal?.removeEventListener('abort', this);
     if (datagram === undefined) this.#reject(reason);
@@ -77,5 +102,22 @@ class ReceiveRequest {
   handleEvent(): void {
     this.#owner.remove(this);
     this.#reject(this.#signal?.reason);
+  }
+}
+
+/** One waiting iteration step (`for await`): it resolves iterator results. */
+class IterationStep implements Waiter {
+  readonly #resolve: Resolve<IteratorResult<Datagram, undefined>>;
+  readonly #reject: Reject;
+
+  constructor(resolve: Resolve<IteratorResult<Datagram, undefined>>, reject: Reject) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  settle(datagram: Datagram | undefined, reason: unknown): void {
+    if (datagram !== undefined) this.#resolve({ value: datagram, done: false });
+    else if (reason instanceof StreamClosedError) this.#resolve(DONE);
+    else this.#reject(reason);
   }
 }

@@ -1,7 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import {
-  StreamClosedError,
   StreamErrorFactory,
   toSocketAddress,
   type AddressInput,
@@ -9,8 +8,9 @@ import {
   type SocketAddress,
 } from '@evergreen/stream-core';
 import type { Datagram } from './datagram.js';
+import { DatagramIterator } from './datagram-iterator.js';
 import { DatagramQueue } from './datagram-queue.js';
-import { PendingReceives } from './pending-receives.js';
+import { DONE, PendingReceives } from './pending-receives.js';
 import { formatHostPort, resolveHost, toUDPAddress } from './udp-address.js';
 import { UDPError } from './udp-error.js';
 import { applySocketOptions, checkSocketOptions, type UDPSocketOptions } from './udp-socket-options.js';
@@ -205,11 +205,7 @@ export class UDPEndpoint implements DatagramSocket {
     if (this.#closed) return Promise.reject(this.#errors.closed('Cannot receive'));
     const datagram = this.#queue.shift();
     if (datagram !== undefined) return Promise.resolve(datagram);
-    const error = this.#error;
-    if (error !== undefined) {
-      this.#error = undefined;
-      return Promise.reject(error);
-    }
+    if (this.#error !== undefined) return Promise.reject(this.#takeError());
     return this.#receives.wait(signal);
   }
 
@@ -245,26 +241,33 @@ export class UDPEndpoint implements DatagramSocket {
   }
 
   /**
-   * Yields `[data, from]` for every datagram until the endpoint is closed
+   * Iterates `[data, from]` for every datagram until the endpoint is closed
    * (then it ends; it does not throw). Leaving the loop early does not close
    * the endpoint: it keeps queueing for later receives.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Datagram, void, undefined> {
-    for (;;) {
-      let datagram: Datagram;
-      try {
-        datagram = await this.receive();
-      } catch (err) {
-        if (this.#closed && err instanceof StreamClosedError) return;
-        throw err;
-      }
-      yield datagram;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Datagram> {
+    return new DatagramIterator(this.#nextResult);
   }
 
   /** Closes the endpoint (`await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
+  }
+
+  /** `receive()` in iterator form: `{ value: datagram }`, or `DONE` once closed. */
+  readonly #nextResult = (): Promise<IteratorResult<Datagram, undefined>> => {
+    if (this.#closed) return Promise.resolve(DONE);
+    const datagram = this.#queue.shift();
+    if (datagram !== undefined) return Promise.resolve({ value: datagram, done: false });
+    if (this.#error !== undefined) return Promise.reject(this.#takeError());
+    return this.#receives.next();
+  };
+
+  /** The socket error no receive was waiting for, handed to one receive only. */
+  #takeError(): UDPError | undefined {
+    const error = this.#error;
+    this.#error = undefined;
+    return error;
   }
 
   async #sendFirst(data: string | Uint8Array, host: string, port: number): Promise<void> {
