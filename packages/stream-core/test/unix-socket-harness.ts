@@ -29,8 +29,8 @@ class UnixSocketServer extends StreamServer<StreamConnection, string> {
 }
 
 class UnixSocketClient extends DuplexStream {
-  connect(path: string): Promise<void> {
-    return this._connectSocket({ path });
+  async connect(path: string): Promise<void> {
+    await this._connectSocket({ path });
   }
 }
 

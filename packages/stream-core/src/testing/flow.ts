@@ -1,36 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { LimitExceededError } from '../errors.js';
-import { connectPair, sha256, until, type StreamTransportHarness } from './harness.js';
+import { sha256, until, type StreamPairHarness } from './harness.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /** Flow control: highWaterMark backpressure and maxBufferSize limits. */
-export function describeFlow<A>(harness: StreamTransportHarness<A>): void {
+export function describeFlow(harness: StreamPairHarness): void {
   describe('flow control', () => {
     it('a reader that does not read pauses the sender: memory stays bounded, nothing is lost', async () => {
       const highWaterMark = 64 * KiB;
-      const pair = await connectPair(harness, { server: { highWaterMark } });
+      const pair = await harness.createPair({ reader: { highWaterMark } });
       try {
         const payload = Buffer.alloc(32 * MiB);
         for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE((i * 2654435761) >>> 0, i);
         let tookAtOnce = true;
-        for (let offset = 0; offset < payload.length; offset += MiB) tookAtOnce = pair.client.write(payload.subarray(offset, offset + MiB)) && tookAtOnce;
-        const flushed = pair.client.flush();
+        for (let offset = 0; offset < payload.length; offset += MiB) tookAtOnce = pair.writer.write(payload.subarray(offset, offset + MiB)) && tookAtOnce;
+        const flushed = pair.writer.flush();
         let flushDone = false;
         void flushed.then(() => (flushDone = true));
         // Let the bytes flow until the kernel buffers fill up.
         let seen = -1;
         await until(() => {
-          const stable = pair.conn.readableLength === seen && pair.conn.readableLength > 0;
-          seen = pair.conn.readableLength;
+          const stable = pair.reader.readableLength === seen && pair.reader.readableLength > 0;
+          seen = pair.reader.readableLength;
           return stable;
         }, 'the receiver to stop taking bytes');
         expect(tookAtOnce).toBe(false);
         expect(flushDone).toBe(false);
-        expect(pair.conn.readableLength).toBeLessThanOrEqual(highWaterMark + MiB);
-        const received = pair.conn.readUntilClose({ maxBytes: payload.length });
-        await pair.client.shutdown();
+        expect(pair.reader.readableLength).toBeLessThanOrEqual(highWaterMark + MiB);
+        const received = pair.reader.readUntilClose({ maxBytes: payload.length });
+        await pair.writer.shutdown();
         expect(sha256(await received)).toBe(sha256(payload));
         await flushed;
       } finally {
@@ -39,11 +39,11 @@ export function describeFlow<A>(harness: StreamTransportHarness<A>): void {
     });
 
     it('a pending read keeps reading past highWaterMark: a long record is never a deadlock', async () => {
-      const pair = await connectPair(harness, { server: { highWaterMark: 16 * KiB } });
+      const pair = await harness.createPair({ reader: { highWaterMark: 16 * KiB } });
       try {
         const record = Buffer.concat([Buffer.alloc(2 * MiB, 'r'), Buffer.from('\n')]);
-        pair.client.write(record);
-        expect((await pair.conn.readUntil('\n')).equals(record)).toBe(true);
+        pair.writer.write(record);
+        expect((await pair.reader.readUntil('\n')).equals(record)).toBe(true);
       } finally {
         await pair.close();
       }
@@ -51,22 +51,22 @@ export function describeFlow<A>(harness: StreamTransportHarness<A>): void {
 
     it('a read that needs more than maxBufferSize rejects, memory stays bounded, the stream stays usable', async () => {
       const maxBufferSize = 256 * KiB;
-      const pair = await connectPair(harness, { server: { maxBufferSize, highWaterMark: 64 * KiB } });
+      const pair = await harness.createPair({ reader: { maxBufferSize, highWaterMark: 64 * KiB } });
       try {
         const record = Buffer.concat([Buffer.alloc(MiB, 'x'), Buffer.from('\n')]);
-        const writing = pair.client.write(record);
-        const error = await pair.conn.readUntil('\n').catch((e: unknown) => e);
+        const writing = pair.writer.write(record);
+        const error = await pair.reader.readUntil('\n').catch((e: unknown) => e);
         expect(error).toBeInstanceOf(LimitExceededError);
         expect(error).toBeInstanceOf(harness.errorClass);
         expect((error as LimitExceededError).limit).toBe(maxBufferSize);
-        expect(pair.conn.readableLength).toBeLessThanOrEqual(maxBufferSize + 256 * KiB);
-        await expect(pair.conn.readBytes(2 * maxBufferSize)).rejects.toBeInstanceOf(LimitExceededError);
+        expect(pair.reader.readableLength).toBeLessThanOrEqual(maxBufferSize + 256 * KiB);
+        await expect(pair.reader.readBytes(2 * maxBufferSize)).rejects.toBeInstanceOf(LimitExceededError);
         // Skip the over-long record in pieces, then read on normally.
         let skipped = 0;
-        while (skipped < MiB) skipped += (await pair.conn.readBytes(Math.min(64 * KiB, MiB - skipped))).length;
-        expect((await pair.conn.readUntil('\n')).toString()).toBe('\n');
-        pair.client.write('next\n');
-        expect((await pair.conn.readUntil('\n')).toString()).toBe('next\n');
+        while (skipped < MiB) skipped += (await pair.reader.readBytes(Math.min(64 * KiB, MiB - skipped))).length;
+        expect((await pair.reader.readUntil('\n')).toString()).toBe('\n');
+        pair.writer.write('next\n');
+        expect((await pair.reader.readUntil('\n')).toString()).toBe('next\n');
         expect(typeof writing).toBe('boolean');
       } finally {
         await pair.close();

@@ -34,8 +34,8 @@ export interface ConnectedPair {
   close(): Promise<void>;
 }
 
-/** Options of one pair: limits for each side. */
-export interface PairOptions {
+/** Options of a server pair: limits for each side. */
+export interface ConnectedPairOptions {
   client?: BaseStreamOptions;
   server?: StreamServerOptions<StreamConnection>;
 }
@@ -44,7 +44,7 @@ export interface PairOptions {
  * Binds a server whose handler parks each connection (it stays open until
  * closed), connects one client and resolves both ends.
  */
-export async function connectPair<A>(harness: StreamTransportHarness<A>, options: PairOptions = {}): Promise<ConnectedPair> {
+export async function connectPair<A>(harness: StreamTransportHarness<A>, options: ConnectedPairOptions = {}): Promise<ConnectedPair> {
   let accepted!: (conn: StreamConnection) => void;
   const conn = new Promise<StreamConnection>((resolve) => (accepted = resolve));
   const server = harness.createServer((c) => accepted(c), options.server);
@@ -59,6 +59,49 @@ export async function connectPair<A>(harness: StreamTransportHarness<A>, options
     async close() {
       client.close();
       await server.close();
+    },
+  };
+}
+
+/** Two ends of one OS-level channel: bytes written to `writer` are read from `reader`. */
+export interface StreamPair {
+  writer: BaseStream;
+  reader: BaseStream;
+  /** Closes both ends and whatever else the pair holds. */
+  close(): Promise<void>;
+}
+
+/** Limits of each end of a pair. */
+export interface PairOptions {
+  writer?: BaseStreamOptions;
+  reader?: BaseStreamOptions;
+}
+
+/**
+ * How the stream topics of the suite drive a transport without servers —
+ * adopted descriptors, terminals — over a real channel (a FIFO, a
+ * socketpair, a pty).
+ */
+export interface StreamPairHarness {
+  /** Names the transport in test titles. */
+  readonly name: string;
+  /** The transport's error class: every error its streams raise is one. */
+  readonly errorClass: StreamErrorClass;
+  /** Whether `reader` can write back to `writer` (a socket) or not (a pipe). */
+  readonly twoWay: boolean;
+  /** A connected pair with these limits. */
+  createPair(options?: PairOptions): Promise<StreamPair>;
+}
+
+/** The pair harness of a server transport: the client writes, the accepted connection reads. */
+export function pairsOf<A>(harness: StreamTransportHarness<A>): StreamPairHarness {
+  return {
+    name: harness.name,
+    errorClass: harness.errorClass,
+    twoWay: true,
+    async createPair(options = {}) {
+      const pair = await connectPair(harness, { client: options.writer, server: options.reader });
+      return { writer: pair.client, reader: pair.conn, close: () => pair.close() };
     },
   };
 }

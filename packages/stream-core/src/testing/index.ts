@@ -1,25 +1,50 @@
 import { describe } from 'vitest';
-import type { StreamTransportHarness } from './harness.js';
+import { pairsOf, type StreamPairHarness, type StreamTransportHarness } from './harness.js';
 import { describeReads } from './reads.js';
-import { describeLifecycle } from './lifecycle.js';
+import { describeStreamLifecycle, describeTwoWay } from './stream-lifecycle.js';
 import { describeFlow } from './flow.js';
+import { describeServer } from './server.js';
 
-export type { StreamTransportHarness, ConnectedPair, PairOptions } from './harness.js';
-export { connectPair, countSearchedBytes, until, sha256 } from './harness.js';
+export type {
+  StreamTransportHarness,
+  StreamPairHarness,
+  StreamPair,
+  PairOptions,
+  ConnectedPair,
+  ConnectedPairOptions,
+} from './harness.js';
+export { connectPair, pairsOf, countSearchedBytes, until, sha256 } from './harness.js';
 
 /**
- * The stream-transport compliance suite: every stream transport runs it
- * against itself over real OS handles (`describeStreamTransport(harness)`
- * inside a vitest file). It covers echo, delimiters split at every offset,
- * EOF with a partial record, half-close, close during a pending read, write
- * before connect, the backpressure bound, abort leaving the buffer intact,
- * concurrent reads in call order, a long record in linear time, `records()`
- * batches, `readInto`, and server close closing connections.
+ * The stream-transport compliance suite: every stream transport with
+ * servers runs it against itself over real OS handles
+ * (`describeStreamTransport(harness)` inside a vitest file). It covers echo,
+ * delimiters split at every offset, EOF with a partial record, half-close,
+ * close during a pending read, write before connect, the backpressure bound,
+ * abort leaving the buffer intact, concurrent reads in call order, a long
+ * record in linear time, `records()` batches, `readInto`, and server close
+ * closing connections.
  */
 export function describeStreamTransport<A>(harness: StreamTransportHarness<A>): void {
   describe(`${harness.name}: stream transport compliance`, () => {
-    describeReads(harness);
-    describeLifecycle(harness);
-    describeFlow(harness);
+    describeStreamTopics(pairsOf(harness));
+    describeServer(harness);
   });
+}
+
+/**
+ * The same suite for a transport without servers (adopted descriptors,
+ * terminals): every topic that needs only a connected pair, and the two-way
+ * ones when the channel is two-way.
+ */
+export function describeStreamPair(harness: StreamPairHarness): void {
+  describe(`${harness.name}: stream compliance`, () => describeStreamTopics(harness));
+}
+
+function describeStreamTopics(harness: StreamPairHarness): void {
+  describeReads(harness);
+  describeStreamLifecycle(harness);
+  describeFlow(harness);
+  // A one-way channel (a pipe) cannot answer: a scope of its own, not a skip.
+  if (harness.twoWay) describeTwoWay(harness);
 }

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { StreamClosedError } from '../errors.js';
+import { sha256 as digest, type StreamPairHarness } from './harness.js';
+
+/** Lifecycle of one stream: write, shutdown, close. */
+export function describeStreamLifecycle(harness: StreamPairHarness): void {
+  describe('stream lifecycle', () => {
+    it('write returns true when the OS takes the data at once', async () => {
+      const pair = await harness.createPair();
+      try {
+        expect(pair.writer.write('small')).toBe(true);
+        expect((await pair.reader.readBytes(5)).toString()).toBe('small');
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('shutdown flushes everything written before the FIN', async () => {
+      const pair = await harness.createPair();
+      try {
+        const payload = Buffer.alloc(8 * 1024 * 1024);
+        for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE(i, i);
+        const received = pair.reader.readUntilClose();
+        for (let offset = 0; offset < payload.length; offset += 256 * 1024) pair.writer.write(payload.subarray(offset, offset + 256 * 1024));
+        await pair.writer.shutdown();
+        expect(digest(await received)).toBe(digest(payload));
+        expect(() => pair.writer.write('late')).toThrow(StreamClosedError);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('close rejects a pending read with StreamClosedError of the transport', async () => {
+      const pair = await harness.createPair();
+      try {
+        const pending = pair.reader.readUntil('\n');
+        pair.reader.close();
+        const error = await pending.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StreamClosedError);
+        expect(error).toBeInstanceOf(harness.errorClass);
+        expect((error as Error).name).toBe('StreamClosedError');
+        expect(pair.reader.closed).toBe(true);
+        await expect(pair.reader.readBytes(1)).rejects.toBeInstanceOf(StreamClosedError);
+        expect(() => pair.reader.write('x')).toThrow(StreamClosedError);
+      } finally {
+        await pair.close();
+      }
+    });
+
+  });
+}
+
+/** What only a two-way channel has: half-close both ways, and a close the peer sees. */
+export function describeTwoWay(harness: StreamPairHarness): void {
+  describe('two-way', () => {
+    it("the peer's FIN ends reading only: the stream stays writable", async () => {
+      const pair = await harness.createPair();
+      try {
+        pair.writer.write('request\n');
+        await pair.writer.shutdown();
+        expect((await pair.reader.readUntil('\n')).toString()).toBe('request\n');
+        expect((await pair.reader.readBytes(1)).length).toBe(0);
+        pair.reader.write('reply after your FIN\n');
+        await pair.reader.shutdown();
+        expect((await pair.writer.readUntilClose()).toString()).toBe('reply after your FIN\n');
+        expect(pair.writer.closed).toBe(true);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('a closed end is seen by its peer as the end of the stream', async () => {
+      const pair = await harness.createPair();
+      try {
+        pair.reader.close();
+        expect((await pair.writer.readUntilClose()).length).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+}
