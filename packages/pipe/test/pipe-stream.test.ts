@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { EBADF, EISCONN } from '@evergreen/errno';
 import { StreamClosedError } from '@evergreen/stream-core';
-import { sha256 } from '@evergreen/stream-core/testing';
+import { openFifo, sha256 } from '@evergreen/stream-core/testing';
 import { PipeError, PipeStream } from '../src/index.js';
 import { temporaryDirectory } from './helpers.js';
 import { exited, fixture, readAll, spawnChild } from './child.js';
@@ -12,14 +11,10 @@ import { exited, fixture, readAll, spawnChild } from './child.js';
 const directory = temporaryDirectory('pipe-stream');
 let fifos = 0;
 
-/** A new FIFO (mkfifo), its read end opened without waiting for a writer, then its write end. */
+/** A new FIFO with both ends open. */
 function fifoEnds(): { readFd: number; writeFd: number; path: string } {
   const path = directory.path(`fifo${fifos++}`);
-  execFileSync('mkfifo', [path]);
-  // O_NONBLOCK: opening the read end alone would block until a writer opens.
-  const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  const writeFd = openSync(path, constants.O_WRONLY);
-  return { readFd, writeFd, path };
+  return { ...openFifo(path), path };
 }
 
 function adopt(fd: number): PipeStream {

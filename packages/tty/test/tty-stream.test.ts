@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EBADF, ENOTTY } from '@evergreen/errno';
 import { StreamClosedError, StreamError } from '@evergreen/stream-core';
-import { sha256, until } from '@evergreen/stream-core/testing';
+import { openFifo, sha256, until } from '@evergreen/stream-core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TTYError, TTYStream } from '../src/index.js';
 
@@ -16,11 +15,7 @@ let names = 0;
 
 /** A new FIFO, opened at both ends (each TTYStream made over them closes its end). */
 function fifo(): { readFd: number; writeFd: number } {
-  const path = join(directory, `fifo-${names++}`);
-  execFileSync('mkfifo', [path]);
-  // Non-blocking, so opening one end does not wait for the other.
-  const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  return { readFd, writeFd: openSync(path, constants.O_WRONLY | constants.O_NONBLOCK) };
+  return openFifo(join(directory, `fifo-${names++}`));
 }
 
 /** Resolves what `action` throws (fails if it does not). */

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { constants, openSync } from 'node:fs';
 import type { BaseStream, BaseStreamOptions } from '../base-stream.js';
 import type { StreamErrorClass } from '../errors.js';
 import type { StreamConnection } from '../stream-connection.js';
@@ -141,4 +143,15 @@ export async function countSearchedBytes<T>(work: () => Promise<T> | T): Promise
   } finally {
     Buffer.prototype.indexOf = indexOf;
   }
+}
+
+/**
+ * Makes a FIFO at `path` (`mkfifo`) and opens both ends, non-blocking so
+ * opening one end does not wait for the other: a real one-way channel for
+ * transports that adopt descriptors. The caller owns both descriptors.
+ */
+export function openFifo(path: string): { readFd: number; writeFd: number } {
+  execFileSync('mkfifo', [path]);
+  const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  return { readFd, writeFd: openSync(path, constants.O_WRONLY | constants.O_NONBLOCK) };
 }
