@@ -135,12 +135,15 @@ export class StreamErrorFactory {
 
 /**
  * `errno`/`code` of a Node system error, normalised: Node gives `errno` as a
- * number, but some paths only set `code` (`'ERR_…'` codes are not system
- * errors and give neither).
+ * number, but some paths only set `code`; a `SystemError` (`ERR_TTY_INIT_FAILED`)
+ * carries them in `info`; other `'ERR_…'` codes are not system errors and
+ * give neither.
  */
 export function systemErrorFields(cause: unknown): { errno?: number; code?: string } {
-  const { errno, code } = (cause ?? {}) as { errno?: unknown; code?: unknown };
+  const { errno, code, info } = (cause ?? {}) as { errno?: unknown; code?: unknown; info?: unknown };
   if (code === undefined && cause instanceof AggregateError) return systemErrorFields(cause.errors[0]);
+  // Node's SystemError (ERR_TTY_INIT_FAILED, …) keeps the OS error in `info`.
+  if (typeof code === 'string' && code.startsWith('ERR_') && info !== undefined) return systemErrorFields(info);
   if (typeof code !== 'string' || code.startsWith('ERR_')) return {};
   if (typeof errno === 'number') return { errno, code };
   try {

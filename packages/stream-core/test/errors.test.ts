@@ -38,6 +38,12 @@ describe('errors', () => {
     expect(error.message).toBe('Cannot connect: connection refused (ECONNREFUSED)');
   });
 
+  it("a Node SystemError's errno and code are read from its info", () => {
+    const cause = Object.assign(new Error('TTY initialization failed'), { code: 'ERR_TTY_INIT_FAILED', info: { errno: -22, code: 'EINVAL' } });
+    expect(errors.system('Cannot open fd 9', cause)).toMatchObject({ errno: -22, code: 'EINVAL' });
+    expect(errors.system('Cannot parse', Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE' })).code).toBeUndefined();
+  });
+
   it('plain kind errors constructed directly still work with instanceof', () => {
     expect(new StreamClosedError('x')).toBeInstanceOf(StreamError);
     expect(new StreamError('x')).not.toBeInstanceOf(StreamClosedError);
