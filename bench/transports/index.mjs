@@ -1,0 +1,28 @@
+// npm run bench (in bench/): every socket-transport benchmark, over loopback
+// TCP and over a Unix socket, each printed as ours/raw `node:net` with its
+// target. The orchestrator (this process) only starts children, coordinates
+// and prints: each server under test and the load client run in their own
+// processes. See docs/benchmarks.md for what each measures and the figures.
+//
+// BENCH_QUICK=1 (small and short), BENCH_ONLY=bulk,lines,echo,idle-memory,
+// BENCH_TRANSPORTS=tcp,unix, BENCH_PROFILE=dir (CPU profiles of the servers).
+import * as bulk from './bulk.mjs';
+import * as lines from './lines.mjs';
+import * as echo from './echo.mjs';
+import * as idleMemory from './idle-memory.mjs';
+import { transports } from './transports.mjs';
+import { ONLY_BENCHMARKS, ONLY_TRANSPORTS, QUICK } from './options.mjs';
+
+const benchmarks = { bulk, lines, echo, 'idle-memory': idleMemory };
+
+if (QUICK) console.log('BENCH_QUICK=1: reduced sizes and rounds; the figures are not the ones the targets are about');
+const results = [];
+for (const [name, benchmark] of Object.entries(benchmarks)) {
+  if (ONLY_BENCHMARKS !== undefined && !ONLY_BENCHMARKS.includes(name)) continue;
+  for (const transport of transports) {
+    if (ONLY_TRANSPORTS !== undefined && !ONLY_TRANSPORTS.includes(transport.name)) continue;
+    results.push(...(await benchmark.run(transport)));
+  }
+}
+const missed = results.filter((r) => !r.ok).map((r) => r.name);
+console.log(missed.length === 0 ? 'transports: every target met' : `transports: targets missed:\n  ${missed.join('\n  ')}`);

@@ -1,0 +1,37 @@
+// The child process a server under test runs in, alone, so its RSS is its
+// own and it has a core to itself: `node --expose-gc server-process.mjs
+// <transport> <benchmark> <server> <dir>` starts `servers[<server>]` of
+// bench/transports/<benchmark>.mjs and reports the address it listens on.
+//
+// Requests: `gc`, `cpu` (user + system CPU time so far, microseconds),
+// `connections` (how many are open), `memory` (`{ rss, heapUsed }` in bytes,
+// after letting the process settle and collecting garbage), `exit`.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { answerRequests } from './ipc.mjs';
+import { transportNamed } from './transports.mjs';
+
+/** Full collections before reading RSS: a second one frees what the first one's finalizers released. */
+const GC_PASSES = 2;
+
+const [transportName, benchmark, server, dir] = process.argv.slice(2);
+const { servers } = await import(`./${benchmark}.mjs`);
+if (servers?.[server] === undefined) throw new TypeError(`Cannot start the server "${server}": ${benchmark}.mjs does not define it`);
+const { address, connections } = await servers[server](transportNamed(transportName), dir);
+
+answerRequests(
+  {
+    gc: () => globalThis.gc?.(),
+    cpu: () => {
+      const { user, system } = process.cpuUsage();
+      return user + system;
+    },
+    connections,
+    async memory({ settleMs }) {
+      await sleep(settleMs);
+      for (let i = 0; i < GC_PASSES; i++) globalThis.gc();
+      const { rss, heapUsed } = process.memoryUsage();
+      return { rss, heapUsed };
+    },
+  },
+  address,
+);
