@@ -81,8 +81,10 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   readonly #highWaterMark: number;
   #paused = false;
   #connected = false;
-  #pendingWrites: WriteData[] = [];
-  #connectWaiters: { resolve: () => void; reject: (reason: unknown) => void }[] = [];
+  /** Writes made before connect (allocated only then). */
+  #pendingWrites: WriteData[] | undefined;
+  /** `flush()`/`shutdown()` calls waiting for connect (allocated only then). */
+  #connectWaiters: { resolve: () => void; reject: (reason: unknown) => void }[] | undefined;
   #shutdown: Promise<void> | undefined;
   #writeEnded = false;
   #closedByCall = false;
@@ -93,7 +95,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   constructor(options: BaseStreamOptions = {}) {
     this.#highWaterMark = positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark');
     const maxBufferSize = positiveLimit(options.maxBufferSize, DEFAULT_MAX_BUFFER_SIZE, 'maxBufferSize');
-    this._errors = new StreamErrorFactory(options.errorClass);
+    this._errors = StreamErrorFactory.for(options.errorClass);
     this.#ctx = { buffer: this.#buffer, ended: false, failure: undefined, maxBufferSize, errors: this._errors };
   }
 
@@ -137,7 +139,9 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    */
   readUntil(delimiter: Delimiter, options?: LimitedReadOptions): Promise<Buffer> {
     const bytes = delimiterBytes(delimiter);
-    const maxBytes = maxBytesOf(options);
+    const maxBytes = options === undefined ? Infinity : maxBytesOf(options);
+    // The hot path of line protocols: a record already buffered is handed
+    // out at once, with no request object.
     if (this.#canReadAtOnce(options)) {
       const record = this.#buffer.takeThrough(bytes, Math.min(maxBytes, this.#ctx.maxBufferSize));
       if (record !== undefined) return Promise.resolve(this.#consumed(record));
@@ -200,7 +204,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   /** True when a read may complete synchronously: nothing queued before it. */
   #canReadAtOnce(options: ReadOptions | undefined): boolean {
-    return this.#queue.length === 0 && !this.#closedByCall && options?.signal?.aborted !== true;
+    return this.#queue.isEmpty && !this.#closedByCall && options?.signal?.aborted !== true;
   }
 
   /** Bookkeeping after a read consumed bytes outside the queue. */
@@ -213,7 +217,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closedByCall) return Promise.reject(this._errors.closed('Cannot read'));
-    if (this.#queue.length === 0) {
+    if (this.#queue.isEmpty) {
       let value: T | typeof PENDING;
       try {
         value = request.poll(this.#ctx);
@@ -223,7 +227,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
       if (value !== PENDING) return Promise.resolve(this.#consumed(value));
     }
     return new Promise<T>((resolve, reject) => {
-      request.attach(resolve, reject, signal, () => this.#cancel(request));
+      request.attach(resolve, reject, signal, signal === undefined ? undefined : () => this.#cancel(request));
       this.#queue.push(request);
       this.#updateFlow();
     });
@@ -250,10 +254,10 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (this.#ctx.ended || this.#closedByCall) return;
     const buffered = this.#buffer.length;
     if (this.#paused) {
-      if (this.#queue.length === 0 && buffered >= this.#highWaterMark / 2) return;
+      if (this.#queue.isEmpty && buffered >= this.#highWaterMark / 2) return;
       this.#paused = false;
       this._resumeReading();
-    } else if (this.#queue.length === 0 && buffered >= this.#highWaterMark) {
+    } else if (this.#queue.isEmpty && buffered >= this.#highWaterMark) {
       this.#paused = true;
       this._pauseReading();
     }
@@ -274,7 +278,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
       throw new TypeError('Cannot write: expected a string or a Uint8Array');
     }
     if (!this.#connected) {
-      this.#pendingWrites.push(data);
+      (this.#pendingWrites ??= []).push(data);
       return false;
     }
     return this._writeChunk(data);
@@ -313,7 +317,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     this.#queue.failAll(error);
     this.#rejectConnectWaiters(error);
     this.#buffer.clear();
-    this.#pendingWrites = [];
+    this.#pendingWrites = undefined;
     this._destroy();
   }
 
@@ -330,10 +334,10 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (this.#connected || this.#closedByCall) return;
     this.#connected = true;
     const pending = this.#pendingWrites;
-    this.#pendingWrites = [];
-    for (const data of pending) this._writeChunk(data);
-    for (const waiter of this.#connectWaiters) waiter.resolve();
-    this.#connectWaiters = [];
+    const waiters = this.#connectWaiters;
+    this.#pendingWrites = this.#connectWaiters = undefined;
+    if (pending !== undefined) for (const data of pending) this._writeChunk(data);
+    if (waiters !== undefined) for (const waiter of waiters) waiter.resolve();
   }
 
   /** Whether `_setConnected()` has run. */
@@ -344,12 +348,13 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #whenConnected(): Promise<void> {
     if (this.#connected) return Promise.resolve();
     if (this.closed) return Promise.reject(this._errors.closed('Cannot send', this.#ctx.failure));
-    return new Promise((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => (this.#connectWaiters ??= []).push({ resolve, reject }));
   }
 
   #rejectConnectWaiters(reason: unknown): void {
-    for (const waiter of this.#connectWaiters) waiter.reject(reason);
-    this.#connectWaiters = [];
+    const waiters = this.#connectWaiters;
+    this.#connectWaiters = undefined;
+    if (waiters !== undefined) for (const waiter of waiters) waiter.reject(reason);
   }
 
   /** Both directions over: the OS handle is no longer needed (buffered bytes stay readable). */
@@ -369,7 +374,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   protected _pushData(chunk: Buffer): void {
     if (this.#closedByCall || this.#ctx.ended) return;
     this.#buffer.push(chunk);
-    if (this.#queue.length > 0) this.#queue.serve(this.#ctx);
+    if (!this.#queue.isEmpty) this.#queue.serve(this.#ctx);
     if (this.#buffer.length >= this.#highWaterMark) this.#updateFlow();
   }
 
@@ -393,7 +398,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     this.#ctx.ended = true;
     this.#queue.serve(this.#ctx);
     this.#rejectConnectWaiters(error);
-    this.#pendingWrites = [];
+    this.#pendingWrites = undefined;
   }
 
   /** Hands `data` to the OS handle; true if it was taken at once. */

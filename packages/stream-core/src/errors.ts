@@ -74,7 +74,15 @@ export type StreamErrorClass = new (message: string, options?: StreamErrorOption
  * a transport passes its own error class once, in the constructor.
  */
 export class StreamErrorFactory {
+  static readonly #shared = new WeakMap<StreamErrorClass, StreamErrorFactory>();
   readonly #Class: StreamErrorClass;
+
+  /** The one factory of `errorClass` (it holds nothing else, so streams share it). */
+  static for(errorClass: StreamErrorClass = StreamError): StreamErrorFactory {
+    let factory = StreamErrorFactory.#shared.get(errorClass);
+    if (factory === undefined) StreamErrorFactory.#shared.set(errorClass, (factory = new StreamErrorFactory(errorClass)));
+    return factory;
+  }
 
   constructor(errorClass: StreamErrorClass = StreamError) {
     this.#Class = errorClass;

@@ -226,7 +226,7 @@ export class ReadBuffer {
     if (this.#offset < this.#chunks[this.#head].length) return;
     this.#offset = 0;
     if (++this.#head === this.#chunks.length) {
-      this.#chunks = [];
+      this.#chunks.length = 0;
       this.#head = 0;
     } else if (this.#head >= COMPACT_AFTER_CHUNKS && this.#head * 2 >= this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);

@@ -4,39 +4,50 @@ import type { QueuedRead, ReadContext } from './read-request.js';
  * The pending reads of one stream, served strictly in call order: only the
  * head is ever polled, so a later read never takes bytes an earlier one is
  * waiting for. Removing an aborted read consumes nothing.
+ *
+ * Cost: the usual single pending read is held in a field; an array exists
+ * only while more than one read waits (an idle connection is mostly such
+ * small allocations).
  */
 export class ReadQueue {
-  #requests: QueuedRead[] = [];
+  #head: QueuedRead | undefined;
+  #rest: QueuedRead[] | undefined;
 
-  get length(): number {
-    return this.#requests.length;
+  get isEmpty(): boolean {
+    return this.#head === undefined;
   }
 
   push(request: QueuedRead): void {
-    this.#requests.push(request);
+    if (this.#head === undefined) this.#head = request;
+    else (this.#rest ??= []).push(request);
   }
 
   /** Takes `request` out of the queue (after an abort); false if it was not there. */
   remove(request: QueuedRead): boolean {
-    const index = this.#requests.indexOf(request);
+    if (this.#head === request) {
+      this.#shift();
+      return true;
+    }
+    const index = this.#rest?.indexOf(request) ?? -1;
     if (index < 0) return false;
-    this.#requests.splice(index, 1);
+    this.#rest!.splice(index, 1);
     return true;
   }
 
   /** Completes reads from the head while they can complete. */
   serve(ctx: ReadContext): void {
-    const requests = this.#requests;
-    while (requests.length > 0) {
-      if (!requests[0].settle(ctx)) return;
-      requests.shift();
-    }
+    while (this.#head !== undefined && this.#head.settle(ctx)) this.#shift();
   }
 
   /** Rejects every pending read with `reason` and empties the queue. */
   failAll(reason: unknown): void {
-    const requests = this.#requests;
-    this.#requests = [];
+    const requests = this.#head === undefined ? [] : [this.#head, ...(this.#rest ?? [])];
+    this.#head = this.#rest = undefined;
     for (const request of requests) request.fail(reason);
+  }
+
+  #shift(): void {
+    this.#head = this.#rest?.shift();
+    if (this.#rest?.length === 0) this.#rest = undefined;
   }
 }

@@ -35,11 +35,11 @@ export abstract class ReadRequest<T> {
   /** Tries to complete from `ctx`; throws the error the read rejects with. */
   abstract poll(ctx: ReadContext): Poll<T>;
 
-  /** Binds the request to its caller's promise and (optional) abort signal. */
-  attach(resolve: (value: T) => void, reject: (reason: unknown) => void, signal: AbortSignal | undefined, onAbort: () => void): void {
+  /** Binds the request to its caller's promise and (optional) abort signal, `onAbort` running on abort. */
+  attach(resolve: (value: T) => void, reject: (reason: unknown) => void, signal?: AbortSignal, onAbort?: () => void): void {
     this.#resolve = resolve;
     this.#reject = reject;
-    if (signal !== undefined) {
+    if (signal !== undefined && onAbort !== undefined) {
       this.#signal = signal;
       this.#onAbort = onAbort;
       signal.addEventListener('abort', onAbort, { once: true });

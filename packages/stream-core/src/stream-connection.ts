@@ -18,4 +18,11 @@ export class StreamConnection extends DuplexStream {
   _setAccepted(server: StreamServer<StreamConnection> | null): void {
     this.#server = server;
   }
+
+  /** Tells the server its connection's handle is gone. */
+  protected override _handleClosed(): void {
+    const server = this.#server;
+    this.#server = null;
+    server?._release(this);
+  }
 }

@@ -74,7 +74,7 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
     this.#onError = options.onError ?? ((error) => console.error(error));
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this._connectionOptions = { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize };
-    this._errors = new StreamErrorFactory(errorClass);
+    this._errors = StreamErrorFactory.for(errorClass);
   }
 
   /** The active connections (accepted and not yet closed). */
@@ -169,14 +169,15 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
     const conn = this._createConnection(socket);
     conn._setAccepted(this as unknown as StreamServer<StreamConnection>);
     this.#connections.add(conn);
-    socket.once('close', () => {
-      this.#connections.delete(conn);
-      conn._setAccepted(null);
-      if (this.#connections.size === 0) this.#onIdle?.();
-    });
     if (this.#closing !== undefined) conn.close();
     else if (this.#serving) this.#dispatch(conn);
     else this.#waiting.push(conn);
+  }
+
+  /** Internal: called by a connection once its handle is closed. */
+  _release(conn: StreamConnection): void {
+    this.#connections.delete(conn as C);
+    if (this.#connections.size === 0) this.#onIdle?.();
   }
 
   #dispatch(conn: C): void {

@@ -3,7 +3,7 @@ import { ENOTCONN } from '@evergreen/errno';
 import { StreamErrorFactory, toSocketAddress, type HostPort, type SocketAddress } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 
-const errors = new StreamErrorFactory(TCPError);
+const errors = StreamErrorFactory.for(TCPError);
 
 /** Which end of a connection: `'local'` is `sockname`, `'remote'` is `peername`. */
 export type SocketSide = 'local' | 'remote';
