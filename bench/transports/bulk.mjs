@@ -2,7 +2,8 @@
 // `readBytes(65536)` (ours) or sums the lengths of its 'data' events (raw).
 // Target: ours >= 0.9x raw bytes/s. Timing as in counted-transfer.mjs.
 //
-// For information, ours with the two other bulk paths: `readInto` a reused
+// For information, ours with the other bulk paths: `readBytes` with
+// `partial` (at most one received chunk: zero-copy), `readInto` a reused
 // 64 KiB buffer (one copy, no allocation) and `for await` over the chunks as
 // they arrived (zero-copy). An exact-size read must copy whenever the socket
 // hands over chunks that are not 64 KiB-aligned, and allocates its result;
@@ -32,6 +33,13 @@ export const servers = {
     ourCounting(async (conn) => {
       let bytes = 0;
       for (let n = (await conn.readBytes(READ_BYTES)).length; n > 0; n = (await conn.readBytes(READ_BYTES)).length) bytes += n;
+      return bytes;
+    }),
+  ),
+  readBytesPartial: ourServer(
+    ourCounting(async (conn) => {
+      let bytes = 0;
+      for (let n = (await conn.readBytes(READ_BYTES, { partial: true })).length; n > 0; n = (await conn.readBytes(READ_BYTES, { partial: true })).length) bytes += n;
       return bytes;
     }),
   ),
@@ -70,6 +78,7 @@ export function run(transport) {
     load: { op: 'send', params: { bytes: TOTAL_BYTES } },
     contenders: [
       { server: 'readBytes', name: `bulk ${TOTAL_BYTES / MiB} MiB: readBytes(${READ_BYTES}) vs raw 'data' events`, target: TARGET },
+      { server: 'readBytesPartial', name: `bulk ${TOTAL_BYTES / MiB} MiB: readBytes(${READ_BYTES}, { partial: true }) vs raw 'data' events (information)` },
       { server: 'readInto', name: `bulk ${TOTAL_BYTES / MiB} MiB: readInto(64 KiB buffer, partial) vs raw 'data' events (information)` },
       { server: 'chunks', name: `bulk ${TOTAL_BYTES / MiB} MiB: for await of chunks vs raw 'data' events (information)` },
     ],

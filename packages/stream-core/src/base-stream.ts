@@ -118,15 +118,19 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   /**
    * Resolves exactly `n` bytes; at end of stream what is left (fewer, an
-   * empty Buffer when nothing is). With `partial`, resolves as soon as 1..n
-   * bytes are there. Zero-copy when the bytes lie in one received chunk.
+   * empty Buffer when nothing is). With `partial`, resolves as soon as any
+   * bytes are there: at most `n`, and at most what one received chunk holds,
+   * so a partial read never copies (the bulk-transfer form). Zero-copy when
+   * the bytes lie in one received chunk, one copy when they span chunks.
    * Rejects `LimitExceededError` when `n` exceeds `maxBufferSize` (without
    * `partial`).
    */
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`);
     const buffer = this.#buffer;
-    if (buffer.length >= n && this.#canReadAtOnce(options)) return Promise.resolve(this.#consumed(buffer.take(n)));
+    if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
+      return Promise.resolve(this.#consumed(buffer.take(n)));
+    }
     return this.#read(new BytesRequest(n, options?.partial === true), options);
   }
 

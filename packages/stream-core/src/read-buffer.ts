@@ -36,6 +36,11 @@ export class ReadBuffer {
     return this.#length;
   }
 
+  /** Unread bytes in the first chunk: what can be taken without a copy. */
+  get headLength(): number {
+    return this.#length === 0 ? 0 : this.#chunks[this.#head].length - this.#offset;
+  }
+
   /** Appends a chunk (kept by reference, never copied). Empty chunks are ignored. */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -183,8 +188,7 @@ export class ReadBuffer {
 
   /** Removes and returns the rest of the first chunk (zero-copy). */
   takeChunk(): Buffer {
-    if (this.#length === 0) return EMPTY;
-    return this.take(this.#chunks[this.#head].length - this.#offset);
+    return this.take(this.headLength);
   }
 
   /** Returns the first `n` bytes decoded as latin1 (one char per byte) without consuming them. */

@@ -105,8 +105,9 @@ export class BytesRequest extends ReadRequest<Buffer> {
 
   poll(ctx: ReadContext): Poll<Buffer> {
     const { buffer } = ctx;
+    // Partial: what one received chunk holds, so it is never copied.
+    if (this.partial && buffer.length > 0) return buffer.take(Math.min(this.n, buffer.headLength));
     if (buffer.length >= this.n) return buffer.take(this.n);
-    if (this.partial && buffer.length > 0) return buffer.take(buffer.length);
     if (ctx.ended) {
       if (buffer.length === 0) throwIfFailed(ctx);
       return buffer.take(buffer.length);

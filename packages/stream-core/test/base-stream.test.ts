@@ -63,6 +63,18 @@ describe('BaseStream', () => {
     await expect(pending).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 
+  it('readBytes with partial hands out at most one received chunk, without copying', async () => {
+    const stream = new MemoryStream();
+    const first = Buffer.from('abc');
+    stream.feed(first);
+    stream.feed('def');
+    const head = await stream.readBytes(10, { partial: true });
+    expect(head).toBe(first);
+    expect((await stream.readBytes(2, { partial: true })).toString()).toBe('de');
+    stream.end();
+    expect((await stream.readBytes(10)).toString()).toBe('f');
+  });
+
   it('readUntilClose with maxBytes rejects once more is buffered', async () => {
     const stream = new MemoryStream();
     const all = stream.readUntilClose({ maxBytes: 4 });

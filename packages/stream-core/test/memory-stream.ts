@@ -16,7 +16,7 @@ export class MemoryStream extends BaseStream {
   }
 
   feed(chunk: Buffer | string): void {
-    this._pushData(Buffer.from(chunk));
+    this._pushData(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   }
   end(): void {
     this._pushEnd();
