@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { constants, openSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BaseStream, BaseStreamOptions } from '../base-stream.js';
 import type { StreamErrorClass } from '../errors.js';
 import type { StreamConnection } from '../stream-connection.js';
@@ -154,4 +155,36 @@ export function openFifo(path: string): { readFd: number; writeFd: number } {
   execFileSync('mkfifo', [path]);
   const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   return { readFd, writeFd: openSync(path, constants.O_WRONLY | constants.O_NONBLOCK) };
+}
+
+/**
+ * A one-way pair harness over FIFOs made in `directory`: `adopt` wraps each
+ * end (`readable` says which) in the transport's stream. For transports that
+ * adopt descriptors (`PipeStream`, `TTYStream`).
+ */
+export function fifoPairHarness(
+  name: string,
+  errorClass: StreamErrorClass,
+  directory: string,
+  adopt: (fd: number, readable: boolean, options?: BaseStreamOptions) => BaseStream,
+): StreamPairHarness {
+  let fifos = 0;
+  return {
+    name,
+    errorClass,
+    twoWay: false,
+    async createPair(options = {}) {
+      const { readFd, writeFd } = openFifo(join(directory, `fifo${fifos++}`));
+      const reader = adopt(readFd, true, options.reader);
+      const writer = adopt(writeFd, false, options.writer);
+      return {
+        reader,
+        writer,
+        async close() {
+          writer.close();
+          reader.close();
+        },
+      };
+    },
+  };
 }

@@ -13,7 +13,7 @@ export type {
   ConnectedPair,
   ConnectedPairOptions,
 } from './harness.js';
-export { connectPair, pairsOf, countSearchedBytes, openFifo, until, sha256 } from './harness.js';
+export { connectPair, pairsOf, fifoPairHarness, countSearchedBytes, openFifo, until, sha256 } from './harness.js';
 
 /**
  * The stream-transport compliance suite: every stream transport with
