@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { lookup as lookupCallback, type LookupOneOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { toHostPort, type AddressInput, type HostPort } from '@evergreen/stream-core';
 
@@ -38,4 +39,22 @@ export async function resolveHost(host: string): Promise<ResolvedHost> {
   if (literal !== 0) return { address: host, family: literal === 6 ? 6 : 4 };
   const { address, family } = await lookup(host);
   return { address, family: family === 6 ? 6 : 4 };
+}
+
+/** The resolver signature `dgram.createSocket({ lookup })` calls (Node passes the socket's family as a number). */
+type DgramLookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * The `lookup` a UDP socket resolves destinations with: an IP literal answers
+ * at once (synchronously), a name goes to `dns.lookup` for the socket's family.
+ *
+ * Why: Node's default resolver answers even a literal on the next tick, so
+ * every `send()` would wait a tick before its `sendmsg`; answering at once lets
+ * the datagram leave inside the `send()` call — one tick and one callback less
+ * per datagram.
+ */
+export function lookupLiteralAtOnce(host: string, family: number | LookupOneOptions, callback: DgramLookupCallback): void {
+  const literal = isIP(host);
+  if (literal !== 0) callback(null, host, literal);
+  else lookupCallback(host, typeof family === 'number' ? { family } : family, callback);
 }

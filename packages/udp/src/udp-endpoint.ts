@@ -11,7 +11,8 @@ import type { Datagram } from './datagram.js';
 import { DatagramIterator } from './datagram-iterator.js';
 import { DatagramQueue } from './datagram-queue.js';
 import { DONE, PendingReceives } from './pending-receives.js';
-import { formatHostPort, resolveHost, toUDPAddress } from './udp-address.js';
+import { PendingSends } from './pending-sends.js';
+import { formatHostPort, lookupLiteralAtOnce, resolveHost, toUDPAddress } from './udp-address.js';
 import { UDPError } from './udp-error.js';
 import { applySocketOptions, checkSocketOptions, type UDPSocketOptions } from './udp-socket-options.js';
 
@@ -88,8 +89,7 @@ export class UDPEndpoint implements DatagramSocket {
   readonly #errors = new StreamErrorFactory(UDPError);
   readonly #queue: DatagramQueue;
   readonly #receives = new PendingReceives();
-  /** Rejecters of sends not yet completed: Node never calls back a send that close() overtook. */
-  readonly #sends = new Set<(reason: unknown) => void>();
+  readonly #sends = new PendingSends();
   #socket: Socket | undefined;
   #binding: Promise<Socket> | undefined;
   #closed = false;
@@ -234,9 +234,7 @@ export class UDPEndpoint implements DatagramSocket {
     this.#closed = true;
     this.#queue.clear();
     this.#receives.failAll(this.#errors.closed('Cannot receive'));
-    const sendError = this.#errors.closed('Cannot send');
-    for (const reject of this.#sends) reject(sendError);
-    this.#sends.clear();
+    this.#sends.failAll(this.#errors.closed('Cannot send'));
     this.#socket?.close();
   }
 
@@ -279,9 +277,13 @@ export class UDPEndpoint implements DatagramSocket {
   }
 
   #sendOn(socket: Socket, data: string | Uint8Array, host: string, port: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    const promise = new Promise<void>(this.#captureSend);
+    const resolve = this.#resolveSend as () => void;
+    const reject = this.#rejectSend as (reason: unknown) => void;
+    let slot = -1;
+    try {
       socket.send(data, port, host, (err, bytes) => {
-        this.#sends.delete(reject);
+        this.#sends.remove(slot);
         if (err) {
           reject(this.#errors.system(`Cannot send to ${formatHostPort(host, port)}`, err));
           return;
@@ -290,9 +292,21 @@ export class UDPEndpoint implements DatagramSocket {
         this.#sentBytes += bytes;
         resolve();
       });
-      this.#sends.add(reject);
-    });
+    } catch (err) {
+      // Node's own argument checks (data that is not bytes or a string: TypeError).
+      return Promise.reject(err);
+    }
+    slot = this.#sends.add(reject);
+    return promise;
   }
+
+  /** One executor for every send's promise (no closure per send); `#sendOn` takes the functions at once. */
+  #resolveSend: (() => void) | undefined;
+  #rejectSend: ((reason: unknown) => void) | undefined;
+  readonly #captureSend = (resolve: () => void, reject: (reason: unknown) => void): void => {
+    this.#resolveSend = resolve;
+    this.#rejectSend = reject;
+  };
 
   /**
    * Creates and binds the socket for the family `host` resolves to, on that
@@ -315,10 +329,14 @@ export class UDPEndpoint implements DatagramSocket {
     });
     if (this.#closed) throw this.#errors.closed(action);
     const { reuseAddr, ipv6Only } = this.#options;
-    const socket = createSocket({ type: resolved.family === 6 ? 'udp6' : 'udp4', reuseAddr, ipv6Only });
+    const type = resolved.family === 6 ? 'udp6' : 'udp4';
+    const socket = createSocket({ type, reuseAddr, ipv6Only, lookup: lookupLiteralAtOnce });
     try {
+      // Listen first: with a literal address the lookup answers at once and
+      // Node may emit 'listening' (or 'error') inside bind().
+      const listening = once(socket, 'listening');
       socket.bind(port, wildcard ? undefined : resolved.address);
-      await once(socket, 'listening');
+      await listening;
       applySocketOptions(socket, this.#options);
     } catch (err) {
       socket.close();
