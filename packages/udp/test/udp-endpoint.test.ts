@@ -57,6 +57,17 @@ describe('UDPEndpoint', () => {
     expect(from.port).toBe(port);
   });
 
+  it('a receive issued before the first send gets the reply to it', async () => {
+    const echo = await bound(V4);
+    const served = serveEcho(echo);
+    const client = endpoint();
+    const reply = client.receive();
+    await client.send('early', echo.sockname);
+    expect((await reply)[0].toString()).toBe('early');
+    echo.close();
+    await served;
+  });
+
   it('concurrent first sends share one socket', async () => {
     const server = await bound(V4);
     const client = endpoint();
@@ -296,7 +307,7 @@ describe('UDPEndpoint', () => {
       expect(() => endpoint({ ttl: '64' as never })).toThrow(TypeError);
     });
 
-    it('a ttl the OS accepts is applied at bind', async () => {
+    it('endpoints with ttl and multicast options bind and exchange datagrams', async () => {
       const server = await bound(V4, { ttl: 1, multicastTTL: 0, multicastLoopback: false });
       const client = await bound(V4, { ttl: 1 });
       await client.send('one hop', server.sockname);
