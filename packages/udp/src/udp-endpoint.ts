@@ -157,7 +157,7 @@ export class UDPEndpoint implements DatagramSocket {
   async bind(address: AddressInput): Promise<void> {
     const { host, port } = toUDPAddress(address);
     const action = `Cannot bind ${formatHostPort(host, port)}`;
-    if (this.#closed) throw this.#errors.closed(action);
+    if (this.#closed) throw this.#closedError(action);
     if (this.#binding !== undefined) throw new UDPError(`${action}: the endpoint is already bound`);
     await this.#open(action, host, port, false);
   }
@@ -202,7 +202,7 @@ export class UDPEndpoint implements DatagramSocket {
   receive(options?: ReceiveOptions): Promise<Datagram> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#closed) return Promise.reject(this.#errors.closed('Cannot receive'));
+    if (this.#closed) return Promise.reject(this.#closedError('Cannot receive'));
     const datagram = this.#queue.shift();
     if (datagram !== undefined) return Promise.resolve(datagram);
     if (this.#error !== undefined) return Promise.reject(this.#takeError());
@@ -233,8 +233,8 @@ export class UDPEndpoint implements DatagramSocket {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.clear();
-    this.#receives.failAll(this.#errors.closed('Cannot receive'));
-    this.#sends.failAll(this.#errors.closed('Cannot send'));
+    this.#receives.failAll(this.#closedError('Cannot receive'));
+    this.#sends.failAll(this.#closedError('Cannot send'));
     this.#socket?.close();
   }
 
@@ -261,6 +261,11 @@ export class UDPEndpoint implements DatagramSocket {
     return this.#receives.next();
   };
 
+  /** The `UDPError` (also a `StreamClosedError`) for `action` on a closed endpoint. */
+  #closedError(action: string): UDPError {
+    return this.#errors.closed(action, undefined, 'the endpoint');
+  }
+
   /** The socket error no receive was waiting for, handed to one receive only. */
   #takeError(): UDPError | undefined {
     const error = this.#error;
@@ -270,9 +275,9 @@ export class UDPEndpoint implements DatagramSocket {
 
   async #sendFirst(data: string | Uint8Array, host: string, port: number): Promise<void> {
     const action = `Cannot send to ${formatHostPort(host, port)}`;
-    if (this.#closed) throw this.#errors.closed(action);
+    if (this.#closed) throw this.#closedError(action);
     const socket = await (this.#binding ?? this.#open(action, host, 0, true));
-    if (this.#closed) throw this.#errors.closed(action);
+    if (this.#closed) throw this.#closedError(action);
     return this.#sendOn(socket, data, host, port);
   }
 
@@ -327,7 +332,7 @@ export class UDPEndpoint implements DatagramSocket {
     const resolved = await resolveHost(host).catch((err: unknown) => {
       throw this.#errors.system(action, err);
     });
-    if (this.#closed) throw this.#errors.closed(action);
+    if (this.#closed) throw this.#closedError(action);
     const { reuseAddr, ipv6Only } = this.#options;
     const type = resolved.family === 6 ? 'udp6' : 'udp4';
     const socket = createSocket({ type, reuseAddr, ipv6Only, lookup: lookupLiteralAtOnce });
@@ -344,7 +349,7 @@ export class UDPEndpoint implements DatagramSocket {
     }
     if (this.#closed) {
       socket.close();
-      throw this.#errors.closed(action);
+      throw this.#closedError(action);
     }
     socket.on('message', this.#onMessage).on('error', this.#onError);
     this.#socket = socket;
@@ -353,7 +358,7 @@ export class UDPEndpoint implements DatagramSocket {
 
   /** Runs `use` on the bound socket, turning a system error into a `UDPError`. */
   #withSocket<T>(action: string, use: (socket: Socket) => T): T {
-    if (this.#closed) throw this.#errors.closed(action);
+    if (this.#closed) throw this.#closedError(action);
     const socket = this.#socket;
     if (socket === undefined) throw new UDPError(`${action}: the endpoint is not bound`);
     try {
