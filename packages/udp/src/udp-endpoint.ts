@@ -99,6 +99,13 @@ export class UDPEndpoint implements DatagramSocket {
   #receivedBytes = 0;
   #sent = 0;
   #sentBytes = 0;
+  /** One executor for every send's promise (no closure per send); `#sendOn` takes the functions at once. */
+  #resolveSend: (() => void) | undefined;
+  #rejectSend: ((reason: unknown) => void) | undefined;
+  readonly #captureSend = (resolve: () => void, reject: (reason: unknown) => void): void => {
+    this.#resolveSend = resolve;
+    this.#rejectSend = reject;
+  };
 
   /** Throws `TypeError`/`RangeError` for a malformed option; creates no socket yet. */
   constructor(options: UDPEndpointOptions = {}) {
@@ -304,14 +311,6 @@ export class UDPEndpoint implements DatagramSocket {
     slot = this.#sends.add(reject);
     return promise;
   }
-
-  /** One executor for every send's promise (no closure per send); `#sendOn` takes the functions at once. */
-  #resolveSend: (() => void) | undefined;
-  #rejectSend: ((reason: unknown) => void) | undefined;
-  readonly #captureSend = (resolve: () => void, reject: (reason: unknown) => void): void => {
-    this.#resolveSend = resolve;
-    this.#rejectSend = reject;
-  };
 
   /**
    * Creates and binds the socket for the family `host` resolves to, on that
