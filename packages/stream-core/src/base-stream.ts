@@ -93,8 +93,10 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   protected readonly _errors: StreamErrorFactory;
 
   constructor(options: BaseStreamOptions = {}) {
-    this.#highWaterMark = positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark');
     const maxBufferSize = positiveLimit(options.maxBufferSize, DEFAULT_MAX_BUFFER_SIZE, 'maxBufferSize');
+    // Unread bytes never pile up past what one read may need: the memory
+    // bound (limit plus one chunk) holds whatever the two options say.
+    this.#highWaterMark = Math.min(positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark'), maxBufferSize);
     this._errors = StreamErrorFactory.for(options.errorClass);
     this.#ctx = { buffer: this.#buffer, ended: false, failure: undefined, maxBufferSize, errors: this._errors };
   }
@@ -291,6 +293,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   /** Resolves when everything written so far has been handed to the OS. */
   async flush(): Promise<void> {
     if (this.#closedByCall) throw this._errors.closed('Cannot flush');
+    // A shutdown under way already sends everything written, then FIN.
+    if (this.#shutdown !== undefined) return this.#shutdown;
     await this.#whenConnected();
     await this._flushWrites();
   }

@@ -73,15 +73,22 @@ export class DuplexStream extends BaseStream {
    */
   protected _attach(duplex: Duplex): void {
     if (this.#duplex !== undefined) throw new TypeError('Cannot attach a second handle to the stream');
+    const owner = (duplex as Partial<AdoptedDuplex>)[kStream];
+    // Two live streams on one handle would each see half the bytes (or all
+    // twice): a handle (a shared process.stdin) passes on only once its
+    // stream is closed, and keeps the listeners it already has.
+    if (owner !== undefined && !owner.closed) throw new TypeError('Cannot attach the handle: another stream still owns it');
     this.#duplex = duplex;
     // net.Socket and Duplex both check this at end-of-readable time.
     duplex.allowHalfOpen = true;
     (duplex as AdoptedDuplex)[kStream] = this;
-    const listeners = DuplexStream.#listeners;
-    duplex.on('data', listeners.data);
-    duplex.on('end', listeners.end);
-    duplex.on('error', listeners.error);
-    duplex.on('close', listeners.close);
+    if (owner === undefined) {
+      const listeners = DuplexStream.#listeners;
+      duplex.on('data', listeners.data);
+      duplex.on('end', listeners.end);
+      duplex.on('error', listeners.error);
+      duplex.on('close', listeners.close);
+    }
     // A one-way handle (a read-only pipe end, …) never reports the end of
     // the direction it lacks.
     if (!duplex.readable) this._pushEnd();
@@ -136,7 +143,7 @@ export class DuplexStream extends BaseStream {
 
   protected _flushWrites(): Promise<void> {
     const duplex = this.#duplex!;
-    if (duplex.writableLength === 0) return Promise.resolve();
+    if (duplex.writableLength === 0 || duplex.writableEnded) return Promise.resolve();
     // Write callbacks run in order: the empty write's runs after every
     // earlier chunk reached the OS, or with the error that stopped them.
     return new Promise((resolve, reject) =>

@@ -56,6 +56,8 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   readonly #closeTimeoutMs: number;
   readonly #connections = new Set<C>();
   #listener: Server | undefined;
+  /** A bind is claiming the address (a second one must fail, not orphan a listener). */
+  #binding = false;
   #waiting: C[] = [];
   #serving = false;
   #closing: Promise<void> | undefined;
@@ -95,16 +97,19 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
    */
   async bind(address: A, options: BindOptions = {}): Promise<void> {
     if (this.#closing !== undefined) throw this._errors.closed('Cannot bind', undefined, 'the server');
-    if (this.#listener !== undefined) throw this._errors.system('Cannot bind', new Error('the server is already bound'));
+    if (this.#listener !== undefined || this.#binding) throw this._errors.withCode('Cannot bind', 'EINVAL', 'the server is already bound');
     const listener = createServer({ allowHalfOpen: true });
+    this.#binding = true;
     try {
       await this._listen(listener, address, options);
     } catch (error) {
+      this.#binding = false;
       listener.close();
       // A malformed address is the caller's mistake, not the transport's.
       if (error instanceof TypeError || error instanceof RangeError) throw error;
       throw this._errors.system(`Cannot bind ${this._describe(address)}`, error);
     }
+    this.#binding = false;
     if (this.#closing !== undefined) {
       // close() ran while the address was being claimed.
       listener.close();

@@ -107,6 +107,38 @@ export function describeServer<A>(harness: StreamTransportHarness<A>): void {
       }
     });
 
+    it('a handler that shuts down without waiting and returns loses nothing', async () => {
+      const payload = Buffer.alloc(8 * 1024 * 1024, 'q');
+      const server = harness.createServer(async (conn) => {
+        conn.write(payload);
+        void conn.shutdown();
+      });
+      await server.bind(harness.bindAddress());
+      void server.serve();
+      const client = harness.createClient();
+      try {
+        await harness.connect(client, harness.connectAddress(server));
+        expect((await client.readUntilClose()).equals(payload)).toBe(true);
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    it('a second bind while the first is under way rejects and leaves one listener', async () => {
+      const server = harness.createServer(() => {});
+      const binds = await Promise.allSettled([server.bind(harness.bindAddress()), server.bind(harness.bindAddress())]);
+      expect(binds.map((b) => b.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const rejected = binds.find((b) => b.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(harness.errorClass);
+      expect((rejected.reason as { code?: string }).code).toBe('EINVAL');
+      const address = harness.connectAddress(server);
+      await server.close();
+      const late = harness.createClient();
+      await expect(harness.connect(late, address)).rejects.toBeDefined();
+      late.close();
+    });
+
     it('a handler that returns flushes what it wrote, then closes the connection', async () => {
       const server = harness.createServer(async (conn) => {
         conn.write(Buffer.alloc(2 * 1024 * 1024, 'z'));

@@ -30,6 +30,22 @@ export function describeStreamLifecycle(harness: StreamPairHarness): void {
       }
     });
 
+    it('flush during an unfinished shutdown waits for it and loses nothing', async () => {
+      const pair = await harness.createPair();
+      try {
+        const payload = Buffer.alloc(16 * 1024 * 1024);
+        for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE(i, i);
+        pair.writer.write(payload);
+        const shutdown = pair.writer.shutdown();
+        const flushed = pair.writer.flush();
+        const received = pair.reader.readUntilClose({ maxBytes: payload.length });
+        await Promise.all([shutdown, flushed]);
+        expect(digest(await received)).toBe(digest(payload));
+      } finally {
+        await pair.close();
+      }
+    });
+
     it('close rejects a pending read with StreamClosedError of the transport', async () => {
       const pair = await harness.createPair();
       try {
