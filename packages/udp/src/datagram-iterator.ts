@@ -12,19 +12,23 @@ import { DONE } from './pending-receives.js';
  * a measurable share of a small datagram's cost.
  */
 export class DatagramIterator implements AsyncIterableIterator<Datagram> {
-  readonly #step: () => Promise<IteratorResult<Datagram, undefined>>;
+  readonly #step: (owner: object) => Promise<IteratorResult<Datagram, undefined>>;
+  readonly #end: (owner: object) => void;
   #returned = false;
 
-  constructor(step: () => Promise<IteratorResult<Datagram, undefined>>) {
+  /** `end(this)` ends this iterator's waiting steps, so a `next()` raced past by `return()` takes no datagram. */
+  constructor(step: (owner: object) => Promise<IteratorResult<Datagram, undefined>>, end: (owner: object) => void) {
     this.#step = step;
+    this.#end = end;
   }
 
   next(): Promise<IteratorResult<Datagram, undefined>> {
-    return this.#returned ? Promise.resolve(DONE) : this.#step();
+    return this.#returned ? Promise.resolve(DONE) : this.#step(this);
   }
 
   return(): Promise<IteratorResult<Datagram, undefined>> {
     this.#returned = true;
+    this.#end(this);
     return Promise.resolve(DONE);
   }
 

@@ -49,10 +49,18 @@ export class PendingReceives {
    * {@link DONE} when the endpoint closes (a closed error), without the extra
    * promise a `.then` on `wait` would cost.
    */
-  next(): Promise<IteratorResult<Datagram, undefined>> {
+  next(owner: object): Promise<IteratorResult<Datagram, undefined>> {
     const promise = new Promise<IteratorResult<Datagram, undefined>>(this.#capture);
-    this.#waiters.push(new IterationStep(this.#resolve as Resolve<IteratorResult<Datagram, undefined>>, this.#reject as Reject));
+    this.#waiters.push(new IterationStep(this.#resolve as Resolve<IteratorResult<Datagram, undefined>>, this.#reject as Reject, owner));
     return promise;
+  }
+
+  /** Ends `owner`'s waiting iteration steps with {@link DONE}: they take no datagram. */
+  endSteps(owner: object): void {
+    const ending = this.#waiters.filter((waiter) => waiter instanceof IterationStep && waiter.owner === owner);
+    if (ending.length === 0) return;
+    this.#waiters = this.#waiters.filter((waiter) => !ending.includes(waiter));
+    for (const step of ending) step.settle(undefined, undefined);
   }
 
   /** Hands `datagram` to the oldest waiter; false if none waits. */
@@ -110,14 +118,16 @@ class IterationStep implements Waiter {
   readonly #resolve: Resolve<IteratorResult<Datagram, undefined>>;
   readonly #reject: Reject;
 
-  constructor(resolve: Resolve<IteratorResult<Datagram, undefined>>, reject: Reject) {
+  /** `owner`: the iterator whose step this is. */
+  constructor(resolve: Resolve<IteratorResult<Datagram, undefined>>, reject: Reject, readonly owner: object) {
     this.#resolve = resolve;
     this.#reject = reject;
   }
 
+  /** A datagram resolves it; a closed error, or no reason at all (its iterator returned), ends it. */
   settle(datagram: Datagram | undefined, reason: unknown): void {
     if (datagram !== undefined) this.#resolve({ value: datagram, done: false });
-    else if (reason instanceof StreamClosedError) this.#resolve(DONE);
+    else if (reason === undefined || reason instanceof StreamClosedError) this.#resolve(DONE);
     else this.#reject(reason);
   }
 }

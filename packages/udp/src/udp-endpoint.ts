@@ -251,7 +251,7 @@ export class UDPEndpoint implements DatagramSocket {
    * the endpoint: it keeps queueing for later receives.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Datagram> {
-    return new DatagramIterator(this.#nextResult);
+    return new DatagramIterator(this.#nextResult, this.#endSteps);
   }
 
   /** Closes the endpoint (`await using`). */
@@ -260,13 +260,16 @@ export class UDPEndpoint implements DatagramSocket {
   }
 
   /** `receive()` in iterator form: `{ value: datagram }`, or `DONE` once closed. */
-  readonly #nextResult = (): Promise<IteratorResult<Datagram, undefined>> => {
+  readonly #nextResult = (owner: object): Promise<IteratorResult<Datagram, undefined>> => {
     if (this.#closed) return Promise.resolve(DONE);
     const datagram = this.#queue.shift();
     if (datagram !== undefined) return Promise.resolve({ value: datagram, done: false });
     if (this.#error !== undefined) return Promise.reject(this.#takeError());
-    return this.#receives.next();
+    return this.#receives.next(owner);
   };
+
+  /** An iterator's `return()`: its waiting steps end (`DONE`) and take no datagram. */
+  readonly #endSteps = (owner: object): void => this.#receives.endSteps(owner);
 
   /** The `UDPError` (also a `StreamClosedError`) for `action` on a closed endpoint. */
   #closedError(action: string): UDPError {

@@ -140,6 +140,17 @@ describe('UDPEndpoint', () => {
     expect((await server.receive())[0].toString()).toBe('second');
   });
 
+  it('return() on an iterator with a next() in flight ends that step: the next datagram goes to receive()', async () => {
+    const server = await bound(V4);
+    const client = await bound(V4);
+    const iterator = server[Symbol.asyncIterator]();
+    const inFlight = iterator.next();
+    await iterator.return!();
+    expect((await inFlight).done).toBe(true);
+    await client.send('kept', server.sockname);
+    expect((await server.receive({ signal: AbortSignal.timeout(5000) }))[0].toString()).toBe('kept');
+  });
+
   describe('close', () => {
     it('a send after close rejects with a UDPError that is a StreamClosedError', async () => {
       const server = await bound(V4);
