@@ -15,7 +15,7 @@ export {
 } from './errors.js';
 export type { StreamErrorOptions, StreamErrorClass } from './errors.js';
 export { ReadBuffer } from './read-buffer.js';
-export { toHostPort, toSocketAddress } from './socket-address.js';
+export { toHostPort, toSocketAddress, formatHostPort } from './socket-address.js';
 export type { SocketAddress, AddressInput, HostPort } from './socket-address.js';
 export type { Delimiter } from './delimiter.js';
 export type { Transport, TransportBase, StreamTransport, DatagramTransport, DatagramSocket } from './transport.js';

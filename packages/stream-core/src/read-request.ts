@@ -14,6 +14,7 @@ export interface ReadContext {
 
 /** `poll` returns this while the read needs more bytes. */
 export const PENDING: unique symbol = Symbol('pending');
+/** What `poll` returns: the read's value, or `PENDING` while it needs more bytes. */
 export type Poll<T> = T | typeof PENDING;
 
 const EMPTY = Buffer.alloc(0);

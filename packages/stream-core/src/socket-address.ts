@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 
 /** An address as `sockname`/`peername`/`receive()` report it. */
 export interface SocketAddress {
@@ -65,4 +65,9 @@ function safeString(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** `host:port`, with an IPv6 literal in brackets (`[::1]:7000`), as in URIs and messages. */
+export function formatHostPort({ host, port }: HostPort): string {
+  return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
 }

@@ -1,6 +1,6 @@
-import { isIPv6, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { ENOTCONN } from '@evergreen/errno';
-import { StreamErrorFactory, toSocketAddress, type HostPort, type SocketAddress } from '@evergreen/stream-core';
+import { StreamErrorFactory, toSocketAddress, type SocketAddress } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 
 const errors = StreamErrorFactory.for(TCPError);
@@ -35,9 +35,4 @@ export function listenerName(listener: Server | undefined): SocketAddress {
   const info = listener.address();
   if (info === null || typeof info === 'string') throw errors.closed(action);
   return toSocketAddress(info);
-}
-
-/** `host:port`, with an IPv6 literal in brackets (`[::1]:7000`), as in URIs and messages. */
-export function formatHostPort({ host, port }: HostPort): string {
-  return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
 }

@@ -1,8 +1,8 @@
 import { isIP, type Socket } from 'node:net';
-import { DuplexStream, toHostPort, type AddressInput, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
+import { formatHostPort, DuplexStream, toHostPort, type AddressInput, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 import { toNetSocketOptions, type NetSocketOptions, type TCPSocketOptions } from './socket-options.js';
-import { formatHostPort, socketName } from './socket-name.js';
+import { socketName } from './socket-name.js';
 
 /** Limits and socket options of a client. */
 export interface TCPClientOptions extends Omit<BaseStreamOptions, 'errorClass'>, TCPSocketOptions {}

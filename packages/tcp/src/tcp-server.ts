@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import {
+  formatHostPort,
   StreamServer,
   listenOn,
   toHostPort,
@@ -12,7 +13,7 @@ import {
 import { TCPError } from './tcp-error.js';
 import { TCPConnection } from './tcp-connection.js';
 import { toNetSocketOptions, type TCPSocketOptions } from './socket-options.js';
-import { formatHostPort, listenerName } from './socket-name.js';
+import { listenerName } from './socket-name.js';
 
 /**
  * Options of a server: the limits of each connection (`highWaterMark`,

@@ -1,4 +1,5 @@
 import {
+  formatHostPort,
   toHostPort,
   type AddressInput,
   type ConnectionHandler,
@@ -8,7 +9,6 @@ import {
 import { TCPClient, type TCPClientOptions, type TCPConnectOptions } from './tcp-client.js';
 import { TCPServer, type TCPServerOptions } from './tcp-server.js';
 import type { TCPConnection } from './tcp-connection.js';
-import { formatHostPort } from './socket-name.js';
 
 /** The highest TCP port. */
 const MAX_PORT = 65535;

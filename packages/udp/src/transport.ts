@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import type { DatagramTransport, HostPort } from '@evergreen/stream-core';
-import { formatHostPort, toUDPAddress } from './udp-address.js';
+import { formatHostPort, type DatagramTransport, type HostPort } from '@evergreen/stream-core';
+import { toUDPAddress } from './udp-address.js';
 import { UDPEndpoint, type UDPEndpointOptions } from './udp-endpoint.js';
 
 const SCHEME = 'udp';
@@ -28,7 +28,7 @@ export const transport: UDPTransport = {
   parse: parseUDPURI,
   format(address: HostPort): string {
     const { host, port } = toUDPAddress(address);
-    return `${PREFIX}${formatHostPort(host, port)}`;
+    return `${PREFIX}${formatHostPort({ host, port })}`;
   },
   async bind(address: HostPort, options?: UDPEndpointOptions): Promise<UDPEndpoint> {
     const endpoint = new UDPEndpoint(options);

@@ -21,11 +21,6 @@ export function toUDPAddress(input: AddressInput): HostPort {
   return address;
 }
 
-/** `host:port`, with an IPv6 literal bracketed (`[::1]:53`). */
-export function formatHostPort(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /**
  * Resolves `host` to one address: an IP literal is itself, a name is the first
  * address `dns.lookup` gives (the system resolver's order: /etc/hosts,

@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import {
+  formatHostPort,
   StreamErrorFactory,
   toSocketAddress,
   type AddressInput,
@@ -12,7 +13,7 @@ import { DatagramIterator } from './datagram-iterator.js';
 import { DatagramQueue } from './datagram-queue.js';
 import { DONE, PendingReceives } from './pending-receives.js';
 import { PendingSends } from './pending-sends.js';
-import { formatHostPort, lookupLiteralAtOnce, resolveHost, toUDPAddress } from './udp-address.js';
+import { lookupLiteralAtOnce, resolveHost, toUDPAddress } from './udp-address.js';
 import { UDPError } from './udp-error.js';
 import { applySocketOptions, checkSocketOptions, type UDPSocketOptions } from './udp-socket-options.js';
 
@@ -86,7 +87,7 @@ export interface UDPEndpointStats {
  */
 export class UDPEndpoint implements DatagramSocket {
   readonly #options: UDPSocketOptions;
-  readonly #errors = new StreamErrorFactory(UDPError);
+  readonly #errors = StreamErrorFactory.for(UDPError);
   readonly #queue: DatagramQueue;
   readonly #receives = new PendingReceives();
   readonly #sends = new PendingSends();
@@ -163,7 +164,7 @@ export class UDPEndpoint implements DatagramSocket {
    */
   async bind(address: AddressInput): Promise<void> {
     const { host, port } = toUDPAddress(address);
-    const action = `Cannot bind ${formatHostPort(host, port)}`;
+    const action = `Cannot bind ${formatHostPort({ host, port })}`;
     if (this.#closed) throw this.#closedError(action);
     if (this.#binding !== undefined) throw new UDPError(`${action}: the endpoint is already bound`);
     await this.#open(action, host, port, false);
@@ -284,7 +285,7 @@ export class UDPEndpoint implements DatagramSocket {
   }
 
   async #sendFirst(data: string | Uint8Array, host: string, port: number): Promise<void> {
-    const action = `Cannot send to ${formatHostPort(host, port)}`;
+    const action = `Cannot send to ${formatHostPort({ host, port })}`;
     if (this.#closed) throw this.#closedError(action);
     const socket = await (this.#binding ?? this.#open(action, host, 0, true));
     if (this.#closed) throw this.#closedError(action);
@@ -300,7 +301,7 @@ export class UDPEndpoint implements DatagramSocket {
       socket.send(data, port, host, (err, bytes) => {
         this.#sends.remove(slot);
         if (err) {
-          reject(this.#errors.system(`Cannot send to ${formatHostPort(host, port)}`, err));
+          reject(this.#errors.system(`Cannot send to ${formatHostPort({ host, port })}`, err));
           return;
         }
         this.#sent++;
