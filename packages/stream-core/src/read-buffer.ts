@@ -1,6 +1,14 @@
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * What to hand `Buffer#indexOf`: a one-byte needle as a number, which Node
+ * searches without its buffer-search setup.
+ */
+function searchable(needle: Uint8Array): number | Uint8Array {
+  return needle.length === 1 ? needle[0] : needle;
+}
+
+/**
  * Chunks compacted out of the list once this many have been consumed (and
  * they are over half of it): amortised O(1) per chunk, unlike `shift()`,
  * which is O(n) on a long list.
@@ -56,10 +64,9 @@ export class ReadBuffer {
   indexOf(needle: Uint8Array, from: number): number {
     const chunks = this.#chunks;
     if (from + needle.length > this.#length) return -1;
-    // Fast path: the whole search lies in the head chunk. A one-byte needle
-    // is searched as a number, which Node does without the buffer search setup.
+    // Fast path: the whole search lies in the head chunk.
     if (this.#head === chunks.length - 1) {
-      const found = chunks[this.#head].indexOf(needle.length === 1 ? needle[0] : needle, this.#offset + from);
+      const found = chunks[this.#head].indexOf(searchable(needle), this.#offset + from);
       return found < 0 ? -1 : found - this.#offset;
     }
     this.#seek(from);
@@ -130,7 +137,7 @@ export class ReadBuffer {
     const chunk = this.#chunks[this.#head];
     if (chunk === undefined) return undefined;
     const start = this.#offset;
-    const found = chunk.indexOf(needle.length === 1 ? needle[0] : needle, start);
+    const found = chunk.indexOf(searchable(needle), start);
     if (found >= 0) {
       const n = found + needle.length - start;
       if (n > limit) return undefined;
@@ -138,7 +145,8 @@ export class ReadBuffer {
       return chunk.subarray(start, start + n);
     }
     if (this.#head === this.#chunks.length - 1) return undefined;
-    const at = this.indexOf(needle, 0);
+    // The head chunk is searched: only a match straddling its end is left.
+    const at = this.indexOf(needle, Math.max(0, chunk.length - start - needle.length + 1));
     return at < 0 || at + needle.length > limit ? undefined : this.take(at + needle.length);
   }
 
@@ -150,7 +158,7 @@ export class ReadBuffer {
   takeRecordsInHead(needle: Uint8Array, limit: number, out: Buffer[]): void {
     const chunk = this.#chunks[this.#head];
     if (chunk === undefined) return;
-    const search = needle.length === 1 ? needle[0] : needle;
+    const search = searchable(needle);
     let start = this.#offset;
     for (let found = chunk.indexOf(search, start); found >= 0; found = chunk.indexOf(search, start)) {
       const end = found + needle.length;
