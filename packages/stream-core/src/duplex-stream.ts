@@ -68,6 +68,23 @@ export class DuplexStream extends BaseStream {
   }
 
   /**
+   * Bytes received from the handle so far (a `net.Socket` counts them
+   * itself, so reading this costs nothing and counting costs nothing per
+   * chunk); 0 for a handle that keeps no count.
+   */
+  get bytesRead(): number {
+    return (this.#duplex as { bytesRead?: number } | undefined)?.bytesRead ?? 0;
+  }
+
+  /**
+   * Bytes handed to the handle for writing so far (a `net.Socket`'s own
+   * count: queued bytes included); 0 for a handle that keeps no count.
+   */
+  get bytesWritten(): number {
+    return (this.#duplex as { bytesWritten?: number } | undefined)?.bytesWritten ?? 0;
+  }
+
+  /**
    * Transports: adopts `duplex` as this stream's handle and starts reading.
    * Throws `TypeError` if the stream already has one.
    */

@@ -40,11 +40,23 @@ export interface DatagramSocket {
   close(): void;
 }
 
+/** The bounds of a datagram socket's receive queue, which a daemon sets per server. */
+export interface DatagramBindOptions {
+  /** Most datagrams that wait for a `receive()`; past that arrivals are dropped and counted. */
+  maxQueuedDatagrams?: number;
+  /** Most payload bytes that wait likewise. */
+  maxQueuedBytes?: number;
+}
+
 /** A datagram transport (UDP). */
 export interface DatagramTransport<A = unknown> extends TransportBase<A> {
   readonly kind: 'datagram';
-  /** A socket bound to `address` (port 0: any free port). */
-  bind(address: A): Promise<DatagramSocket>;
+  /**
+   * A socket bound to `address` (port 0: any free port) with the receive
+   * queue bounds of `options` (the transport's defaults where absent).
+   * Rejects with the transport's error when the address cannot be had.
+   */
+  bind(address: A, options?: DatagramBindOptions): Promise<DatagramSocket>;
 }
 
 /** The plugin interface: what a transport package exports as `transport`. */

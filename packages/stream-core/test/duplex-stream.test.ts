@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,5 +37,37 @@ describe('DuplexStream._connectSocket', () => {
     controller.abort(reason);
     await expect(connecting).rejects.toBe(reason);
     expect(late.closed).toBe(true);
+  });
+});
+
+describe('DuplexStream byte counts', () => {
+  it('bytesRead and bytesWritten follow the socket, both ways', async () => {
+    const path = join(directory, 'counts.sock');
+    const { createServer } = await import('node:net');
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.write('0123456789');
+      socket.on('data', () => {});
+      socket.on('end', () => socket.end());
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const client = new PathClient();
+      await client.connect(path);
+      client.write('abc');
+      await client.flush();
+      expect((await client.readBytes(10)).toString()).toBe('0123456789');
+      expect(client.bytesRead).toBe(10);
+      expect(client.bytesWritten).toBe(3);
+      client.close();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a handle that keeps no count reads 0', () => {
+    const stream = new DuplexStream(new PassThrough());
+    expect(stream.bytesRead).toBe(0);
+    expect(stream.bytesWritten).toBe(0);
+    stream.close();
   });
 });
