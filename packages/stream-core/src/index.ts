@@ -18,4 +18,4 @@ export { ReadBuffer } from './read-buffer.js';
 export { toHostPort, toSocketAddress, formatHostPort } from './socket-address.js';
 export type { SocketAddress, AddressInput, HostPort } from './socket-address.js';
 export type { Delimiter } from './delimiter.js';
-export type { Transport, TransportBase, StreamTransport, DatagramTransport, DatagramSocket, DatagramBindOptions } from './transport.js';
+export type { Transport, TransportBase, StreamTransport, DatagramTransport, DatagramSocket, DatagramBindOptions, StreamConnectOptions } from './transport.js';

@@ -1,7 +1,7 @@
-import type { BaseStream } from './base-stream.js';
+import type { BaseStream, BaseStreamOptions } from './base-stream.js';
 import type { ConnectionHandler, StreamServer, StreamServerOptions } from './stream-server.js';
 import type { StreamConnection } from './stream-connection.js';
-import type { SocketAddress } from './socket-address.js';
+import type { AddressInput, SocketAddress } from './socket-address.js';
 
 /**
  * What every transport plugin has: the URI scheme it answers to and how its
@@ -22,20 +22,29 @@ export interface TransportBase<A> {
   format(address: A): string;
 }
 
+/** What `StreamTransport#connect` takes: a cancel signal and the client stream's limits. */
+export interface StreamConnectOptions extends Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize'> {
+  signal?: AbortSignal;
+}
+
 /** A connection-oriented transport (TCP, pipes). */
 export interface StreamTransport<A = unknown> extends TransportBase<A> {
   readonly kind: 'stream';
   /** An unbound server that hands connections to `handler`; `bind(address)` then `serve()` it. */
   createServer(handler: ConnectionHandler<StreamConnection>, options?: StreamServerOptions<StreamConnection>): StreamServer<StreamConnection, A>;
-  /** A connected client stream; rejects with the transport's error, or the signal's reason. */
-  connect(address: A, options?: { signal?: AbortSignal }): Promise<BaseStream>;
+  /**
+   * A connected client stream with the given limits; rejects with the
+   * transport's error, or the signal's reason.
+   */
+  connect(address: A, options?: StreamConnectOptions): Promise<BaseStream>;
 }
 
 /** A bound datagram socket as the daemon uses it. */
 export interface DatagramSocket {
   readonly closed: boolean;
   readonly sockname: SocketAddress;
-  send(data: string | Uint8Array, to: SocketAddress): Promise<void>;
+  /** Sends one datagram to `to` (a `receive()` sender can be passed straight back). */
+  send(data: string | Uint8Array, to: AddressInput): Promise<void>;
   receive(options?: { signal?: AbortSignal }): Promise<[Buffer, SocketAddress]>;
   close(): void;
 }

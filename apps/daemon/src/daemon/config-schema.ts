@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { logLevelSchema } from '../protocol/log-level.js';
+import { serverSpecSchema } from '../protocol/server-spec.js';
+
+const SCHEME = /^[a-z][a-z0-9+.-]*$/;
+
+/**
+ * The daemon's config file (`evergreend.json`). Strict: an unknown field is
+ * an error, so a typo never silently does nothing. Server names are unique.
+ */
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('The JSON Schema this file follows, for editors'),
+    servers: z.array(serverSpecSchema).default([]).describe('The servers to host'),
+    log: z
+      .strictObject({ level: logLevelSchema.default('info').describe('The least severe level logged') })
+      .default({ level: 'info' }),
+    transports: z
+      .record(z.string().regex(SCHEME, 'expected a URI scheme such as "quic"'), z.string().min(1).describe('The package (or file) exporting `transport`'))
+      .default({})
+      .describe('Extra transport packages by URI scheme, beside tcp, pipe and udp'),
+    control: z
+      .strictObject({
+        socket: z.string().startsWith('/', 'expected an absolute path').optional().describe('The control socket path'),
+      })
+      .default({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.servers.forEach((server, index) => {
+      if (seen.has(server.name)) ctx.addIssue({ code: 'custom', path: ['servers', index, 'name'], input: server.name, message: `expected a unique name: "${server.name}" is used twice` });
+      seen.add(server.name);
+    });
+  });
+
+/** A validated config, defaults filled in. */
+export type DaemonConfig = z.output<typeof configSchema>;
+/** A config as written in a file. */
+export type DaemonConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,100 @@
+import type { ConnectionContext } from '../handlers/handler.js';
+
+/** Why the daemon (not the peer) ended a connection. */
+export type CloseReason = 'idle' | 'killed' | 'stopping';
+
+/** A connection as `connections.list` shows it. */
+export interface ConnectionInfo {
+  id: string;
+  server: string;
+  source: string;
+  /** Milliseconds since the epoch. */
+  startedAt: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Milliseconds since the epoch: the last time bytes moved either way. */
+  lastActivity: number;
+}
+
+/** Where a record reads its byte counts: a stream's own counters, or counts kept by the host. */
+export interface ByteCounts {
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+/**
+ * One active connection (a stream connection, or a datagram session): its
+ * id, server, source, start, bytes and last activity. Byte counts are read
+ * from `counts` when asked (a socket counts for free); last activity is
+ * brought up to date by the host's sweep, so keeping it costs nothing per
+ * chunk. `close(reason)` ends it through `closer` and remembers that the
+ * daemon did it, so the handler's resulting failure is not logged as one.
+ */
+export class ConnectionRecord implements ConnectionContext {
+  readonly id: string;
+  readonly server: string;
+  readonly source: string;
+  readonly startedAt = Date.now();
+  #lastActivity = this.startedAt;
+  #lastTotal = 0;
+  #closedBy: CloseReason | undefined;
+  readonly #counts: ByteCounts;
+  readonly #closer: () => void;
+
+  constructor(id: string, server: string, source: string, counts: ByteCounts, closer: () => void) {
+    this.id = id;
+    this.server = server;
+    this.source = source;
+    this.#counts = counts;
+    this.#closer = closer;
+  }
+
+  get bytesIn(): number {
+    return this.#counts.bytesIn;
+  }
+
+  get bytesOut(): number {
+    return this.#counts.bytesOut;
+  }
+
+  /** Why the daemon closed it, if it did. */
+  get closedBy(): CloseReason | undefined {
+    return this.#closedBy;
+  }
+
+  /** Records activity now (datagram sessions call it per datagram). */
+  touch(now = Date.now()): void {
+    this.#lastActivity = now;
+  }
+
+  /**
+   * Called by the sweep: notes activity if bytes moved since the last sweep,
+   * and answers whether the record has been idle for `idleMs` or more.
+   */
+  sweep(now: number, idleMs: number): boolean {
+    const total = this.bytesIn + this.bytesOut;
+    if (total !== this.#lastTotal) {
+      this.#lastTotal = total;
+      this.#lastActivity = now;
+    }
+    return idleMs > 0 && now - this.#lastActivity >= idleMs;
+  }
+
+  /** Ends the connection, remembering that the daemon did it and why. */
+  close(reason: CloseReason): void {
+    this.#closedBy ??= reason;
+    this.#closer();
+  }
+
+  info(): ConnectionInfo {
+    return {
+      id: this.id,
+      server: this.server,
+      source: this.source,
+      startedAt: this.startedAt,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      lastActivity: this.#lastActivity,
+    };
+  }
+}

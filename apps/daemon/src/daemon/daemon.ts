@@ -1,0 +1,481 @@
+import { serverSpecSchema, type ServerSpec, type ServerUpdate } from '../protocol/server-spec.js';
+import type { LogLevel } from '../protocol/log-level.js';
+import { createDatagramHandler, createStreamHandler } from '../handlers/create-handler.js';
+import type { HandlerEnvironment } from '../handlers/handler.js';
+import { VERSION } from '../version.js';
+import { loadConfig } from './config-file.js';
+import type { DaemonConfig } from './config-schema.js';
+import type { ConnectionInfo } from './connection-record.js';
+import { configBaseDir } from './daemon-paths.js';
+import { DaemonError } from './daemon-error.js';
+import { DatagramHost } from './datagram-host.js';
+import { HostedServer, type PauseMode, type ServerInfo, type ServerOrigin } from './hosted-server.js';
+import type { Logger } from './logger.js';
+import { plannedServers, specKey, type Conflict, type PlannedServer } from './server-set.js';
+import type { ServerStatsInfo } from './server-stats.js';
+import { StateFile, type DaemonState } from './state-file.js';
+import { StreamHost } from './stream-host.js';
+import { TransportRegistry } from './transport-registry.js';
+
+/** What a daemon is built from. */
+export interface DaemonOptions {
+  /** The validated config. */
+  config: DaemonConfig;
+  /** The file it came from (reload reads it again), or null for the embedded default. */
+  configFile: string | null;
+  /** Where the state file lives. */
+  stateDir: string;
+  log: Logger;
+}
+
+/** `status`: the daemon at a glance. */
+export interface DaemonStatus {
+  name: 'evergreend';
+  version: string;
+  pid: number;
+  node: string;
+  startedAt: number;
+  uptimeMs: number;
+  configFile: string | null;
+  stateFile: string;
+  logLevel: string;
+  servers: { total: number; listening: number; paused: number; stopping: number };
+  connections: number;
+  memory: { rss: number; heapUsed: number };
+}
+
+/** `connections.list` filter and page. */
+export interface ConnectionQuery {
+  server?: string;
+  source?: string;
+  offset?: number;
+  limit?: number;
+}
+
+/** `stats`: every server's counters and their sum. */
+export interface DaemonStats {
+  servers: Record<string, ServerStatsInfo>;
+  totals: { accepted: number; active: number; refused: number; bytesIn: number; bytesOut: number; errors: number };
+  uptimeMs: number;
+}
+
+/** What a reload did, or (dry run) would do. */
+export interface ReloadReport {
+  dryRun: boolean;
+  added: string[];
+  removed: string[];
+  restarted: string[];
+  unchanged: string[];
+  conflicts: Conflict[];
+  /** Servers that could not be started (the old one, if any, keeps running). */
+  failed: { name: string; message: string }[];
+}
+
+/** A listener of the daemon's events, by topic (`servers`, `connections`). */
+export type DaemonListener = (topic: string, event: Record<string, unknown>) => void;
+
+/** The most connections one `connections.list` page holds. */
+export const MAX_PAGE = 1_000;
+const DEFAULT_PAGE = 100;
+
+/**
+ * The daemon: hosts the servers of its config plus those changed at runtime,
+ * and is where every action of the control API is one awaited method —
+ * validated, applied, and (for changes) written to the state file before it
+ * resolves, so a restarted daemon comes back with the same servers.
+ *
+ * Errors: {@link DaemonError} for a request it refuses (unknown server or
+ * connection, name taken, server draining, a listen or target URI its
+ * transport rejects, a transport or module that cannot be loaded), `BindError`
+ * when an address cannot be had, `ConfigError` when a reloaded config does
+ * not validate (nothing changes then), and the file system's error when the
+ * state cannot be written (the change is undone).
+ */
+export class Daemon {
+  #config: DaemonConfig;
+  readonly #configFile: string | null;
+  readonly #stateFile: StateFile;
+  #state: DaemonState = { version: 1, runtime: {}, paused: {} };
+  readonly #log: Logger;
+  #registry: TransportRegistry;
+  readonly #hosts = new Map<string, HostedServer>();
+  /** Names with an operation under way (adding, draining after a remove). */
+  readonly #busy = new Map<string, string>();
+  readonly #draining = new Set<Promise<void>>();
+  readonly #listeners = new Set<DaemonListener>();
+  readonly #startedAt = Date.now();
+  #conflicts: Conflict[] = [];
+  #connectionNumber = 0;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: DaemonOptions) {
+    this.#config = options.config;
+    this.#configFile = options.configFile;
+    this.#stateFile = new StateFile(options.stateDir);
+    this.#log = options.log;
+    this.#registry = this.#newRegistry(options.config);
+  }
+
+  /**
+   * Loads the state file and starts every planned server (paused ones stay
+   * paused). Rejects — with every server it started stopped again — when a
+   * server cannot be built (`DaemonError`), an address cannot be had
+   * (`BindError`), or the state file is not valid (`ConfigError`).
+   */
+  async start(): Promise<void> {
+    this.#state = await this.#stateFile.load();
+    const { servers, conflicts } = plannedServers(this.#config.servers, this.#state);
+    this.#reportConflicts(conflicts);
+    try {
+      for (const planned of servers.values()) {
+        const host = await this.#createHost(planned.spec, planned.origin);
+        this.#hosts.set(planned.spec.name, host);
+        await host.start(this.#state.paused[planned.spec.name] ?? null);
+      }
+    } catch (error) {
+      await this.shutdown(0);
+      throw error;
+    }
+    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen) }, 'evergreend started');
+  }
+
+  /**
+   * Checks the config without binding anything: every server's transport
+   * loads, its URIs parse, its handler can be built. Resolves the servers
+   * that would run; rejects like {@link start} would, short of binding.
+   */
+  async check(): Promise<ServerSpec[]> {
+    for (const spec of this.#config.servers) await this.#createHost(spec, 'config');
+    return this.#config.servers;
+  }
+
+  /** Tells `listener` of every event until the returned function is called. */
+  subscribe(listener: DaemonListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  status(): DaemonStatus {
+    const states = [...this.#hosts.values()].map((host) => host.state);
+    const count = (state: string): number => states.filter((each) => each === state).length;
+    const memory = process.memoryUsage();
+    return {
+      name: 'evergreend',
+      version: VERSION,
+      pid: process.pid,
+      node: process.version,
+      startedAt: this.#startedAt,
+      uptimeMs: Date.now() - this.#startedAt,
+      configFile: this.#configFile,
+      stateFile: this.#stateFile.path,
+      logLevel: this.#log.level,
+      servers: { total: this.#hosts.size, listening: count('listening'), paused: count('paused'), stopping: this.#busy.size },
+      connections: [...this.#hosts.values()].reduce((sum, host) => sum + host.stats().active, 0),
+      memory: { rss: memory.rss, heapUsed: memory.heapUsed },
+    };
+  }
+
+  listServers(): ServerInfo[] {
+    return [...this.#hosts.values()].map((host) => host.info());
+  }
+
+  /** One server; `DaemonError` not-found when there is none of that name. */
+  server(name: string): ServerInfo {
+    return this.#host(name).info();
+  }
+
+  /**
+   * Starts a new server and records it as a runtime change. Rejects
+   * `DaemonError` (already-exists, busy while one of that name drains,
+   * invalid, unavailable) or `BindError`.
+   */
+  async addServer(spec: ServerSpec): Promise<ServerInfo> {
+    const name = spec.name;
+    if (this.#hosts.has(name)) throw new DaemonError('already-exists', `Cannot add server "${name}": a server of that name exists`, { name });
+    this.#claim(name, 'being added');
+    try {
+      const host = await this.#createHost(spec, 'runtime');
+      await host.start();
+      this.#hosts.set(name, host);
+      await this.#persist(() => this.#recordRuntime(name, spec), async () => {
+        this.#hosts.delete(name);
+        await host.stop(0);
+      });
+      this.#log.info({ server: name, listen: spec.listen }, 'server added');
+      return host.info();
+    } finally {
+      this.#busy.delete(name);
+    }
+  }
+
+  /**
+   * Changes the limits and access lists of a running server (a null field
+   * returns to its default); they hold from its next connection on.
+   */
+  async updateServer(update: ServerUpdate): Promise<ServerInfo> {
+    const host = this.#host(update.name);
+    const merged: Record<string, unknown> = { ...host.spec };
+    for (const [key, value] of Object.entries(update)) {
+      if (value === null) delete merged[key];
+      else if (value !== undefined) merged[key] = value;
+    }
+    const spec = serverSpecSchema.parse(merged);
+    const before = { spec: host.spec, origin: host.origin };
+    host.update(spec, 'runtime');
+    await this.#persist(() => this.#recordRuntime(spec.name, spec), () => host.update(before.spec, before.origin));
+    this.#log.info({ server: spec.name, update }, 'server updated');
+    return host.info();
+  }
+
+  /**
+   * Stops a server: it releases its address at once, its connections get
+   * `drainMs` (default: the server's) to finish, the rest are closed. The
+   * removal is recorded before the drain; the promise resolves after it.
+   */
+  async removeServer(name: string, drainMs?: number): Promise<ServerInfo> {
+    const host = this.#host(name);
+    this.#hosts.delete(name);
+    this.#claim(name, 'draining');
+    try {
+      await this.#persist(() => {
+        const inConfig = this.#configSpec(name);
+        if (inConfig === undefined) delete this.#state.runtime[name];
+        else this.#state.runtime[name] = { spec: null, configBase: specKey(inConfig) };
+        delete this.#state.paused[name];
+      }, () => {
+        this.#hosts.set(name, host);
+      });
+      this.#log.info({ server: name }, 'server removed: draining');
+      await this.#track(host.stop(drainMs));
+      return host.info();
+    } finally {
+      this.#busy.delete(name);
+    }
+  }
+
+  /** Pauses a server (`unbind` frees its address, `refuse` keeps it and closes new connections); remembered across restarts. */
+  async pauseServer(name: string, mode: PauseMode): Promise<ServerInfo> {
+    const host = this.#host(name);
+    const before = host.pausedMode;
+    await host.pause(mode);
+    await this.#persist(() => (this.#state.paused[name] = mode), () => (before === null ? host.resume() : host.pause(before)));
+    this.#log.info({ server: name, mode }, 'server paused');
+    return host.info();
+  }
+
+  /** Resumes a paused server (after `unbind` it binds again, which may fail: `BindError`). */
+  async resumeServer(name: string): Promise<ServerInfo> {
+    const host = this.#host(name);
+    const before = host.pausedMode;
+    await host.resume();
+    await this.#persist(() => delete this.#state.paused[name], () => (before === null ? undefined : host.pause(before)));
+    this.#log.info({ server: name }, 'server resumed');
+    return host.info();
+  }
+
+  /** Active connections, filtered by server and source, `limit` (≤ 1000, default 100) from `offset`. */
+  listConnections(query: ConnectionQuery = {}): { total: number; offset: number; items: ConnectionInfo[] } {
+    const offset = query.offset ?? 0;
+    const limit = Math.min(query.limit ?? DEFAULT_PAGE, MAX_PAGE);
+    const hosts = query.server === undefined ? [...this.#hosts.values()] : [this.#host(query.server)];
+    const items: ConnectionInfo[] = [];
+    let total = 0;
+    for (const host of hosts) {
+      for (const record of host.connections) {
+        if (query.source !== undefined && record.source !== query.source) continue;
+        if (total >= offset && items.length < limit) items.push(record.info());
+        total += 1;
+      }
+    }
+    return { total, offset, items };
+  }
+
+  /** Closes one connection by id; `DaemonError` not-found when no server has it. */
+  closeConnection(id: string): { id: string; closed: true } {
+    for (const host of this.#hosts.values()) if (host.closeConnection(id)) return { id, closed: true };
+    throw new DaemonError('not-found', `Cannot close connection "${id}": no such connection`, { id });
+  }
+
+  stats(): DaemonStats {
+    const servers: Record<string, ServerStatsInfo> = {};
+    const totals = { accepted: 0, active: 0, refused: 0, bytesIn: 0, bytesOut: 0, errors: 0 };
+    for (const host of this.#hosts.values()) {
+      const stats = host.stats();
+      servers[host.name] = stats;
+      totals.accepted += stats.accepted;
+      totals.active += stats.active;
+      totals.refused += Object.values(stats.refused).reduce((sum, n) => sum + n, 0);
+      totals.bytesIn += stats.bytesIn;
+      totals.bytesOut += stats.bytesOut;
+      totals.errors += stats.errors;
+    }
+    return { servers, totals, uptimeMs: Date.now() - this.#startedAt };
+  }
+
+  /** The config in force, the runtime state over it, and any conflicts between the two. */
+  getConfig(): { file: string | null; config: DaemonConfig; state: DaemonState; conflicts: Conflict[] } {
+    return { file: this.#configFile, config: this.#config, state: structuredClone(this.#state), conflicts: this.#conflicts };
+  }
+
+  /**
+   * Applies a new config by difference: unchanged servers keep their
+   * listeners and connections, changed ones are restarted (the old listener
+   * is released first; its connections drain), removed ones drain, new ones
+   * start. `config` defaults to the config file read again. With `dryRun`,
+   * reports what it would do and changes nothing. Rejects `ConfigError` (the
+   * file does not validate) or `DaemonError` (a server cannot be built) with
+   * nothing changed; a server that fails to bind is reported in `failed`.
+   */
+  async reload(options: { dryRun?: boolean; config?: DaemonConfig } = {}): Promise<ReloadReport> {
+    const config = options.config ?? (await loadConfig(this.#configFile));
+    const { servers, conflicts } = plannedServers(config.servers, this.#state);
+    const report: ReloadReport = { dryRun: options.dryRun === true, added: [], removed: [], restarted: [], unchanged: [], conflicts, failed: [] };
+    const changed = new Map<string, PlannedServer>();
+    for (const [name, planned] of servers) {
+      const current = this.#hosts.get(name);
+      if (current === undefined) report.added.push(name);
+      else if (specKey(current.spec) === specKey(planned.spec)) report.unchanged.push(name);
+      else report.restarted.push(name);
+      if (current === undefined || specKey(current.spec) !== specKey(planned.spec)) changed.set(name, planned);
+    }
+    for (const name of this.#hosts.keys()) if (!servers.has(name)) report.removed.push(name);
+    if (report.dryRun) return report;
+
+    const registry = JSON.stringify(config.transports) === JSON.stringify(this.#config.transports) ? this.#registry : this.#newRegistry(config);
+    const built = new Map<string, HostedServer>();
+    for (const [name, planned] of changed) built.set(name, await this.#createHost(planned.spec, planned.origin, registry));
+    this.#config = config;
+    this.#registry = registry;
+    this.#log.level = config.log.level;
+    this.#reportConflicts(conflicts);
+    for (const name of report.removed) {
+      const host = this.#hosts.get(name)!;
+      this.#hosts.delete(name);
+      void this.#track(host.stop());
+    }
+    for (const [name, host] of built) await this.#swap(name, host, report);
+    for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    this.#log.info({ added: report.added, removed: report.removed, restarted: report.restarted, failed: report.failed.map((each) => each.name) }, 'config reloaded');
+    return report;
+  }
+
+  /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
+  setLogLevel(level: LogLevel): { level: LogLevel } {
+    this.#log.level = level;
+    return { level };
+  }
+
+  /**
+   * Stops every server: addresses are released at once, connections get
+   * `drainMs` (default: each server's own) to finish, the rest are closed.
+   * Idempotent: later calls share the first one's promise.
+   */
+  shutdown(drainMs?: number): Promise<void> {
+    this.#shutdown ??= (async () => {
+      const hosts = [...this.#hosts.values()];
+      this.#hosts.clear();
+      await Promise.all([...hosts.map((host) => host.stop(drainMs)), ...this.#draining]);
+    })();
+    return this.#shutdown;
+  }
+
+  async #swap(name: string, host: HostedServer, report: ReloadReport): Promise<void> {
+    const old = this.#hosts.get(name);
+    const oldMode = old?.pausedMode ?? null;
+    // The old listener lets go of the address first; its connections go on.
+    if (old !== undefined && oldMode !== 'unbind') await old.pause('unbind');
+    try {
+      await host.start(this.#state.paused[name] ?? null);
+    } catch (error) {
+      report.failed.push({ name, message: (error as Error).message });
+      if (old === undefined) report.added.splice(report.added.indexOf(name), 1);
+      else await (oldMode === null ? old.resume() : old.pause(oldMode)).catch(() => {});
+      return;
+    }
+    this.#hosts.set(name, host);
+    if (old !== undefined) void this.#track(old.stop());
+  }
+
+  #host(name: string): HostedServer {
+    const host = this.#hosts.get(name);
+    if (host !== undefined) return host;
+    const why = this.#busy.has(name) ? `it is ${this.#busy.get(name)}` : 'no such server';
+    throw new DaemonError(this.#busy.has(name) ? 'busy' : 'not-found', `Cannot find server "${name}": ${why}`, { name });
+  }
+
+  #claim(name: string, doing: string): void {
+    const busy = this.#busy.get(name);
+    if (busy !== undefined) throw new DaemonError('busy', `Cannot change server "${name}": it is ${busy}`, { name });
+    this.#busy.set(name, doing);
+  }
+
+  #configSpec(name: string): ServerSpec | undefined {
+    return this.#config.servers.find((spec) => spec.name === name);
+  }
+
+  #recordRuntime(name: string, spec: ServerSpec): void {
+    const configBase = this.#state.runtime[name]?.configBase ?? specKey(this.#configSpec(name));
+    this.#state.runtime[name] = { spec, configBase };
+  }
+
+  /** Applies `change` to the state and writes it; when the write fails, the state and `undo` roll the change back. */
+  async #persist(change: () => unknown, undo: () => unknown): Promise<void> {
+    const before = structuredClone(this.#state);
+    change();
+    try {
+      await this.#stateFile.save(this.#state);
+    } catch (error) {
+      this.#state = before;
+      await undo();
+      throw error;
+    }
+  }
+
+  #track(stopping: Promise<void>): Promise<void> {
+    this.#draining.add(stopping);
+    return stopping.finally(() => this.#draining.delete(stopping));
+  }
+
+  #reportConflicts(conflicts: Conflict[]): void {
+    this.#conflicts = conflicts;
+    for (const conflict of conflicts) this.#log.warn({ server: conflict.name }, `config conflict: ${conflict.reason}`);
+  }
+
+  #newRegistry(config: DaemonConfig): TransportRegistry {
+    return new TransportRegistry(config.transports, configBaseDir(this.#configFile));
+  }
+
+  /** Builds (does not start) the host of a spec. */
+  async #createHost(spec: ServerSpec, origin: ServerOrigin, registry = this.#registry): Promise<HostedServer> {
+    const context = {
+      log: this.#log,
+      emit: (topic: string, event: Record<string, unknown>) => this.#emit(topic, event),
+      nextConnectionNumber: () => (this.#connectionNumber += 1),
+    };
+    const env: HandlerEnvironment = { transports: registry, baseDir: configBaseDir(this.#configFile), streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize } };
+    try {
+      const transport = await registry.forURI(spec.listen);
+      if (transport.kind === 'stream') return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env));
+      const listen = transport.parse(spec.listen) as object;
+      return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }));
+    } catch (error) {
+      throw asDaemonError(error, spec);
+    }
+  }
+
+  #emit(topic: string, event: Record<string, unknown>): void {
+    for (const listener of this.#listeners) listener(topic, event);
+  }
+}
+
+/** A failure to build a server as the request's fault (a URI its transport rejects) or as something unavailable. */
+function asDaemonError(error: unknown, spec: ServerSpec): DaemonError {
+  if (error instanceof DaemonError) return error;
+  const message = (error as Error).message;
+  if (error instanceof TypeError || error instanceof RangeError) {
+    const path = message.includes(spec.listen) ? 'listen' : 'handler.target';
+    const value = path === 'listen' ? spec.listen : (spec.handler as { target?: string }).target;
+    return new DaemonError('invalid', `Cannot add server "${spec.name}": ${message}`, { path, value, expected: message }, { cause: error });
+  }
+  return new DaemonError('unavailable', `Cannot add server "${spec.name}": ${message}`, undefined, { cause: error });
+}

@@ -1,0 +1,247 @@
+import type { HandlerSpec, ServerSpec } from '../protocol/server-spec.js';
+import { DEFAULT_DRAIN_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../protocol/server-spec.js';
+import { Admission, type RefusalReason } from './admission.js';
+import { ConnectionRecord, type ByteCounts } from './connection-record.js';
+import type { Logger } from './logger.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { ServerStats, type ServerStatsInfo } from './server-stats.js';
+
+/** Where a hosted server is in its life. */
+export type ServerState = 'starting' | 'listening' | 'paused' | 'stopping' | 'stopped';
+
+/** `unbind` releases the address; `refuse` keeps it and closes each new connection (counted). */
+export type PauseMode = 'unbind' | 'refuse';
+
+/** Where a server's definition comes from: the config file, or a change made while running. */
+export type ServerOrigin = 'config' | 'runtime';
+
+/** A server as `servers.list` shows it. */
+export interface ServerInfo {
+  name: string;
+  listen: string;
+  /** The bound address as a URI (port 0 resolved), or null while not bound. */
+  address: string | null;
+  handler: HandlerSpec;
+  origin: ServerOrigin;
+  state: ServerState;
+  /** How the server is paused, when it is. */
+  pausedMode: PauseMode | null;
+  spec: ServerSpec;
+  stats: ServerStatsInfo;
+}
+
+/** What a host is given by the daemon. */
+export interface HostContext {
+  log: Logger;
+  /** Publishes an event on a topic (`connections`, `servers`). */
+  emit(topic: string, event: Record<string, unknown>): void;
+  /** The next connection number, daemon-wide. */
+  nextConnectionNumber(): number;
+}
+
+/** The sweep period: often enough for idle timeouts, at most once a second. */
+const MAX_SWEEP_MS = 1_000;
+const MIN_SWEEP_MS = 25;
+
+/**
+ * What every hosted server shares, whatever its transport: its spec, state,
+ * admission (ACLs and limits), connection records, counters, the sweep that
+ * keeps last-activity times and closes idle connections, pause and resume,
+ * and a drained stop. Subclasses bind and unbind the transport and feed
+ * connections through `_admit` / `_open` / `_finish`.
+ */
+export abstract class HostedServer {
+  #spec: ServerSpec;
+  #origin: ServerOrigin;
+  #admission: Admission;
+  #state: ServerState = 'starting';
+  #pausedMode: PauseMode | null = null;
+  readonly #records = new Map<string, ConnectionRecord>();
+  readonly #perSource = new Map<string, number>();
+  readonly #stats = new ServerStats();
+  readonly #refusals: RateLimitedLog;
+  #sweep: NodeJS.Timeout | undefined;
+  #onIdle: (() => void) | undefined;
+  protected readonly _log: Logger;
+  protected readonly _context: HostContext;
+
+  constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext) {
+    this.#spec = spec;
+    this.#origin = origin;
+    this.#admission = new Admission(spec);
+    this._context = context;
+    this._log = context.log.child({ server: spec.name });
+    this.#refusals = new RateLimitedLog(this._log);
+  }
+
+  get name(): string {
+    return this.#spec.name;
+  }
+
+  get spec(): ServerSpec {
+    return this.#spec;
+  }
+
+  get origin(): ServerOrigin {
+    return this.#origin;
+  }
+
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  get pausedMode(): PauseMode | null {
+    return this.#pausedMode;
+  }
+
+  /** The active connections. */
+  get connections(): Iterable<ConnectionRecord> {
+    return this.#records.values();
+  }
+
+  /**
+   * Binds the address and starts serving — or starts paused in `pausedMode`
+   * (`unbind`: without binding). Rejects with a `BindError` when the address
+   * cannot be had.
+   */
+  async start(pausedMode: PauseMode | null = null): Promise<void> {
+    if (pausedMode !== 'unbind') await this._listen();
+    this.#pausedMode = pausedMode;
+    this.#setState(pausedMode === null ? 'listening' : 'paused');
+    this.#startSweep();
+  }
+
+  /**
+   * Pauses: `unbind` releases the address (active connections go on),
+   * `refuse` keeps it and closes each new connection at once, counted as
+   * refused (`paused`). Pausing a paused server changes its mode.
+   */
+  async pause(mode: PauseMode): Promise<void> {
+    if (this.#pausedMode === 'unbind' && mode === 'refuse') await this._listen();
+    if (mode === 'unbind' && this.#pausedMode !== 'unbind') await this._unlisten();
+    this.#pausedMode = mode;
+    this.#setState('paused');
+  }
+
+  /** Serves again; after `unbind` the address is claimed again (which can fail: EADDRINUSE). */
+  async resume(): Promise<void> {
+    if (this.#pausedMode === 'unbind') await this._listen();
+    this.#pausedMode = null;
+    this.#setState('listening');
+  }
+
+  /** Applies new limits and lists to the running server; they hold from the next connection (and sweep) on. */
+  update(spec: ServerSpec, origin: ServerOrigin): void {
+    this.#spec = spec;
+    this.#origin = origin;
+    this.#admission = new Admission(spec);
+    this.#startSweep();
+  }
+
+  /**
+   * Stops: releases the address, lets active connections finish for up to
+   * `drainMs` (default: the spec's, else 10 s), closes the rest, and resolves
+   * when every connection is gone.
+   */
+  async stop(drainMs = this.#spec.drainMs ?? DEFAULT_DRAIN_MS): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#setState('stopping');
+    await this._unlisten();
+    if (drainMs > 0 && this.#records.size > 0) await within(new Promise<void>((resolve) => (this.#onIdle = resolve)), drainMs);
+    for (const record of [...this.#records.values()]) record.close('stopping');
+    await this._closeAll();
+    clearInterval(this.#sweep);
+    this.#setState('stopped');
+  }
+
+  /** Closes one connection (`connections.close`); false when it is not this server's. */
+  closeConnection(id: string): boolean {
+    const record = this.#records.get(id);
+    record?.close('killed');
+    return record !== undefined;
+  }
+
+  stats(): ServerStatsInfo {
+    return this.#stats.snapshot(this.#records.values(), this.#records.size);
+  }
+
+  info(): ServerInfo {
+    const spec = this.#spec;
+    return { name: spec.name, listen: spec.listen, address: this._address(), handler: spec.handler, origin: this.#origin, state: this.#state, pausedMode: this.#pausedMode, spec, stats: this.stats() };
+  }
+
+  /** The reason to refuse a new connection from `source` now, counted and logged (rate-limited); undefined to serve it. */
+  protected _refusal(source: string): RefusalReason | undefined {
+    const reason = this.#pausedMode === 'refuse' ? 'paused' : this.#admission.admit(source, this.#records.size, this.#perSource.get(source) ?? 0);
+    if (reason !== undefined) {
+      this.#stats.refused[reason] += 1;
+      this.#refusals.warn({ source, reason }, 'connection refused');
+    }
+    return reason;
+  }
+
+  /** Registers an admitted connection. */
+  protected _open(source: string, counts: ByteCounts, closer: () => void): ConnectionRecord {
+    const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionNumber()}`, this.name, source, counts, closer);
+    this.#records.set(record.id, record);
+    this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
+    this.#stats.accepted += 1;
+    this._context.emit('connections', { type: 'open', id: record.id, server: this.name, source });
+    return record;
+  }
+
+  /** Unregisters a connection once it is closed; `error` is its handler's failure, if any. */
+  protected _finish(record: ConnectionRecord, error?: unknown): void {
+    if (!this.#records.delete(record.id)) return;
+    const left = (this.#perSource.get(record.source) ?? 1) - 1;
+    if (left === 0) this.#perSource.delete(record.source);
+    else this.#perSource.set(record.source, left);
+    this.#stats.addClosed(record.bytesIn, record.bytesOut);
+    if (error !== undefined && record.closedBy === undefined) {
+      this.#stats.errors += 1;
+      this._log.warn({ conn: record.id, source: record.source, err: error }, 'handler failed: its connection is closed');
+    }
+    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy: record.closedBy ?? 'peer' });
+    if (this.#records.size === 0) this.#onIdle?.();
+  }
+
+  #startSweep(): void {
+    clearInterval(this.#sweep);
+    const idleMs = this.#spec.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const period = idleMs > 0 ? Math.max(MIN_SWEEP_MS, Math.min(MAX_SWEEP_MS, Math.floor(idleMs / 4))) : MAX_SWEEP_MS;
+    this.#sweep = setInterval(() => this.#sweepOnce(idleMs), period);
+    this.#sweep.unref();
+  }
+
+  #sweepOnce(idleMs: number): void {
+    const now = Date.now();
+    for (const record of this.#records.values()) {
+      if (record.sweep(now, idleMs)) record.close('idle');
+    }
+  }
+
+  #setState(state: ServerState): void {
+    this.#state = state;
+    this._context.emit('servers', { type: 'state', name: this.name, state, pausedMode: this.#pausedMode });
+  }
+
+  /** Transports: claims the address and starts accepting. */
+  protected abstract _listen(): Promise<void>;
+  /** Transports: releases the address; active connections go on. */
+  protected abstract _unlisten(): Promise<void>;
+  /** Transports: closes whatever is left once every connection is closed. */
+  protected abstract _closeAll(): Promise<void>;
+  /** Transports: the bound address as a URI, or null. */
+  protected abstract _address(): string | null;
+}
+
+/** Resolves when `promise` resolves or `ms` have passed, whichever is first. */
+export function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

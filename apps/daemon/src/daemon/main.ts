@@ -1,0 +1,185 @@
+import { parseArgs } from 'node:util';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { logLevelSchema, type LogLevel } from '../protocol/log-level.js';
+import { VERSION } from '../version.js';
+import { BindError } from './bind-error.js';
+import { ConfigError, loadConfig } from './config-file.js';
+import type { DaemonConfig } from './config-schema.js';
+import { openControl, type ControlEndpoint } from './control-endpoint.js';
+import { Daemon } from './daemon.js';
+import { DaemonError } from './daemon-error.js';
+import { resolvePaths, type DaemonPaths } from './daemon-paths.js';
+import { AlreadyRunningError, InstanceLock } from './instance-lock.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running), 2 bad usage or config. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE = `Usage: evergreend [options]
+
+Hosts the servers of its config (echo, discard, forward, or a handler module)
+and listens for evergreenctl on a local control socket.
+
+Options:
+  --config FILE      the config (default: $XDG_CONFIG_HOME/evergreen/evergreend.json
+                     when it exists, else the embedded default: an echo server
+                     on tcp://127.0.0.1:7007)
+  --socket PATH      the control socket (default: $EVERGREEN_SOCKET, the config's
+                     control.socket, $XDG_RUNTIME_DIR/evergreen/control.sock)
+  --state-dir DIR    where runtime changes are kept (default: $XDG_STATE_HOME/evergreen)
+  --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (default: the config's)
+  --check            validate the config, print what would run, and exit (0 valid, 2 not)
+  --version          print the version
+  --help             print this help
+
+Signals: SIGHUP reloads the config; SIGTERM or SIGINT drains and exits (a second one forces it).
+Exit codes: 0 ok, 1 could not run (address in use, already running), 2 bad usage or config.`;
+
+/** What the command line says. */
+interface Flags {
+  config?: string;
+  socket?: string;
+  stateDir?: string;
+  logLevel?: LogLevel;
+  check: boolean;
+  version: boolean;
+  help: boolean;
+}
+
+/** A usage or config problem: printed alone, exit 2. */
+class UsageError extends Error {}
+
+/**
+ * Runs `evergreend` with `argv` (without node and the script) and resolves
+ * its exit code once it has stopped — or never, while it serves: the process
+ * exits from its signal handlers.
+ */
+export async function runDaemon(argv: readonly string[]): Promise<number> {
+  try {
+    return await run(parseFlags(argv));
+  } catch (error) {
+    process.stderr.write(`evergreend: ${(error as Error).message}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+async function run(flags: Flags): Promise<number> {
+  if (flags.help) return print(USAGE);
+  if (flags.version) return print(VERSION);
+  const configFile = resolvePaths({ config: flags.config }).configFile;
+  const config = await loadConfig(configFile);
+  if (flags.logLevel !== undefined) config.log.level = flags.logLevel;
+  const paths = resolvePaths({ config: flags.config, socket: flags.socket, stateDir: flags.stateDir }, config.control.socket);
+  if (flags.check) return check(config, paths);
+  return serve(config, paths);
+}
+
+async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
+  const log = createLogger('silent');
+  const specs = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log }).check();
+  const lines = specs.map((spec) => `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${spec.handler.type === 'forward' ? ` ${spec.handler.target}` : ''}`);
+  return print([`config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`, ...lines, `control socket: ${paths.socket}`, `state: ${paths.stateDir}`].join('\n'));
+}
+
+async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
+  await mkdir(dirname(paths.socket), { recursive: true, mode: 0o700 });
+  const lock = await InstanceLock.acquire(paths.socket);
+  let control: ControlEndpoint | undefined;
+  const log = createLogger(config.log.level, (record) => control?.publish('log', record));
+  const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log });
+  try {
+    await daemon.start();
+    control = await openControl(daemon, paths.socket, log, () => stop('shutdown requested'));
+  } catch (error) {
+    await daemon.shutdown(0);
+    await lock.release();
+    throw error;
+  }
+  log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
+
+  let stopping = false;
+  function stop(reason: string): void {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'stopping: draining connections');
+    void (async () => {
+      await control?.close();
+      await daemon.shutdown();
+      await lock.release();
+      log.info('stopped');
+      process.exit(EXIT_OK);
+    })();
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) forceExit(log, signal);
+      stop(signal);
+    });
+  }
+  process.on('SIGHUP', () => void reload(daemon, log));
+  return new Promise<number>(() => {});
+}
+
+async function reload(daemon: Daemon, log: Logger): Promise<void> {
+  try {
+    const report = await daemon.reload();
+    log.info({ report }, 'SIGHUP: config reloaded');
+  } catch (error) {
+    log.error({ err: error }, 'SIGHUP: config not reloaded, the old one stays');
+  }
+}
+
+/** A second signal: exit now; the lock left behind is stale and the next daemon replaces it. */
+function forceExit(log: Logger, signal: string): never {
+  log.warn({ signal }, 'second signal: exiting without draining');
+  process.exit(EXIT_FAILURE);
+}
+
+function parseFlags(argv: readonly string[]): Flags {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string' },
+        socket: { type: 'string' },
+        'state-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        check: { type: 'boolean', default: false },
+        version: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const level = values['log-level'];
+  const parsedLevel = level === undefined ? undefined : logLevelSchema.safeParse(level);
+  if (parsedLevel !== undefined && !parsedLevel.success) throw new UsageError(`--log-level ${String(level)}: expected one of ${logLevelSchema.options.join(', ')}`);
+  return {
+    config: values.config as string | undefined,
+    socket: values.socket as string | undefined,
+    stateDir: values['state-dir'] as string | undefined,
+    logLevel: parsedLevel?.data,
+    check: values.check === true,
+    version: values.version === true,
+    help: values.help === true,
+  };
+}
+
+function print(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return EXIT_OK;
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError || error instanceof ConfigError) return EXIT_USAGE;
+  if (error instanceof DaemonError) return error.kind === 'invalid' || error.kind === 'unavailable' ? EXIT_USAGE : EXIT_FAILURE;
+  if (error instanceof BindError || error instanceof AlreadyRunningError) return EXIT_FAILURE;
+  return EXIT_FAILURE;
+}

@@ -1,0 +1,44 @@
+import { REFUSAL_REASONS, type RefusalReason } from './admission.js';
+
+/** A server's counters as `servers.list` and `stats` show them. */
+export interface ServerStatsInfo {
+  accepted: number;
+  active: number;
+  refused: Record<RefusalReason, number>;
+  bytesIn: number;
+  bytesOut: number;
+  /** Handler failures (not the daemon's own closes). */
+  errors: number;
+  /** When counting started (the server was added), ms since the epoch. */
+  since: number;
+}
+
+/**
+ * The counters of one server. Bytes of closed connections are added up here;
+ * those of active ones are read from their records when asked, so a
+ * snapshot costs one pass over the active connections and no I/O.
+ */
+export class ServerStats {
+  accepted = 0;
+  errors = 0;
+  readonly since = Date.now();
+  readonly refused: Record<RefusalReason, number> = Object.fromEntries(REFUSAL_REASONS.map((reason) => [reason, 0])) as Record<RefusalReason, number>;
+  #closedBytesIn = 0;
+  #closedBytesOut = 0;
+
+  /** Adds a finished connection's bytes to the totals. */
+  addClosed(bytesIn: number, bytesOut: number): void {
+    this.#closedBytesIn += bytesIn;
+    this.#closedBytesOut += bytesOut;
+  }
+
+  snapshot(active: Iterable<{ bytesIn: number; bytesOut: number }>, activeCount: number): ServerStatsInfo {
+    let bytesIn = this.#closedBytesIn;
+    let bytesOut = this.#closedBytesOut;
+    for (const record of active) {
+      bytesIn += record.bytesIn;
+      bytesOut += record.bytesOut;
+    }
+    return { accepted: this.accepted, active: activeCount, refused: { ...this.refused }, bytesIn, bytesOut, errors: this.errors, since: this.since };
+  }
+}

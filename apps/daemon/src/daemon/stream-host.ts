@@ -1,0 +1,99 @@
+import type { StreamConnection, StreamServer, StreamTransport } from '@evergreen/stream-core';
+import type { StreamHandler } from '../handlers/handler.js';
+import { MAX_TIMER_MS, type ServerSpec } from '../protocol/server-spec.js';
+import { LOCAL_SOURCE } from './admission.js';
+import { BindError } from './bind-error.js';
+import { HostedServer, within, type HostContext, type ServerOrigin } from './hosted-server.js';
+
+/** How long a finished connection's writes may take to reach the OS before it is closed anyway (10 s). */
+const FLUSH_TIMEOUT_MS = 10_000;
+
+/**
+ * A hosted server on a stream transport (tcp, pipe, …): each accepted
+ * connection is admitted or refused (closed at once, counted), recorded, and
+ * handed to the handler; it is flushed and closed when the handler settles.
+ * A handler failure is logged with the connection's id and costs only that
+ * connection. Pausing with `unbind` closes the listener and keeps the
+ * connections it accepted; resuming binds a new one.
+ */
+export class StreamHost extends HostedServer {
+  readonly #transport: StreamTransport;
+  readonly #address: unknown;
+  readonly #handler: StreamHandler;
+  #server: StreamServer | undefined;
+  /** Listeners closed by a pause whose connections may still be active. */
+  readonly #retired = new Set<StreamServer>();
+
+  constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: StreamTransport, handler: StreamHandler) {
+    super(spec, origin, context);
+    this.#transport = transport;
+    this.#address = transport.parse(spec.listen);
+    this.#handler = handler;
+  }
+
+  protected async _listen(): Promise<void> {
+    const { highWaterMark, maxBufferSize } = this.spec;
+    // Handler failures are caught in #serve; the server's onError never fires.
+    const server = this.#transport.createServer((conn) => this.#serve(conn), { highWaterMark, maxBufferSize });
+    try {
+      await server.bind(this.#address);
+    } catch (error) {
+      await server.close();
+      throw new BindError(`Cannot start server "${this.name}" on ${this.spec.listen}: ${(error as Error).message}`, error);
+    }
+    this.#server = server;
+    void server.serve();
+  }
+
+  protected async _unlisten(): Promise<void> {
+    const server = this.#server;
+    if (server === undefined) return;
+    this.#server = undefined;
+    this.#retired.add(server);
+    // Stops accepting and frees the address now; the connections it accepted
+    // go on until they end or the host closes them.
+    void server.close({ drainMs: MAX_TIMER_MS }).then(() => this.#retired.delete(server));
+  }
+
+  protected async _closeAll(): Promise<void> {
+    await Promise.all([...this.#retired].map((server) => server.close()));
+  }
+
+  protected _address(): string | null {
+    const server = this.#server as (StreamServer & { sockname?: unknown; pipename?: unknown }) | undefined;
+    if (server === undefined) return null;
+    return this.#transport.format(server.sockname ?? server.pipename ?? this.#address);
+  }
+
+  async #serve(conn: StreamConnection): Promise<void> {
+    const source = sourceOf(conn);
+    if (source === undefined || this._refusal(source) !== undefined) {
+      conn.close();
+      return;
+    }
+    const record = this._open(source, { get bytesIn() { return conn.bytesRead; }, get bytesOut() { return conn.bytesWritten; } }, () => conn.close());
+    let failure: unknown;
+    try {
+      await this.#handler(conn, record);
+    } catch (error) {
+      failure = error;
+    }
+    if (!conn.closed) await within(conn.flush().catch(() => {}), FLUSH_TIMEOUT_MS);
+    conn.close();
+    this._finish(record, failure);
+  }
+}
+
+/**
+ * The peer's address of a connection (`peername` of TCP), `local` for a
+ * transport that has none (pipes), or undefined when the peer is already gone.
+ */
+function sourceOf(conn: StreamConnection): string | undefined {
+  if (!('peername' in conn)) return LOCAL_SOURCE;
+  try {
+    const peer = (conn as StreamConnection & { peername: { address?: unknown } }).peername;
+    return typeof peer.address === 'string' ? peer.address : undefined;
+  } catch {
+    return undefined;
+  }
+}

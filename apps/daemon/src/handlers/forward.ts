@@ -1,0 +1,33 @@
+import type { StreamConnection, StreamTransport } from '@evergreen/stream-core';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../protocol/server-spec.js';
+import type { HandlerEnvironment, StreamHandler } from './handler.js';
+import { relayBothWays } from './relay.js';
+
+/** Where and how a forward connects. */
+export interface ForwardTarget {
+  target: string;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * A stream handler that opens a connection to `target` (any stream
+ * transport: tcp↔pipe works) for each accepted connection and relays both
+ * ways with backpressure, passing half-close through; when either side
+ * fails, both are closed. Resolving the target's transport happens here, so
+ * a bad target fails when the server is added, not at the first connection.
+ * Rejects per connection when the upstream connect fails or times out.
+ */
+export async function forwardStream(options: ForwardTarget, env: HandlerEnvironment): Promise<StreamHandler> {
+  const transport: StreamTransport = await env.transports.streamTransport(options.target);
+  const address = transport.parse(options.target);
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  return async (conn: StreamConnection) => {
+    const connectOptions = { ...env.streamLimits, signal: AbortSignal.timeout(connectTimeoutMs) };
+    const upstream = await transport.connect(address, connectOptions);
+    try {
+      await relayBothWays(conn, upstream);
+    } finally {
+      upstream.close();
+    }
+  };
+}

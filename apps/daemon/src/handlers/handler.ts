@@ -1,0 +1,50 @@
+import type { SocketAddress, StreamConnection } from '@evergreen/stream-core';
+import type { TransportRegistry } from '../daemon/transport-registry.js';
+
+/** What a handler is told about the connection it serves. */
+export interface ConnectionContext {
+  /** The connection's id in listings and logs (`echo-17`). */
+  readonly id: string;
+  /** The server's name. */
+  readonly server: string;
+  /** The peer's address (`127.0.0.1`), or `local` for a pipe. */
+  readonly source: string;
+}
+
+/**
+ * Serves one accepted connection; the connection is flushed and closed when
+ * the promise settles. A rejection is logged with the connection's id and
+ * costs only that connection.
+ */
+export type StreamHandler = (conn: StreamConnection, context: ConnectionContext) => Promise<void>;
+
+/** One client of a datagram server (a source address and port), as the host tracks it. */
+export interface DatagramSession {
+  readonly context: ConnectionContext;
+  /** The client's address: where replies go. */
+  readonly peer: SocketAddress;
+  /** Sends `data` to the client from the server's socket (counted as bytes out). */
+  reply(data: Uint8Array): Promise<void>;
+  /** Tells the host the session did something (keeps it from idling out). */
+  touch(): void;
+}
+
+/**
+ * Serves a datagram server's clients. The host tracks sessions (one per
+ * client address, closed after the server's idle timeout, at most
+ * `maxConnections`) and calls `datagram` for each datagram a session sends.
+ */
+export interface DatagramHandler {
+  datagram(data: Buffer, session: DatagramSession): void | Promise<void>;
+  /** The session is over (idle, closed, server stopping): release what it holds. */
+  sessionClosed(session: DatagramSession): void;
+}
+
+/** What building a handler may use. */
+export interface HandlerEnvironment {
+  readonly transports: TransportRegistry;
+  /** The directory a module handler's relative path is resolved against (the config file's). */
+  readonly baseDir: string;
+  /** The server's per-connection buffer limits, for the connections a handler makes itself. */
+  readonly streamLimits: { highWaterMark?: number; maxBufferSize?: number };
+}

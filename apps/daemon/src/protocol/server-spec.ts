@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { parseCidr } from './cidr.js';
+
+/**
+ * The schemas of a hosted server: the config's `servers[]` entries and the
+ * params of `servers.add` / `servers.update` are these very objects, so a
+ * config error and a bad control call read alike (path, value, expected).
+ * Objects are strict: an unknown field is an error, never ignored.
+ */
+
+/** The default of `maxConnections`: active connections (UDP: client flows) per server. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** The default of `maxPerSource`: active connections per source address. */
+export const DEFAULT_MAX_PER_SOURCE = 1_000;
+/** The default of `idleTimeoutMs` (5 min): a connection with no bytes either way this long is closed. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/** The default of `drainMs` (10 s): how long connections may finish when a server stops. */
+export const DEFAULT_DRAIN_MS = 10_000;
+/** The default of a forward's `connectTimeoutMs` (10 s). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/./;
+
+const count = (what: string) => z.int().min(1, `${what} must be at least 1`).max(Number.MAX_SAFE_INTEGER);
+const milliseconds = () => z.int().min(0).max(MAX_TIMER_MS);
+const uri = (example: string) => z.string().regex(URI, `expected a URI like "${example}"`);
+
+/** An allow/deny entry: an address or a CIDR block. */
+export const cidrSchema = z.string().superRefine((text, ctx) => {
+  const parsed = parseCidr(text);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `expected an address or CIDR block like "10.0.0.0/8": ${parsed}`, input: text });
+});
+
+/** `{ "type": "echo" }`: every byte (UDP: every datagram) goes back to its sender. */
+export const echoHandlerSchema = z.strictObject({ type: z.literal('echo') });
+/** `{ "type": "discard" }`: bytes are read and dropped (RFC 863). */
+export const discardHandlerSchema = z.strictObject({ type: z.literal('discard') });
+/** `{ "type": "forward", "target": URI }`: each connection is relayed both ways to a new connection to `target`. */
+export const forwardHandlerSchema = z.strictObject({
+  type: z.literal('forward'),
+  target: uri('tcp://127.0.0.1:8080'),
+  connectTimeoutMs: milliseconds().optional().describe(`How long the upstream connect may take (default ${DEFAULT_CONNECT_TIMEOUT_MS} ms)`),
+});
+/** `{ "type": "module", "path": FILE, "export"?: NAME }`: a function of the user's gets each connection. */
+export const moduleHandlerSchema = z.strictObject({
+  type: z.literal('module'),
+  path: z.string().min(1).describe('The module file, resolved against the config file\'s directory'),
+  export: z.string().min(1).optional().describe('The export to call (default: the default export)'),
+});
+
+/** What a server does with each connection. */
+export const handlerSchema = z.discriminatedUnion('type', [echoHandlerSchema, discardHandlerSchema, forwardHandlerSchema, moduleHandlerSchema]);
+
+/** The limits and access lists of a server: what `servers.update` may change while it runs. */
+export const serverLimitsShape = {
+  maxConnections: count('maxConnections').optional().describe(`Most active connections (UDP: client flows); default ${DEFAULT_MAX_CONNECTIONS}`),
+  maxPerSource: count('maxPerSource').optional().describe(`Most active connections from one source address; default ${DEFAULT_MAX_PER_SOURCE}`),
+  idleTimeoutMs: milliseconds().optional().describe(`Close a connection idle this long (0: never); default ${DEFAULT_IDLE_TIMEOUT_MS}`),
+  allow: z.array(cidrSchema).optional().describe('Only sources in these blocks are served (absent: all)'),
+  deny: z.array(cidrSchema).optional().describe('Sources in these blocks are refused, even when allowed'),
+  drainMs: milliseconds().optional().describe(`How long connections may finish when the server stops; default ${DEFAULT_DRAIN_MS}`),
+  highWaterMark: count('highWaterMark').optional().describe('Unread bytes per connection above which reading pauses (default 1 MiB)'),
+  maxBufferSize: count('maxBufferSize').optional().describe('Most bytes one read may buffer (default 64 MiB)'),
+};
+
+/** One hosted server: a config `servers[]` entry, and exactly what `servers.add` takes. */
+export const serverSpecSchema = z.strictObject({
+  name: z.string().regex(SERVER_NAME, 'expected a name of 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  listen: uri('tcp://127.0.0.1:7007'),
+  handler: handlerSchema,
+  ...serverLimitsShape,
+});
+
+
+/**
+ * `servers.update`: the server's name and the limits to change on the running
+ * server; a field set to null returns to its default. The per-connection
+ * buffer limits (`highWaterMark`, `maxBufferSize`) are fixed when a
+ * connection is made, so they change with a restart (`config.reload`), not here.
+ */
+export const serverUpdateSchema = z.strictObject({
+  name: serverSpecSchema.shape.name,
+  maxConnections: serverLimitsShape.maxConnections.unwrap().nullable().optional(),
+  maxPerSource: serverLimitsShape.maxPerSource.unwrap().nullable().optional(),
+  idleTimeoutMs: serverLimitsShape.idleTimeoutMs.unwrap().nullable().optional(),
+  allow: serverLimitsShape.allow.unwrap().nullable().optional(),
+  deny: serverLimitsShape.deny.unwrap().nullable().optional(),
+  drainMs: serverLimitsShape.drainMs.unwrap().nullable().optional(),
+});
+
+export type HandlerSpec = z.infer<typeof handlerSchema>;
+export type ServerSpec = z.infer<typeof serverSpecSchema>;
+export type ServerUpdate = z.infer<typeof serverUpdateSchema>;
+export type ServerLimits = Omit<ServerSpec, 'name' | 'listen' | 'handler'>;
