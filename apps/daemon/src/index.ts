@@ -1,1 +1,17 @@
 export { VERSION } from './version.js';
+export { Daemon } from './daemon/daemon.js';
+export type { DaemonOptions, ConnectionQuery, DaemonListener } from './daemon/daemon.js';
+export { DaemonError } from './daemon/daemon-error.js';
+export type { DaemonErrorKind } from './daemon/daemon-error.js';
+export { BindError } from './daemon/bind-error.js';
+export { ConfigError, loadConfig, parseConfig } from './daemon/config-file.js';
+export { configSchema } from './daemon/config-schema.js';
+export type { DaemonConfig, DaemonConfigInput } from './daemon/config-schema.js';
+export { DEFAULT_CONFIG } from './daemon/default-config.js';
+export { serverSpecSchema, serverUpdateSchema, handlerSchema } from './protocol/server-spec.js';
+export type { ServerSpec, ServerUpdate, HandlerSpec, ServerLimits } from './protocol/server-spec.js';
+export { methodParams, TOPICS, PROTOCOL_VERSION } from './protocol/methods.js';
+export type { MethodName, MethodOptions, MethodParams, Topic } from './protocol/methods.js';
+export type * from './protocol/results.js';
+export type { ConnectionContext } from './handlers/handler.js';
+export type { UserHandler } from './handlers/module-handler.js';

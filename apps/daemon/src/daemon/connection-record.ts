@@ -1,20 +1,8 @@
 import type { ConnectionContext } from '../handlers/handler.js';
+import type { ConnectionInfo } from '../protocol/results.js';
 
 /** Why the daemon (not the peer) ended a connection. */
 export type CloseReason = 'idle' | 'killed' | 'stopping';
-
-/** A connection as `connections.list` shows it. */
-export interface ConnectionInfo {
-  id: string;
-  server: string;
-  source: string;
-  /** Milliseconds since the epoch. */
-  startedAt: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Milliseconds since the epoch: the last time bytes moved either way. */
-  lastActivity: number;
-}
 
 /** Where a record reads its byte counts: a stream's own counters, or counts kept by the host. */
 export interface ByteCounts {

@@ -5,14 +5,13 @@ import type { HandlerEnvironment } from '../handlers/handler.js';
 import { VERSION } from '../version.js';
 import { loadConfig } from './config-file.js';
 import type { DaemonConfig } from './config-schema.js';
-import type { ConnectionInfo } from './connection-record.js';
+import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport, ServerInfo, ServerOrigin, ServerStatsInfo, Conflict } from '../protocol/results.js';
 import { configBaseDir } from './daemon-paths.js';
 import { DaemonError } from './daemon-error.js';
 import { DatagramHost } from './datagram-host.js';
-import { HostedServer, type PauseMode, type ServerInfo, type ServerOrigin } from './hosted-server.js';
+import type { HostedServer } from './hosted-server.js';
 import type { Logger } from './logger.js';
-import { plannedServers, specKey, type Conflict, type PlannedServer } from './server-set.js';
-import type { ServerStatsInfo } from './server-stats.js';
+import { plannedServers, specKey, type PlannedServer } from './server-set.js';
 import { StateFile, type DaemonState } from './state-file.js';
 import { StreamHost } from './stream-host.js';
 import { TransportRegistry } from './transport-registry.js';
@@ -28,47 +27,12 @@ export interface DaemonOptions {
   log: Logger;
 }
 
-/** `status`: the daemon at a glance. */
-export interface DaemonStatus {
-  name: 'evergreend';
-  version: string;
-  pid: number;
-  node: string;
-  startedAt: number;
-  uptimeMs: number;
-  configFile: string | null;
-  stateFile: string;
-  logLevel: string;
-  servers: { total: number; listening: number; paused: number; stopping: number };
-  connections: number;
-  memory: { rss: number; heapUsed: number };
-}
-
 /** `connections.list` filter and page. */
 export interface ConnectionQuery {
   server?: string;
   source?: string;
   offset?: number;
   limit?: number;
-}
-
-/** `stats`: every server's counters and their sum. */
-export interface DaemonStats {
-  servers: Record<string, ServerStatsInfo>;
-  totals: { accepted: number; active: number; refused: number; bytesIn: number; bytesOut: number; errors: number };
-  uptimeMs: number;
-}
-
-/** What a reload did, or (dry run) would do. */
-export interface ReloadReport {
-  dryRun: boolean;
-  added: string[];
-  removed: string[];
-  restarted: string[];
-  unchanged: string[];
-  conflicts: Conflict[];
-  /** Servers that could not be started (the old one, if any, keeps running). */
-  failed: { name: string; message: string }[];
 }
 
 /** A listener of the daemon's events, by topic (`servers`, `connections`). */
@@ -274,11 +238,11 @@ export class Daemon {
   }
 
   /** Active connections, filtered by server and source, `limit` (≤ 1000, default 100) from `offset`. */
-  listConnections(query: ConnectionQuery = {}): { total: number; offset: number; items: ConnectionInfo[] } {
+  listConnections(query: ConnectionQuery = {}): ConnectionPage {
     const offset = query.offset ?? 0;
     const limit = Math.min(query.limit ?? DEFAULT_PAGE, MAX_PAGE);
     const hosts = query.server === undefined ? [...this.#hosts.values()] : [this.#host(query.server)];
-    const items: ConnectionInfo[] = [];
+    const items: ConnectionPage['items'] = [];
     let total = 0;
     for (const host of hosts) {
       for (const record of host.connections) {

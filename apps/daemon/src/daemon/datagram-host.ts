@@ -3,7 +3,8 @@ import type { DatagramHandler, DatagramSession } from '../handlers/handler.js';
 import type { ServerSpec } from '../protocol/server-spec.js';
 import { BindError } from './bind-error.js';
 import type { ConnectionRecord } from './connection-record.js';
-import { HostedServer, type HostContext, type ServerOrigin } from './hosted-server.js';
+import { HostedServer, type HostContext } from './hosted-server.js';
+import type { ServerOrigin } from '../protocol/results.js';
 
 /** One client of a datagram server: its record (bytes, activity) and where replies go. */
 class Session implements DatagramSession {

@@ -1,34 +1,11 @@
-import type { HandlerSpec, ServerSpec } from '../protocol/server-spec.js';
+import type { ServerSpec } from '../protocol/server-spec.js';
+import type { PauseMode, RefusalReason, ServerInfo, ServerOrigin, ServerState, ServerStatsInfo } from '../protocol/results.js';
 import { DEFAULT_DRAIN_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../protocol/server-spec.js';
-import { Admission, type RefusalReason } from './admission.js';
+import { Admission } from './admission.js';
 import { ConnectionRecord, type ByteCounts } from './connection-record.js';
 import type { Logger } from './logger.js';
 import { RateLimitedLog } from './rate-limited-log.js';
-import { ServerStats, type ServerStatsInfo } from './server-stats.js';
-
-/** Where a hosted server is in its life. */
-export type ServerState = 'starting' | 'listening' | 'paused' | 'stopping' | 'stopped';
-
-/** `unbind` releases the address; `refuse` keeps it and closes each new connection (counted). */
-export type PauseMode = 'unbind' | 'refuse';
-
-/** Where a server's definition comes from: the config file, or a change made while running. */
-export type ServerOrigin = 'config' | 'runtime';
-
-/** A server as `servers.list` shows it. */
-export interface ServerInfo {
-  name: string;
-  listen: string;
-  /** The bound address as a URI (port 0 resolved), or null while not bound. */
-  address: string | null;
-  handler: HandlerSpec;
-  origin: ServerOrigin;
-  state: ServerState;
-  /** How the server is paused, when it is. */
-  pausedMode: PauseMode | null;
-  spec: ServerSpec;
-  stats: ServerStatsInfo;
-}
+import { ServerStats } from './server-stats.js';
 
 /** What a host is given by the daemon. */
 export interface HostContext {

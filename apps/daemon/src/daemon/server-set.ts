@@ -1,17 +1,11 @@
 import type { ServerSpec } from '../protocol/server-spec.js';
-import type { ServerOrigin } from './hosted-server.js';
+import type { Conflict, ServerOrigin } from '../protocol/results.js';
 import type { DaemonState } from './state-file.js';
 
 /** A server the daemon should run, and where its definition comes from. */
 export interface PlannedServer {
   spec: ServerSpec;
   origin: ServerOrigin;
-}
-
-/** A server both the config and a runtime change define differently since the change was made. */
-export interface Conflict {
-  name: string;
-  reason: string;
 }
 
 /** A spec's canonical text: two specs are the same server when these are equal. */

@@ -1,17 +1,5 @@
-import { REFUSAL_REASONS, type RefusalReason } from './admission.js';
-
-/** A server's counters as `servers.list` and `stats` show them. */
-export interface ServerStatsInfo {
-  accepted: number;
-  active: number;
-  refused: Record<RefusalReason, number>;
-  bytesIn: number;
-  bytesOut: number;
-  /** Handler failures (not the daemon's own closes). */
-  errors: number;
-  /** When counting started (the server was added), ms since the epoch. */
-  since: number;
-}
+import { REFUSAL_REASONS } from './admission.js';
+import type { RefusalReason, ServerStatsInfo } from '../protocol/results.js';
 
 /**
  * The counters of one server. Bytes of closed connections are added up here;

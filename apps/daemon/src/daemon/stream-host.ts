@@ -3,7 +3,8 @@ import type { StreamHandler } from '../handlers/handler.js';
 import { MAX_TIMER_MS, type ServerSpec } from '../protocol/server-spec.js';
 import { LOCAL_SOURCE } from './admission.js';
 import { BindError } from './bind-error.js';
-import { HostedServer, within, type HostContext, type ServerOrigin } from './hosted-server.js';
+import { HostedServer, within, type HostContext } from './hosted-server.js';
+import type { ServerOrigin } from '../protocol/results.js';
 
 /** How long a finished connection's writes may take to reach the OS before it is closed anyway (10 s). */
 const FLUSH_TIMEOUT_MS = 10_000;
