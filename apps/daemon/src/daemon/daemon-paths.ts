@@ -1,4 +1,5 @@
-import { homedir, tmpdir, userInfo } from 'node:os';
+import { homedir } from 'node:os';
+import { defaultSocketPath } from '../protocol/socket-path.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -18,13 +19,6 @@ export interface PathChoices {
   stateDir?: string;
   socket?: string;
   env?: NodeJS.ProcessEnv;
-}
-
-/** The control socket when nothing names one: the user's runtime dir, else a per-user dir in the temp dir. */
-export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
-  const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime !== undefined && runtime.startsWith('/')) return join(runtime, 'evergreen', 'control.sock');
-  return join(tmpdir(), `evergreen-${userInfo().uid}`, 'control.sock');
 }
 
 /** The config file looked up when `--config` is not given, if it exists. */

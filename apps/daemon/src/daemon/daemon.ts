@@ -14,7 +14,7 @@ import type { Logger } from './logger.js';
 import { plannedServers, specKey, type PlannedServer } from './server-set.js';
 import { StateFile, type DaemonState } from './state-file.js';
 import { StreamHost } from './stream-host.js';
-import { TransportRegistry } from './transport-registry.js';
+import { TransportRegistry } from '../transports/transport-registry.js';
 
 /** What a daemon is built from. */
 export interface DaemonOptions {

@@ -1,5 +1,5 @@
 import type { SocketAddress, StreamConnection } from '@evergreen/stream-core';
-import type { TransportRegistry } from '../daemon/transport-registry.js';
+import type { TransportRegistry } from '../transports/transport-registry.js';
 
 /** What a handler is told about the connection it serves. */
 export interface ConnectionContext {
