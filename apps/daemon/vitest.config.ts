@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // A bound for the socket tests (the fuzz run sends 10 000 frames), not a speed assertion.
+    testTimeout: 30_000,
+  },
+});
