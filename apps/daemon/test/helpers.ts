@@ -61,10 +61,7 @@ export function testMethods(controls: TestControls): ControlServerOptions['metho
     return entry;
   };
   return {
-    echo: controlMethod(z.object({ value: z.unknown() }), ({ value }) => {
-      controls.handled++;
-      return { value };
-    }),
+    echo: controlMethod(z.object({ value: z.unknown() }), ({ value }) => ({ value })),
     big: controlMethod(z.object({ bytes: z.number().int().min(0).max(1 << 20) }), ({ bytes }) => {
       controls.handled++;
       return 'x'.repeat(bytes);

@@ -16,6 +16,7 @@ import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
 import { silentLog, type ControlLog } from './control-log.js';
 import { controlMethod, type ControlMethod, type ControlMethods } from './control-method.js';
 import { ControlSession } from './control-session.js';
+import { lingerAndClose } from './linger-and-close.js';
 import { ensurePrivateDirectory } from './private-directory.js';
 
 /** Mode of the control socket file: only this user may connect. */
@@ -131,8 +132,7 @@ export class ControlServer {
       const message = `Cannot accept the control connection: ${MAX_CONTROL_CONNECTIONS} are open already`;
       this.#log.warn({ limit: MAX_CONTROL_CONNECTIONS }, message);
       conn.write(encodeNotification('error', [{ code: RpcErrorCode.BUSY, message }]));
-      // The server flushes it (at most CLOSE_FLUSH_TIMEOUT_MS) and closes.
-      return Promise.resolve();
+      return lingerAndClose(conn, CLOSE_FLUSH_TIMEOUT_MS);
     }
     const session = new ControlSession(conn, (request, from) => this.#dispatch(request, from), this.#log);
     this.#sessions.add(session);

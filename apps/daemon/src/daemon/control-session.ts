@@ -1,10 +1,11 @@
 import type { PipeConnection } from '@evergreen/pipe';
-import { MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../protocol/limits.js';
+import { CLOSE_FLUSH_TIMEOUT_MS, MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../protocol/limits.js';
 import { checkMessage, isInvalidMessage, type RpcRequest } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/message-decoder.js';
 import { encodeNotification, encodeResponse } from '../protocol/message-encoder.js';
 import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
 import type { ControlLog } from './control-log.js';
+import { lingerAndClose } from './linger-and-close.js';
 import { SubscriberQueue } from './subscriber-queue.js';
 
 /** Bytes asked of the socket per read: a chunk as the kernel hands it, at most 64 KiB. */
@@ -22,7 +23,8 @@ export type RequestDispatcher = (request: RpcRequest, session: ControlSession) =
  * past that, and while its replies are not reaching the peer, it reads
  * nothing more from the socket (the peer's writes then back up).
  * A decode error or a message whose msgid cannot be read gets an `error`
- * notification and ends the session; the server then closes the connection.
+ * notification, and the connection is closed (once the peer has had up to
+ * `CLOSE_FLUSH_TIMEOUT_MS` to read it).
  * Cost: one decoder, one subscriber queue (empty unless subscribed).
  */
 export class ControlSession {
@@ -90,6 +92,7 @@ export class ControlSession {
   async run(): Promise<void> {
     try {
       await this.#serve();
+      if (this.#ended) await lingerAndClose(this.#conn, CLOSE_FLUSH_TIMEOUT_MS);
     } catch (error) {
       if (!this.#conn.closed) this.#log.debug({ session: this.id, err: error }, 'Control connection failed');
     } finally {
@@ -101,36 +104,40 @@ export class ControlSession {
 
   async #serve(): Promise<void> {
     for (;;) {
-      if (!this.#handleBuffered()) return;
-      if (this.#outstanding >= MAX_OUTSTANDING_REQUESTS) {
-        await new Promise<void>((resolve) => (this.#slotFreed = resolve));
-        continue;
-      }
+      // Replies not reaching the peer: take no more work until they do.
       if (this.#congested) {
         await this.#conn.flush();
         this.#congested = false;
+      } else if (this.#outstanding >= MAX_OUTSTANDING_REQUESTS) {
+        await this.#slot();
+      } else {
+        const message = this.#nextMessage();
+        if (message === false) return;
+        if (message !== undefined) {
+          if (!this.#handle(message)) return;
+          continue;
+        }
+        const chunk = await this.#conn.readBytes(READ_CHUNK_BYTES, { partial: true });
+        if (chunk.length === 0) break;
+        this.#decoder.push(chunk);
       }
-      const chunk = await this.#conn.readBytes(READ_CHUNK_BYTES, { partial: true });
-      if (chunk.length === 0) break;
-      this.#decoder.push(chunk);
     }
     // The peer ended its side: it may still read the replies it waits for.
-    while (this.#outstanding > 0) await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+    while (this.#outstanding > 0) await this.#slot();
   }
 
-  /** Handles the complete messages buffered, up to the outstanding limit; false once the session must end. */
-  #handleBuffered(): boolean {
-    while (this.#outstanding < MAX_OUTSTANDING_REQUESTS) {
-      let message: unknown[] | undefined;
-      try {
-        message = this.#decoder.next();
-      } catch (error) {
-        return this.#fail(error as RpcError);
-      }
-      if (message === undefined) return true;
-      if (!this.#handle(message)) return false;
+  /** Resolves when a request is answered. */
+  #slot(): Promise<void> {
+    return new Promise<void>((resolve) => (this.#slotFreed = resolve));
+  }
+
+  /** The next buffered message, `undefined` when none is complete, false after a decode error (the session is over). */
+  #nextMessage(): unknown[] | undefined | false {
+    try {
+      return this.#decoder.next();
+    } catch (error) {
+      return this.#fail(error as RpcError);
     }
-    return true;
   }
 
   #handle(value: unknown[]): boolean {
