@@ -60,7 +60,7 @@ describe('a client built on @msgpack/msgpack speaks the protocol', () => {
     const replies = [await next(messages), await next(messages), await next(messages)] as unknown[][];
     const byId = new Map(replies.map((reply) => [reply[1], reply]));
     expect(byId.get(10)).toEqual([1, 10, null, { value: 'a' }]);
-    expect(byId.get(11)).toEqual([1, 11, { code: RpcErrorCode.METHOD_NOT_FOUND, message: 'Cannot call "no.such": no such method', data: { method: 'no.such' } }, null]);
+    expect(byId.get(11)).toEqual([1, 11, { code: RpcErrorCode.METHOD_NOT_FOUND, message: 'Cannot call "no.such": no such method' }, null]);
     expect(byId.get(12)).toEqual([1, 12, null, { value: 'b' }]);
   });
 
@@ -73,14 +73,22 @@ describe('a client built on @msgpack/msgpack speaks the protocol', () => {
     expect(await next(messages)).toEqual([2, 'event', [{ topic: 'servers', kind: 'added', name: 'echo' }]]);
   });
 
-  it('is answered in the smallest encoding: fixarray, fixmap, fixstr, positive fixint, nil', async () => {
+  it('is answered byte for byte as the docs show: fixarray, fixmap, fixstr, fixint, nil, int16, str8', async () => {
     const { path } = await startServer();
     const socket = connect(path);
     onCleanup(() => socket.destroy());
     await once(socket, 'connect');
-    socket.write(Buffer.from('940007a46563686f9181a576616c756501', 'hex'));
-    const [reply] = (await once(socket, 'data')) as [Buffer];
-    // [1, 7, nil, { value: 1 }]
-    expect(reply.toString('hex')).toBe('940107c081a576616c756501');
+    socket.write(Buffer.from('940007a46563686f9181a576616c756501940002a46e6f706590', 'hex'));
+    const expected = [
+      '940107c081a576616c756501', // [1, 7, nil, { value: 1 }]
+      // [1, 2, { code: -32601, message: 'Cannot call "nope": no such method' }, nil], as docs/control.md shows it
+      '94010282a4636f6465d180a7a76d657373616765d922' + Buffer.from('Cannot call "nope": no such method').toString('hex') + 'c0',
+    ].join('');
+    let received = Buffer.alloc(0);
+    for await (const chunk of socket) {
+      received = Buffer.concat([received, chunk as Buffer]);
+      if (received.length >= expected.length / 2) break;
+    }
+    expect(received.toString('hex')).toBe(expected);
   });
 });

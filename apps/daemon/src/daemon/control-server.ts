@@ -142,7 +142,7 @@ export class ControlServer {
   async #dispatch(request: RpcRequest, session: ControlSession): Promise<unknown> {
     const method = this.#methods.get(request.method);
     if (method === undefined) {
-      throw new RpcError(RpcErrorCode.METHOD_NOT_FOUND, `Cannot call "${request.method}": no such method`, { method: request.method });
+      throw new RpcError(RpcErrorCode.METHOD_NOT_FOUND, `Cannot call "${request.method}": no such method`);
     }
     const { params } = request;
     if (params.length > 1) {
