@@ -9,7 +9,17 @@ import { DaemonAccessError, DaemonDisconnectedError, DaemonNotRunningError, RpcC
 import { NotificationQueue } from '../src/ctl/notification-queue.js';
 import { onCleanup, socketPath, startServer } from './helpers.js';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/** Runs a child program, killed by pid after the test whatever happens. */
+function run(file: string, args: string[], options: { uid?: number; gid?: number } = {}): Promise<{ stdout: string }> {
+  const running = execFileAsync(file, args, { ...options, timeout: 20_000, killSignal: 'SIGKILL' });
+  const pid = running.child.pid;
+  onCleanup(() => {
+    if (pid !== undefined && running.child.exitCode === null && running.child.signalCode === null) process.kill(pid, 'SIGKILL');
+  });
+  return running;
+}
 const connectFixture = fileURLToPath(new URL('fixtures/connect.mjs', import.meta.url));
 
 describe('RpcClient.connect', () => {
@@ -36,7 +46,7 @@ describe('RpcClient.connect', () => {
     describe('as root, with a child process running as user nobody', () => {
       it('says access is denied to another user\'s socket (EACCES)', async () => {
         const { path } = await startServer();
-        const { stdout } = await run(process.execPath, [connectFixture, path], { uid: 65_534, gid: 65_534, timeout: 20_000, killSignal: 'SIGKILL' });
+        const { stdout } = await run(process.execPath, [connectFixture, path], { uid: 65_534, gid: 65_534 });
         const outcome = JSON.parse(stdout) as { name: string; code: string; message: string };
         expect(outcome).toMatchObject({ name: 'DaemonAccessError', code: 'EACCES' });
         expect(outcome.message).toMatch(/^Cannot reach the daemon at ".*": access denied; the socket belongs to another user/);
@@ -60,7 +70,7 @@ describe('RpcClient.connect', () => {
 
   it('connects through the fixture when allowed (the child path works)', async () => {
     const { path } = await startServer();
-    const { stdout } = await run(process.execPath, [connectFixture, path], { timeout: 20_000, killSignal: 'SIGKILL' });
+    const { stdout } = await run(process.execPath, [connectFixture, path]);
     expect(JSON.parse(stdout)).toEqual({ connected: true });
   });
 });
