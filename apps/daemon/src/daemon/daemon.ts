@@ -310,7 +310,6 @@ export class Daemon {
     for (const [name, planned] of changed) built.set(name, await this.#createHost(planned.spec, planned.origin, registry));
     this.#config = config;
     this.#registry = registry;
-    this.#log.level = config.log.level;
     this.#reportConflicts(conflicts);
     for (const name of report.removed) {
       const host = this.#hosts.get(name)!;
@@ -319,13 +318,14 @@ export class Daemon {
     }
     for (const [name, host] of built) await this.#swap(name, host, report);
     for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    this.#applyLogLevel(config.log.level);
     this.#log.info({ added: report.added, removed: report.removed, restarted: report.restarted, failed: report.failed.map((each) => each.name) }, 'config reloaded');
     return report;
   }
 
   /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
   setLogLevel(level: LogLevel): { level: LogLevel } {
-    this.#log.level = level;
+    this.#applyLogLevel(level);
     return { level };
   }
 
@@ -427,8 +427,21 @@ export class Daemon {
     }
   }
 
+  /** Tells every listener; a listener that throws is logged and never reaches the server that emitted. */
   #emit(topic: string, event: Record<string, unknown>): void {
-    for (const listener of this.#listeners) listener(topic, event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(topic, event);
+      } catch (error) {
+        this.#log.error({ err: error, topic }, 'an event listener failed');
+      }
+    }
+  }
+
+  /** Sets the level of the daemon's log and of every server's (pino children keep the level they were made with). */
+  #applyLogLevel(level: LogLevel): void {
+    this.#log.level = level;
+    for (const host of this.#hosts.values()) host.setLogLevel(level);
   }
 }
 

@@ -131,6 +131,11 @@ export abstract class HostedServer {
     this.#setState('stopped');
   }
 
+  /** Sets the level of this server's log lines. */
+  setLogLevel(level: string): void {
+    this._log.level = level;
+  }
+
   /** Closes one connection (`connections.close`); false when it is not this server's. */
   closeConnection(id: string): boolean {
     const record = this.#records.get(id);
