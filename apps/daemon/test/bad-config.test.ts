@@ -1,17 +1,9 @@
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanUp, createSandbox, runDaemon, type Sandbox } from './daemon-process.js';
+import { cleanUp, createSandbox, holdPort, runDaemon, type Sandbox } from './daemon-process.js';
 
-let held: Server | undefined;
-
-afterEach(async () => {
-  if (held !== undefined) await new Promise((resolve) => held!.close(resolve));
-  held = undefined;
-  await cleanUp();
-});
+afterEach(cleanUp);
 
 /** A saved state with one runtime server, written as an older daemon would have. */
 const SAVED_STATE = `${JSON.stringify({ version: 1, runtime: { kept: { spec: { name: 'kept', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' } }, configBase: null } }, paused: {} }, null, 2)}\n`;
@@ -80,10 +72,7 @@ describe('a bad config is refused with one clear message, exit 2, and the saved 
   });
 
   it('an address in use exits 1 naming the address', async () => {
-    held = createServer();
-    held.listen({ host: '127.0.0.1', port: 0 });
-    await once(held, 'listening');
-    const uri = `tcp://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const uri = `tcp://127.0.0.1:${await holdPort()}`;
     const refusal = await refuse({ servers: [echo({ listen: uri })] });
     expect(refusal.code).toBe(1);
     expect(message(refusal)).toMatch(new RegExp(`^Cannot start server "a" on ${uri}: .*EADDRINUSE`));

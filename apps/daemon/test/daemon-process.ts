@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,18 +9,20 @@ import { fileURLToPath } from 'node:url';
 /**
  * Runs the real `evergreend` (bin/evergreend.mjs over the built dist) and
  * other Node children in per-test sandboxes, and talks to what they serve
- * with plain `node:net` clients. Every child and temp dir made here is
- * remembered; {@link cleanUp} (each test file's `afterEach`) kills the
- * children still running by pid and removes the dirs, pass or fail.
+ * with plain `node:net` clients. Every child, temp dir and listener made
+ * here is remembered; {@link cleanUp} (each test file's `afterEach`) kills
+ * the children still running by pid, closes the listeners and removes the
+ * dirs, pass or fail.
  */
 
 /** The daemon's entry point. */
-export const DAEMON_BIN = fileURLToPath(new URL('../bin/evergreend.mjs', import.meta.url));
+const DAEMON_BIN = fileURLToPath(new URL('../bin/evergreend.mjs', import.meta.url));
 /** The bound on any wait for a child (a line, an exit, a reply). */
 export const WAIT_MS = 15_000;
 
 const children = new Set<ChildHandle>();
 const tempDirs = new Set<string>();
+const listeners = new Set<Server>();
 
 /** A private temp dir with the daemon's XDG dirs in it, and the paths the daemon will use there. */
 export interface Sandbox {
@@ -211,14 +214,30 @@ export function startNode(sandbox: Sandbox, script: string, args: readonly strin
   return new ChildHandle([script, ...args], sandbox.env);
 }
 
-/** Kills every child still running (SIGKILL by pid, then waits for it) and removes every sandbox. */
+/** Kills every child still running (SIGKILL by pid, then waits for it), closes every listener and removes every sandbox. */
 export async function cleanUp(): Promise<void> {
   const running = [...children];
   for (const child of running) child.signal('SIGKILL');
   await Promise.all(running.map((child) => child.exited));
+  const open = [...listeners];
+  listeners.clear();
+  await Promise.all(open.map((server) => new Promise((resolve) => server.close(resolve))));
   const dirs = [...tempDirs];
   tempDirs.clear();
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+/**
+ * Holds 127.0.0.1:`port` (0: one the OS picks) in this process, closing each
+ * connection at once, until {@link cleanUp}; resolves the port, or rejects
+ * with the listen error (EADDRINUSE when it is taken).
+ */
+export async function holdPort(port = 0): Promise<number> {
+  const server = createServer((socket) => socket.destroy());
+  server.listen({ host: '127.0.0.1', port });
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
+  listeners.add(server);
+  return (server.address() as AddressInfo).port;
 }
 
 /** Where a client connects: a TCP port on 127.0.0.1, or a Unix socket path. */

@@ -1,27 +1,11 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanUp, createSandbox, exchange, runDaemon, startDaemon, type DaemonProcess } from './daemon-process.js';
+import { cleanUp, createSandbox, exchange, holdPort, runDaemon, startDaemon, type DaemonProcess } from './daemon-process.js';
 
 /** The embedded default's address: fixed by design, so this file cannot use port 0 for it. */
 const DEFAULT_PORT = 7007;
 const DEFAULT_URI = `tcp://127.0.0.1:${DEFAULT_PORT}`;
 
-let holder: Server | undefined;
-
-afterEach(async () => {
-  if (holder !== undefined) await new Promise((resolve) => holder!.close(resolve));
-  holder = undefined;
-  await cleanUp();
-});
-
-/** Holds 127.0.0.1:7007 in this process; rejects (EADDRINUSE) when someone else has it. */
-async function holdDefaultPort(): Promise<Server> {
-  const server = createServer((socket) => socket.destroy());
-  server.listen({ host: '127.0.0.1', port: DEFAULT_PORT });
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
-  return server;
-}
+afterEach(cleanUp);
 
 /** A default daemon started where 7007 is taken: it must exit 1 with one message naming the address. */
 async function expectAddressInUse(daemon: DaemonProcess): Promise<void> {
@@ -48,7 +32,7 @@ describe('a fresh start from the embedded default config', () => {
     if (outcome === 'exited') {
       // 7007 is someone else's on this machine: the daemon must say so, and it must be true.
       await expectAddressInUse(daemon);
-      await expect(holdDefaultPort()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await expect(holdPort(DEFAULT_PORT)).rejects.toMatchObject({ code: 'EADDRINUSE' });
       return;
     }
     expect(await daemon.started()).toEqual([DEFAULT_URI]);
@@ -56,7 +40,7 @@ describe('a fresh start from the embedded default config', () => {
     daemon.signal('SIGTERM');
     expect((await daemon.waitForExit()).code).toBe(0);
     // The other branch, on purpose: with 7007 held here, the same start fails.
-    holder = await holdDefaultPort();
+    await holdPort(DEFAULT_PORT);
     await expectAddressInUse(startDaemon(sandbox));
   });
 });
