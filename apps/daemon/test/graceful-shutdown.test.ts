@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,8 +71,8 @@ async function until(what: string, check: () => boolean | Promise<boolean>, trie
   throw new Error(`Gave up waiting for ${what} after ${tries} tries`);
 }
 
-describe('SIGTERM drains', () => {
-  it(`lets ${TRANSFERS} forwarded transfers in flight finish intact, refuses new connections, exits 0 and removes its socket and lock`, async () => {
+describe('SIGTERM', () => {
+  it(`drains: lets ${TRANSFERS} forwarded transfers in flight finish intact, refuses new connections, exits 0 and removes its socket and lock`, async () => {
     upstream = await startUpstream();
     const sandbox = await createSandbox();
     await sandbox.writeConfig({
@@ -103,5 +104,27 @@ describe('SIGTERM drains', () => {
     await daemon.waitForLog('stopped');
     expect(existsSync(sandbox.socket)).toBe(false);
     expect(existsSync(sandbox.lockFile)).toBe(false);
+  });
+
+  it('a second SIGTERM while draining exits 1 at once, closing the connections left; the next daemon starts on the same socket', async () => {
+    const sandbox = await createSandbox();
+    await sandbox.writeConfig({ servers: [{ name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' }, drainMs: DRAIN_MS }] });
+    const args = ['--config', sandbox.configFile];
+    const daemon = startDaemon(sandbox, args);
+    const [address] = await daemon.started();
+    const held = await connectTo(targetOf(address!));
+    expect((await held.roundTrip('held\n')).toString()).toBe('held\n');
+
+    daemon.signal('SIGTERM');
+    await daemon.waitForLog('stopping: draining connections');
+    expect((await held.roundTrip('draining\n')).toString()).toBe('draining\n');
+    daemon.signal('SIGTERM');
+    expect(await daemon.waitForExit()).toEqual({ code: 1, signal: null });
+    await daemon.waitForLog('second signal: exiting without draining');
+    expect((await held.rest()).toString()).toBe('');
+
+    const next = startDaemon(sandbox, args);
+    await next.started();
+    expect((await readFile(sandbox.lockFile, 'utf8')).trim()).toBe(String(next.pid));
   });
 });
