@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 /** The daemon's entry point. */
 const DAEMON_BIN = fileURLToPath(new URL('../bin/evergreend.mjs', import.meta.url));
 /** The bound on any wait for a child (a line, an exit, a reply). */
-export const WAIT_MS = 15_000;
+const WAIT_MS = 15_000;
 
 const children = new Set<ChildHandle>();
 const tempDirs = new Set<string>();
