@@ -56,7 +56,7 @@ describe('a bad config is refused with one clear message, exit 2, and the saved 
   it('an unknown field names its path and says it is unknown', async () => {
     const refusal = await refuse({ servers: [echo({ maxConnection: 5 })] });
     expect(refusal.code).toBe(2);
-    expect(message(refusal)).toBe(`Invalid config "${refusal.sandbox.configFile}":\nservers[0].maxConnection: got 5; no field "maxConnection" (unknown)`);
+    expect(message(refusal)).toBe(`Invalid config "${refusal.sandbox.configFile}":\nservers[0].maxConnection: got 5; Unrecognized key: "maxConnection"`);
   });
 
   it('a file that is not JSON names the file and the parse error', async () => {

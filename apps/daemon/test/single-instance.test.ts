@@ -37,7 +37,8 @@ describe('one daemon per control socket', () => {
   it('a stale control socket and a lock naming a dead pid are replaced, and the daemon starts', async () => {
     const sandbox = await createSandbox();
     const args = await echoConfig(sandbox);
-    await mkdir(dirname(sandbox.socket), { recursive: true });
+    // The daemon makes its control directory 0700 itself; made here first, it must be private too.
+    await mkdir(dirname(sandbox.socket), { recursive: true, mode: 0o700 });
     const holder = startNode(sandbox, HOLD_UNIX_SOCKET, [sandbox.socket]);
     await holder.waitForLine('listening', (line) => (line === 'listening' ? true : undefined));
     holder.signal('SIGKILL');
