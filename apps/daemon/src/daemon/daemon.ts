@@ -352,6 +352,7 @@ export class Daemon {
       await host.start(this.#state.paused[name] ?? null);
     } catch (error) {
       report.failed.push({ name, message: (error as Error).message });
+      this.#log.warn({ server: name, err: error }, 'reload: the server could not start; the old one, if any, keeps running');
       if (old === undefined) report.added.splice(report.added.indexOf(name), 1);
       else await (oldMode === null ? old.resume() : old.pause(oldMode)).catch(() => {});
       return;
