@@ -55,7 +55,7 @@ export async function startDaemon(servers: ServersInput, stateDir?: string): Pro
 
 /** A validated config of `servers`. */
 export function config(servers: ServersInput): ReturnType<typeof parseConfig> {
-  return parseConfig({ servers }, 'test');
+  return parseConfig({ servers, log: { level: 'silent' } }, 'test');
 }
 
 /** The bound address of a server of `daemon` (port 0 resolved). */
