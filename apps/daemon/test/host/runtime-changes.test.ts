@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
 import { DaemonError } from '../../src/daemon/daemon-error.js';
@@ -124,6 +126,40 @@ describe('runtime changes to hosted servers', () => {
     expect((await stateOnDisk(stateDir)).runtime).toEqual({});
     expect(daemon.listServers()).toEqual([]);
     await expect(connectSocket(address)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it.each([
+    ['as soon as removeServer is called', false],
+    ['once the removal is in the state file', true],
+  ])('closes at once the connections of a server still draining after removeServer when the daemon shuts down with drain 0 (%s)', async (_when, recorded) => {
+    const stateDir = await tempDir();
+    const daemon = await startDaemon([echo('echo', { drainMs: 60_000 })], stateDir);
+    const client = await Client.connect(addressOf(daemon, 'echo'));
+    expect(await client.exchange('a\n')).toBe('a\n');
+
+    const removal = daemon.removeServer('echo');
+    if (recorded) await until(() => daemon.status().servers.stopping === 1 && existsSync(join(stateDir, 'state.json')), 'the removal to be recorded');
+    await daemon.shutdown(0);
+
+    expect((await client.ending()).rest.length).toBe(0);
+    expect((await removal).state).toBe('stopped');
+  });
+
+  it('resolves both a removal and a shutdown with the servers\' own drain as soon as the last draining connection ends', async () => {
+    const stateDir = await tempDir();
+    const daemon = await startDaemon([echo('echo', { drainMs: 60_000 })], stateDir);
+    const client = await Client.connect(addressOf(daemon, 'echo'));
+    expect(await client.exchange('a\n')).toBe('a\n');
+    const removal = daemon.removeServer('echo');
+    await until(() => existsSync(join(stateDir, 'state.json')), 'the removal to be recorded');
+    const shutdown = daemon.shutdown();
+
+    expect(await client.exchange('still served\n')).toBe('still served\n');
+    client.socket.end();
+
+    // Within the test's bound, far below the 60 s drain.
+    await Promise.all([removal, shutdown]);
+    expect((await client.ending()).how).toBe('eof');
   });
 
   it('closes a connection by id on the peer\'s side and leaves the others open', async () => {
