@@ -2,11 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { parseConfig } from '../../src/daemon/config-file.js';
 import type { DaemonConfigInput } from '../../src/daemon/config-schema.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { createLogger } from '../../src/daemon/logger.js';
 import type { DaemonState } from '../../src/daemon/state-file.js';
+import type { ServerLimits, ServerSpec } from '../../src/protocol/server-spec.js';
 
 /**
  * What the host tests share: temp dirs, daemons and sockets that are all
@@ -53,7 +55,12 @@ export async function startDaemon(servers: ServersInput, stateDir?: string): Pro
   return daemon;
 }
 
-/** A validated config of `servers`. */
+/** A server on 127.0.0.1, port 0, with a built-in handler: as a config lists it and `addServer` takes it. */
+export function loopbackServer(name: string, type: 'echo' | 'discard' = 'echo', limits: ServerLimits = {}): ServerSpec {
+  return { name, listen: 'tcp://127.0.0.1:0', handler: { type }, ...limits };
+}
+
+/** A validated config of `servers` (logging silent, as a reload would set it). */
 export function config(servers: ServersInput): ReturnType<typeof parseConfig> {
   return parseConfig({ servers, log: { level: 'silent' } }, 'test');
 }
@@ -172,6 +179,11 @@ export class Client {
       });
     }
   }
+}
+
+/** Expects `client`'s connection to have been refused: closed by the daemon at once, with no byte sent. */
+export async function expectRefused(client: Client): Promise<void> {
+  expect((await client.ending()).rest.length).toBe(0);
 }
 
 /** What a promise rejects with; fails if it resolves. */

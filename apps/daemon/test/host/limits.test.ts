@@ -1,21 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
-import { addressOf, Client, releaseAll, startDaemon } from './harness.js';
+import { boundSocket } from './datagram-transfer.js';
+import { addressOf, Client, expectRefused, loopbackServer, portOf, releaseAll, startDaemon } from './harness.js';
 
 afterEach(releaseAll);
 
 /** Another loopback address: on Linux all of 127.0.0.0/8 is the loopback, so this is a second source. */
 const OTHER_SOURCE = '127.0.0.2';
 
-/** A refused connection: the daemon closes it at once, so the client reads its end and no byte. */
-async function expectRefused(client: Client): Promise<void> {
-  const { rest } = await client.ending();
-  expect(rest.length).toBe(0);
-}
-
 describe('admission limits of a hosted server', () => {
   it('refuses the connection past maxConnections at once, counts it, and serves again once one closes', async () => {
-    const daemon = await startDaemon([{ name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' }, maxConnections: 2 }]);
+    const daemon = await startDaemon([loopbackServer('echo', 'echo', { maxConnections: 2 })]);
     const address = addressOf(daemon, 'echo');
     const first = await Client.connect(address);
     const second = await Client.connect(address);
@@ -33,7 +28,7 @@ describe('admission limits of a hosted server', () => {
   });
 
   it('refuses a source past maxPerSource while another source is served', async () => {
-    const daemon = await startDaemon([{ name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' }, maxPerSource: 2 }]);
+    const daemon = await startDaemon([loopbackServer('echo', 'echo', { maxPerSource: 2 })]);
     const address = addressOf(daemon, 'echo');
     const kept = [await Client.connect(address), await Client.connect(address)];
     for (const client of kept) expect(await client.exchange('hi\n')).toBe('hi\n');
@@ -77,7 +72,7 @@ describe('admission limits of a hosted server', () => {
   });
 
   it('closes a connection idle for idleTimeoutMs, and active goes back down without counting an error', async () => {
-    const daemon = await startDaemon([{ name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' }, idleTimeoutMs: 200 }]);
+    const daemon = await startDaemon([loopbackServer('echo', 'echo', { idleTimeoutMs: 200 })]);
     const client = await Client.connect(addressOf(daemon, 'echo'));
     expect(await client.exchange('hello\n')).toBe('hello\n');
     expect(daemon.server('echo').stats.active).toBe(1);
@@ -87,5 +82,25 @@ describe('admission limits of a hosted server', () => {
     expect(rest.length).toBe(0);
     await until(() => daemon.server('echo').stats.active === 0, 'the idle connection to be gone');
     expect(daemon.server('echo').stats.errors).toBe(0);
+  });
+
+  it('limits UDP client flows like connections: a flow past maxConnections is refused and counted, an idle flow ends and frees its place', async () => {
+    const daemon = await startDaemon([{ name: 'udp', listen: 'udp://127.0.0.1:0', handler: { type: 'echo' }, maxConnections: 1, idleTimeoutMs: 300 }]);
+    const port = portOf(addressOf(daemon, 'udp'));
+    const [first, second] = [await boundSocket(), await boundSocket()];
+    const echoed: Record<string, string[]> = { first: [], second: [] };
+    first!.on('message', (data: Buffer) => echoed.first!.push(data.toString()));
+    second!.on('message', (data: Buffer) => echoed.second!.push(data.toString()));
+
+    first!.send('one', port, '127.0.0.1');
+    await until(() => echoed.first!.length === 1, 'the first flow to be echoed');
+    second!.send('two', port, '127.0.0.1');
+    await until(() => daemon.server('udp').stats.refused.maxConnections === 1, 'the second flow to be refused');
+    await until(() => daemon.server('udp').stats.active === 0, 'the first flow to idle out');
+    second!.send('three', port, '127.0.0.1');
+    await until(() => echoed.second!.length === 1, 'the second flow to be echoed');
+
+    expect(echoed).toEqual({ first: ['one'], second: ['three'] });
+    expect(daemon.server('udp').stats.accepted).toBe(2);
   });
 });

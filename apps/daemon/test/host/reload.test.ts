@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addressOf, Client, config, connectSocket, releaseAll, startDaemon, type ServersInput } from './harness.js';
+import { addressOf, Client, config, connectSocket, loopbackServer, releaseAll, startDaemon, type ServersInput } from './harness.js';
 
 afterEach(releaseAll);
 
-const server = (name: string, type: 'echo' | 'discard' = 'echo', extra: Record<string, unknown> = {}) => ({ name, listen: 'tcp://127.0.0.1:0', handler: { type }, ...extra });
-
-const BEFORE: ServersInput = [server('keep'), server('change'), server('drop', 'echo', { drainMs: 10_000 })];
-const AFTER: ServersInput = [server('keep'), server('change', 'discard'), server('added')];
+const BEFORE: ServersInput = [loopbackServer('keep'), loopbackServer('change'), loopbackServer('drop', 'echo', { drainMs: 10_000 })];
+const AFTER: ServersInput = [loopbackServer('keep'), loopbackServer('change', 'discard'), loopbackServer('added')];
 
 /** A client of each named server that has had one line echoed. */
 async function echoingClients(daemon: Awaited<ReturnType<typeof startDaemon>>, names: string[]): Promise<Record<string, Client>> {
@@ -56,10 +54,10 @@ describe('reload by difference', () => {
   });
 
   it('reports a conflict when a server changed at runtime is then changed in the config, and keeps the runtime change', async () => {
-    const daemon = await startDaemon([server('cfg')]);
+    const daemon = await startDaemon([loopbackServer('cfg')]);
     await daemon.updateServer({ name: 'cfg', maxConnections: 5 });
 
-    const report = await daemon.reload({ config: config([server('cfg', 'echo', { maxPerSource: 7 })]) });
+    const report = await daemon.reload({ config: config([loopbackServer('cfg', 'echo', { maxPerSource: 7 })]) });
 
     expect(report.conflicts.map((conflict) => conflict.name)).toEqual(['cfg']);
     expect(daemon.getConfig().conflicts.map((conflict) => conflict.name)).toEqual(['cfg']);

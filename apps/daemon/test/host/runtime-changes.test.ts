@@ -7,16 +7,9 @@ import { until } from '@evergreen/stream-core/testing';
 import { DaemonError } from '../../src/daemon/daemon-error.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { createLogger } from '../../src/daemon/logger.js';
-import { addressOf, afterTest, Client, config, connectSocket, portOf, rejection, releaseAll, startDaemon, stateOnDisk, tempDir, type ServersInput } from './harness.js';
+import { addressOf, afterTest, Client, config, connectSocket, expectRefused, loopbackServer, portOf, rejection, releaseAll, startDaemon, stateOnDisk, tempDir, type ServersInput } from './harness.js';
 
 afterEach(releaseAll);
-
-const echo = (name: string, extra: Record<string, unknown> = {}) => ({ name, listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' as const }, ...extra });
-
-/** A refused connection: closed at once, no byte. */
-async function expectRefused(client: Client): Promise<void> {
-  expect((await client.ending()).rest.length).toBe(0);
-}
 
 /** Binds a plain listener on 127.0.0.1:`port` and closes it again; rejects (EADDRINUSE) when the port is taken. */
 async function bindAndRelease(port: number): Promise<void> {
@@ -31,7 +24,7 @@ describe('runtime changes to hosted servers', () => {
     const stateDir = await tempDir();
     const daemon = await startDaemon([], stateDir);
 
-    const info = await daemon.addServer(echo('added'));
+    const info = await daemon.addServer(loopbackServer('added'));
 
     expect((await stateOnDisk(stateDir)).runtime.added?.spec).toMatchObject({ name: 'added', listen: 'tcp://127.0.0.1:0' });
     expect({ state: info.state, origin: info.origin }).toEqual({ state: 'listening', origin: 'runtime' });
@@ -39,10 +32,10 @@ describe('runtime changes to hosted servers', () => {
   });
 
   it('refuses a second server of the same name with DaemonError already-exists, the first one untouched', async () => {
-    const daemon = await startDaemon([echo('taken')]);
+    const daemon = await startDaemon([loopbackServer('taken')]);
     const address = addressOf(daemon, 'taken');
 
-    const error = await rejection(daemon.addServer(echo('taken')));
+    const error = await rejection(daemon.addServer(loopbackServer('taken')));
 
     expect(error).toBeInstanceOf(DaemonError);
     expect((error as DaemonError).kind).toBe('already-exists');
@@ -52,7 +45,7 @@ describe('runtime changes to hosted servers', () => {
 
   it('applies a lowered maxConnections from updateServer to new connections while the open ones go on', async () => {
     const stateDir = await tempDir();
-    const daemon = await startDaemon([echo('echo')], stateDir);
+    const daemon = await startDaemon([loopbackServer('echo')], stateDir);
     const address = addressOf(daemon, 'echo');
     const open = [await Client.connect(address), await Client.connect(address)];
     for (const client of open) expect(await client.exchange('x\n')).toBe('x\n');
@@ -67,7 +60,7 @@ describe('runtime changes to hosted servers', () => {
 
   it('frees the port on pause unbind while an open connection keeps working, and serves again on resume', async () => {
     const stateDir = await tempDir();
-    const daemon = await startDaemon([echo('echo')], stateDir);
+    const daemon = await startDaemon([loopbackServer('echo')], stateDir);
     const port = portOf(addressOf(daemon, 'echo'));
     const open = await Client.connect(addressOf(daemon, 'echo'));
     expect(await open.exchange('before\n')).toBe('before\n');
@@ -88,7 +81,7 @@ describe('runtime changes to hosted servers', () => {
 
   it('keeps the port on pause refuse and closes each new connection at once, counted as paused', async () => {
     const stateDir = await tempDir();
-    const daemon = await startDaemon([echo('echo')], stateDir);
+    const daemon = await startDaemon([loopbackServer('echo')], stateDir);
     const address = addressOf(daemon, 'echo');
     const open = await Client.connect(address);
     expect(await open.exchange('before\n')).toBe('before\n');
@@ -106,7 +99,7 @@ describe('runtime changes to hosted servers', () => {
   it('lets a transfer in flight finish when removeServer drains, and resolves once it has', async () => {
     const stateDir = await tempDir();
     const daemon = await startDaemon([], stateDir);
-    const address = (await daemon.addServer(echo('echo', { drainMs: 10_000 }))).address!;
+    const address = (await daemon.addServer(loopbackServer('echo', 'echo', { drainMs: 10_000 }))).address!;
     const client = await Client.connect(address);
     expect(await client.exchange('start\n')).toBe('start\n');
     let removed = false;
@@ -133,7 +126,7 @@ describe('runtime changes to hosted servers', () => {
     ['once the removal is in the state file', true],
   ])('closes at once the connections of a server still draining after removeServer when the daemon shuts down with drain 0 (%s)', async (_when, recorded) => {
     const stateDir = await tempDir();
-    const daemon = await startDaemon([echo('echo', { drainMs: 60_000 })], stateDir);
+    const daemon = await startDaemon([loopbackServer('echo', 'echo', { drainMs: 60_000 })], stateDir);
     const client = await Client.connect(addressOf(daemon, 'echo'));
     expect(await client.exchange('a\n')).toBe('a\n');
 
@@ -147,7 +140,7 @@ describe('runtime changes to hosted servers', () => {
 
   it('resolves both a removal and a shutdown with the servers\' own drain as soon as the last draining connection ends', async () => {
     const stateDir = await tempDir();
-    const daemon = await startDaemon([echo('echo', { drainMs: 60_000 })], stateDir);
+    const daemon = await startDaemon([loopbackServer('echo', 'echo', { drainMs: 60_000 })], stateDir);
     const client = await Client.connect(addressOf(daemon, 'echo'));
     expect(await client.exchange('a\n')).toBe('a\n');
     const removal = daemon.removeServer('echo');
@@ -163,7 +156,7 @@ describe('runtime changes to hosted servers', () => {
   });
 
   it('closes a connection by id on the peer\'s side and leaves the others open', async () => {
-    const daemon = await startDaemon([echo('echo')]);
+    const daemon = await startDaemon([loopbackServer('echo')]);
     const address = addressOf(daemon, 'echo');
     const doomed = await Client.connect(address);
     expect(await doomed.exchange('a\n')).toBe('a\n');
@@ -182,7 +175,7 @@ describe('runtime changes to hosted servers', () => {
   });
 
   it('lists connections filtered by server and source, page by page', async () => {
-    const daemon = await startDaemon([echo('a'), echo('b')]);
+    const daemon = await startDaemon([loopbackServer('a'), loopbackServer('b')]);
     const clients: Client[] = [];
     for (const [server, source] of [['a', '127.0.0.1'], ['a', '127.0.0.1'], ['a', '127.0.0.2'], ['a', '127.0.0.2'], ['a', '127.0.0.2'], ['b', '127.0.0.2']] as const) {
       const client = await Client.connect(addressOf(daemon, server), source);
@@ -205,9 +198,9 @@ describe('runtime changes to hosted servers', () => {
 
   it('comes back after a restart on the same state dir with the runtime changes and pauses in force', async () => {
     const stateDir = await tempDir();
-    const servers: ServersInput = [echo('cfg'), echo('frozen'), echo('closed'), echo('gone')];
+    const servers: ServersInput = [loopbackServer('cfg'), loopbackServer('frozen'), loopbackServer('closed'), loopbackServer('gone')];
     const first = await startDaemon(servers, stateDir);
-    await first.addServer(echo('added'));
+    await first.addServer(loopbackServer('added'));
     await first.updateServer({ name: 'cfg', maxConnections: 3 });
     await first.pauseServer('frozen', 'unbind');
     await first.pauseServer('closed', 'refuse');
