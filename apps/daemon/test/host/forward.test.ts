@@ -18,8 +18,12 @@ const SIZE = 4 * MiB;
  * 4 MiB each took well over a minute on 2 cores.
  */
 const UDP_SIZE = 256 * 1024;
-/** The stream transfers move 1.6 GiB through the daemon; on a loaded 2-core machine that takes up to ~35 s. */
-const BULK_TIMEOUT_MS = 120_000;
+/**
+ * The bound of one bulk test, not a speed assertion: a stream test moves
+ * 1.6 GiB through the daemon (about 16 s of CPU, all in this one process);
+ * on 2 cores shared with other work it took up to 75 s.
+ */
+const BULK_TIMEOUT_MS = 180_000;
 
 type Side = 'tcp' | 'pipe';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parseConfig } from '../../src/daemon/config-file.js';
-import type { DaemonConfigInput } from '../../src/daemon/config-schema.js';
+import type { DaemonConfig, DaemonConfigInput } from '../../src/daemon/config-schema.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { createLogger } from '../../src/daemon/logger.js';
 import type { DaemonState } from '../../src/daemon/state-file.js';
@@ -61,7 +61,7 @@ export function loopbackServer(name: string, type: 'echo' | 'discard' = 'echo', 
 }
 
 /** A validated config of `servers` (logging silent, as a reload would set it). */
-export function config(servers: ServersInput): ReturnType<typeof parseConfig> {
+export function config(servers: ServersInput): DaemonConfig {
   return parseConfig({ servers, log: { level: 'silent' } }, 'test');
 }
 
