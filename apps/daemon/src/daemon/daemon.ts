@@ -65,7 +65,8 @@ export class Daemon {
   readonly #hosts = new Map<string, HostedServer>();
   /** Names with an operation under way (adding, draining after a remove). */
   readonly #busy = new Map<string, string>();
-  readonly #draining = new Set<Promise<void>>();
+  /** Hosts no longer listed that have not stopped yet (being removed, or replaced by a reload): a shutdown stops them too. */
+  readonly #leaving = new Set<HostedServer>();
   readonly #listeners = new Set<DaemonListener>();
   readonly #startedAt = Date.now();
   #conflicts: Conflict[] = [];
@@ -199,6 +200,7 @@ export class Daemon {
   async removeServer(name: string, drainMs?: number): Promise<ServerInfo> {
     const host = this.#host(name);
     this.#hosts.delete(name);
+    this.#leaving.add(host);
     this.#claim(name, 'draining');
     try {
       await this.#persist(() => {
@@ -207,10 +209,11 @@ export class Daemon {
         else this.#state.runtime[name] = { spec: null, configBase: specKey(inConfig) };
         delete this.#state.paused[name];
       }, () => {
+        this.#leaving.delete(host);
         this.#hosts.set(name, host);
       });
       this.#log.info({ server: name }, 'server removed: draining');
-      await this.#track(host.stop(drainMs));
+      await this.#track(host, drainMs);
       return host.info();
     } finally {
       this.#busy.delete(name);
@@ -314,7 +317,7 @@ export class Daemon {
     for (const name of report.removed) {
       const host = this.#hosts.get(name)!;
       this.#hosts.delete(name);
-      void this.#track(host.stop());
+      void this.#track(host);
     }
     for (const [name, host] of built) await this.#swap(name, host, report);
     for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
@@ -336,9 +339,10 @@ export class Daemon {
    */
   shutdown(drainMs?: number): Promise<void> {
     this.#shutdown ??= (async () => {
-      const hosts = [...this.#hosts.values()];
+      // Hosts still draining after a remove or reload get this shutdown's drain too.
+      const hosts = [...this.#hosts.values(), ...this.#leaving];
       this.#hosts.clear();
-      await Promise.all([...hosts.map((host) => host.stop(drainMs)), ...this.#draining]);
+      await Promise.all(hosts.map((host) => host.stop(drainMs)));
     })();
     return this.#shutdown;
   }
@@ -358,7 +362,7 @@ export class Daemon {
       return;
     }
     this.#hosts.set(name, host);
-    if (old !== undefined) void this.#track(old.stop());
+    if (old !== undefined) void this.#track(old);
   }
 
   #host(name: string): HostedServer {
@@ -396,9 +400,10 @@ export class Daemon {
     }
   }
 
-  #track(stopping: Promise<void>): Promise<void> {
-    this.#draining.add(stopping);
-    return stopping.finally(() => this.#draining.delete(stopping));
+  /** Stops a host that is no longer listed, keeping it among the leaving until it has stopped. */
+  #track(host: HostedServer, drainMs?: number): Promise<void> {
+    this.#leaving.add(host);
+    return host.stop(drainMs).finally(() => this.#leaving.delete(host));
   }
 
   #reportConflicts(conflicts: Conflict[]): void {
