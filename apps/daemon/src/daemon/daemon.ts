@@ -199,9 +199,9 @@ export class Daemon {
    */
   async removeServer(name: string, drainMs?: number): Promise<ServerInfo> {
     const host = this.#host(name);
+    this.#claim(name, 'draining');
     this.#hosts.delete(name);
     this.#leaving.add(host);
-    this.#claim(name, 'draining');
     try {
       await this.#persist(() => {
         const inConfig = this.#configSpec(name);
