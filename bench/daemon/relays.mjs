@@ -33,6 +33,16 @@ export const rawNode = {
   },
 };
 
+/** The daemon's relay code in a bare Node process (servers.mjs `bareRelay`), for information. */
+export const bareRelay = {
+  key: 'bare',
+  name: 'relay.ts in a bare process',
+  async start(sinkPort) {
+    const { child, port, pid } = await startNodeServer('bare-relay', [String(sinkPort)]);
+    return { port, pid, stop: () => child.stop() };
+  },
+};
+
 /** evergreend with one `forward` server. */
 export const evergreend = {
   key: 'evergreend',
@@ -84,7 +94,7 @@ export const haproxy = {
 };
 
 /** Every relay, baseline first, in the order the results are printed. */
-export const relays = [rawNode, evergreend, socat, haproxy];
+export const relays = [rawNode, evergreend, bareRelay, socat, haproxy];
 
 function haproxyConfig(sinkPort) {
   return `global

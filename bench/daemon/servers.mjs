@@ -5,6 +5,8 @@
 // and disables Nagle as evergreend's TCP does.
 import net from 'node:net';
 import { once } from 'node:events';
+import { TCPServer, transport as tcp } from '@evergreen/tcp';
+import { relayBothWays } from '../../apps/daemon/dist/handlers/relay.js';
 
 const LOOPBACK = '127.0.0.1';
 /** Every socket gets this: a peer that resets must not crash the server. */
@@ -43,6 +45,28 @@ export function rawRelay(upstreamPort) {
   });
 }
 
+/**
+ * The daemon's relay without the daemon: a bare `TCPServer` whose handler
+ * does what evergreend's `forward` does (connect with `@evergreen/tcp`,
+ * `relayBothWays`, flush, close). Beside evergreend's figures it tells the
+ * cost of the relay code from the cost of the process it runs in.
+ */
+export async function bareRelay(upstreamPort) {
+  const server = new TCPServer(async (conn) => {
+    const upstream = await tcp.connect({ host: LOOPBACK, port: upstreamPort });
+    try {
+      await relayBothWays(conn, upstream);
+    } finally {
+      upstream.close();
+    }
+    await conn.flush().catch(() => {});
+    conn.close();
+  });
+  await server.bind({ host: LOOPBACK, port: 0 });
+  void server.serve();
+  return { port: server.sockname.port, connections: () => server.connections.size };
+}
+
 /** The raw Node echo server: each socket piped to itself (its FIN answered with ours). */
 export function rawEcho() {
   return listen((socket) => socket.pipe(socket));
@@ -50,7 +74,7 @@ export function rawEcho() {
 
 /** Starts the server called `name` with `args`; resolves `{ port, connections() }`. */
 export function startServer(name, args) {
-  const servers = { sink, 'raw-relay': () => rawRelay(Number(args[0])), 'raw-echo': rawEcho };
+  const servers = { sink, 'raw-relay': () => rawRelay(Number(args[0])), 'bare-relay': () => bareRelay(Number(args[0])), 'raw-echo': rawEcho };
   const start = servers[name];
   if (start === undefined) throw new TypeError(`Cannot start the server "${name}": expected one of ${Object.keys(servers).join(', ')}`);
   return start();
