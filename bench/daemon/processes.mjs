@@ -43,7 +43,10 @@ export function installed(command) {
  */
 export async function startProcess(command, args, isReady, options = {}) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  if (child.pid === undefined) await once(child, 'error');
+  if (child.pid === undefined) {
+    const [error] = await once(child, 'error');
+    throw new Error(`Cannot start ${command}: ${error.message}`, { cause: error });
+  }
   running.set(child.pid, child);
   child.once('exit', () => running.delete(child.pid));
   const lines = [];

@@ -14,7 +14,7 @@ import { startProcess, stopProcess } from './processes.mjs';
 import { freshDir } from './run-dir.mjs';
 
 const LOOPBACK = '127.0.0.1';
-/** socat's buffer per transfer step: the size the brief compares at (`-b 65536`). */
+/** socat's buffer per transfer step (`-b 65536`: a socket read's worth, as the Node relays move). */
 const SOCAT_BUFFER_BYTES = 65536;
 /** socat logs where it listens at `-d -d`: `N listening on AF=2 127.0.0.1:41234`. */
 const SOCAT_LISTENING = /listening on AF=2 127\.0\.0\.1:(\d+)/;
@@ -24,24 +24,10 @@ const HAPROXY_READY = /^Using \w+\(\) as the polling mechanism/;
 const HAPROXY_LISTEN_FD = 3;
 
 /** The baseline: the raw Node relay of servers.mjs, in a child process. */
-export const rawNode = {
-  key: 'raw',
-  name: 'raw Node relay (net + pipe)',
-  async start(sinkPort) {
-    const { child, port, pid } = await startNodeServer('raw-relay', [String(sinkPort)]);
-    return { port, pid, stop: () => child.stop() };
-  },
-};
+export const rawNode = nodeRelay('raw', 'raw Node relay (net + pipe)', 'raw-relay');
 
 /** The daemon's relay code in a bare Node process (servers.mjs `bareRelay`), for information. */
-export const bareRelay = {
-  key: 'bare',
-  name: 'relay.ts in a bare process',
-  async start(sinkPort) {
-    const { child, port, pid } = await startNodeServer('bare-relay', [String(sinkPort)]);
-    return { port, pid, stop: () => child.stop() };
-  },
-};
+export const bareRelay = nodeRelay('bare', 'relay.ts in a bare process', 'bare-relay');
 
 /** evergreend with one `forward` server. */
 export const evergreend = {
@@ -95,6 +81,18 @@ export const haproxy = {
 
 /** Every relay, baseline first, in the order the results are printed. */
 export const relays = [rawNode, evergreend, bareRelay, socat, haproxy];
+
+/** A relay that is `server` of servers.mjs, in a child process of its own. */
+function nodeRelay(key, name, server) {
+  return {
+    key,
+    name,
+    async start(sinkPort) {
+      const { child, port, pid } = await startNodeServer(server, [String(sinkPort)]);
+      return { port, pid, stop: () => child.stop() };
+    },
+  };
+}
 
 function haproxyConfig(sinkPort) {
   return `global
