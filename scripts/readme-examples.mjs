@@ -29,10 +29,10 @@ export function readmeExamples(markdownPath) {
 /**
  * Runs `code` as an ES module in a child process of the Node running the
  * tests, from `cwd` (so `@evergreen/*` resolve through the workspace, as a
- * user's install would), with `input` on its stdin and colours off. Resolves how it ended and
- * what it printed; never rejects for the example's own failure. A child still
- * running after `timeoutMs` is killed by its pid (SIGKILL) and reported as
- * killed.
+ * user's install would), with `input` on its stdin and colours off. Resolves
+ * how it ended and what it printed; never rejects for the example's own
+ * failure. A child still running after `timeoutMs` is killed by its pid
+ * (SIGKILL) and reported as killed (`signal: 'SIGKILL'`).
  */
 export function runExample(code, { cwd, input = '', timeoutMs = 15_000 }) {
   return new Promise((resolve, reject) => {
