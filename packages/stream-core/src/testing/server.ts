@@ -66,6 +66,9 @@ export function describeServer<A>(harness: StreamTransportHarness<A>): void {
         await Promise.all(clients.map((client) => harness.connect(client, harness.connectAddress(server))));
         for (const client of clients) client.write('partial');
         await until(() => reads.length === clients.length, 'every connection to be accepted');
+        // Closing a socket whose kernel buffer still holds bytes sends a reset, not a FIN:
+        // wait until every connection has taken its bytes in.
+        await until(() => [...server.connections].every((conn) => conn.readableLength === 'partial'.length), 'every connection to receive its bytes');
         await server.close();
         await served;
         for (const error of await Promise.all(reads)) {
