@@ -1,5 +1,5 @@
 import type { PipeConnection } from '@evergreen/pipe';
-import { CLOSE_FLUSH_TIMEOUT_MS, MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../protocol/limits.js';
+import { CLOSE_FLUSH_TIMEOUT_MS, CONTROL_HIGH_WATER_MARK_BYTES, MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../protocol/limits.js';
 import { checkMessage, isInvalidMessage, type RpcRequest } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/message-decoder.js';
 import { encodeNotification, encodeResponse } from '../protocol/message-encoder.js';
@@ -25,7 +25,13 @@ export type RequestDispatcher = (request: RpcRequest, session: ControlSession) =
  * A decode error or a message whose msgid cannot be read gets an `error`
  * notification, and the connection is closed (once the peer has had up to
  * `CLOSE_FLUSH_TIMEOUT_MS` to read it).
- * Cost: one decoder, one subscriber queue (empty unless subscribed).
+ * While requests are in progress, the replies and events ready in the
+ * same tick go out in one write (up to 64 KiB at a time): pipelined
+ * requests cost a syscall per batch, not one per reply. The last reply of
+ * a batch, a lone request's reply and an event with nothing in progress
+ * are written at once.
+ * Cost: one decoder, one subscriber queue (empty unless subscribed), the
+ * current tick's outgoing messages.
  */
 export class ControlSession {
   static #nextId = 1;
@@ -42,6 +48,9 @@ export class ControlSession {
   #slotFreed: (() => void) | undefined;
   #congested = false;
   #ended = false;
+  /** Messages sent this tick, written together when it ends (or once they reach 64 KiB). */
+  #batch: Buffer[] = [];
+  #batchBytes = 0;
 
   constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog) {
     this.#conn = conn;
@@ -49,7 +58,10 @@ export class ControlSession {
     this.#log = log;
     this.#events = new SubscriberQueue(SUBSCRIBER_QUEUE_EVENTS, {
       send: (bytes) => this.#send(bytes),
-      flush: () => this.#conn.flush(),
+      flush: () => {
+        this.#writeBatch();
+        return this.#conn.flush();
+      },
       overflowed: (count) => this.#log.warn({ session: this.id, count }, 'Dropping events: a subscriber is not reading'),
       stalled: (count) => {
         this.#log.warn({ session: this.id, count }, 'Closing a control connection: a subscriber still is not reading');
@@ -92,6 +104,7 @@ export class ControlSession {
   async run(): Promise<void> {
     try {
       await this.#serve();
+      this.#writeBatch();
       if (this.#ended) await lingerAndClose(this.#conn, CLOSE_FLUSH_TIMEOUT_MS);
     } catch (error) {
       if (!this.#conn.closed) this.#log.debug({ session: this.id, err: error }, 'Control connection failed');
@@ -108,6 +121,7 @@ export class ControlSession {
       if (this.#conn.closed) return;
       // Replies not reaching the peer: take no more work until they do.
       if (this.#congested) {
+        this.#writeBatch();
         await this.#conn.flush();
         this.#congested = false;
       } else if (this.#outstanding >= MAX_OUTSTANDING_REQUESTS) {
@@ -192,20 +206,40 @@ export class ControlSession {
   #fail(error: RpcError): false {
     this.#log.warn({ session: this.id, code: error.code, reason: error.message }, 'Closing a control connection after a protocol error');
     this.#send(encodeNotification('error', [{ code: error.code, message: error.message }]));
+    this.#writeBatch();
     this.#ended = true;
     return false;
   }
 
-  /** Writes to the connection unless it is closed; false when the bytes were buffered. */
+  /**
+   * Sends bytes unless the connection is closed: they join this tick's
+   * batch. False when the connection is known to be buffering (the bytes
+   * are still sent): the caller should wait for `flush()`.
+   */
   #send(bytes: Buffer): boolean {
     if (this.#conn.closed) return false;
+    this.#batch.push(bytes);
+    this.#batchBytes += bytes.length;
+    // Nothing else under way (a lone request, an event): no reason to wait.
+    if (this.#outstanding === 0 || this.#batchBytes >= CONTROL_HIGH_WATER_MARK_BYTES) this.#writeBatch();
+    else if (this.#batch.length === 1) process.nextTick(() => this.#writeBatch());
+    return !this.#congested;
+  }
+
+  /** Writes the batch as one chunk; marks the session congested when the connection had to buffer it. */
+  #writeBatch(): void {
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch, this.#batchBytes);
+    this.#batch = [];
+    this.#batchBytes = 0;
+    if (this.#conn.closed) return;
     try {
-      if (this.#conn.write(bytes)) return true;
+      if (this.#conn.write(bytes)) return;
     } catch (error) {
       this.#log.debug({ session: this.id, err: error }, 'Cannot write to a control connection');
-      return false;
+      return;
     }
     this.#congested = true;
-    return false;
   }
 }
