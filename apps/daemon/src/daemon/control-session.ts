@@ -1,0 +1,209 @@
+import type { PipeConnection } from '@evergreen/pipe';
+import { CLOSE_FLUSH_TIMEOUT_MS, MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../protocol/limits.js';
+import { checkMessage, isInvalidMessage, type RpcRequest } from '../protocol/message.js';
+import { MessageDecoder } from '../protocol/message-decoder.js';
+import { encodeNotification, encodeResponse } from '../protocol/message-encoder.js';
+import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
+import type { ControlLog } from './control-log.js';
+import { lingerAndClose } from './linger-and-close.js';
+import { SubscriberQueue } from './subscriber-queue.js';
+
+/** Bytes asked of the socket per read: a chunk as the kernel hands it, at most 64 KiB. */
+const READ_CHUNK_BYTES = 64 * 1024;
+
+/** Answers one request: resolves its result, or rejects (an `RpcError` is sent as is). */
+export type RequestDispatcher = (request: RpcRequest, session: ControlSession) => Promise<unknown>;
+
+/**
+ * One control connection: reads requests, has them handled concurrently
+ * and writes each response as soon as it is ready (out of order), holds the
+ * connection's subscriptions. A handler gets it as its second argument.
+ *
+ * Limits: at most `MAX_OUTSTANDING_REQUESTS` requests are handled at once;
+ * past that, and while its replies are not reaching the peer, it reads
+ * nothing more from the socket (the peer's writes then back up).
+ * A decode error or a message whose msgid cannot be read gets an `error`
+ * notification, and the connection is closed (once the peer has had up to
+ * `CLOSE_FLUSH_TIMEOUT_MS` to read it).
+ * Cost: one decoder, one subscriber queue (empty unless subscribed).
+ */
+export class ControlSession {
+  static #nextId = 1;
+
+  /** A number unique among this process's sessions (for logs). */
+  readonly id = ControlSession.#nextId++;
+  readonly #conn: PipeConnection;
+  readonly #dispatch: RequestDispatcher;
+  readonly #log: ControlLog;
+  readonly #decoder = new MessageDecoder();
+  readonly #topics = new Set<string>();
+  readonly #events: SubscriberQueue;
+  #outstanding = 0;
+  #slotFreed: (() => void) | undefined;
+  #congested = false;
+  #ended = false;
+
+  constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog) {
+    this.#conn = conn;
+    this.#dispatch = dispatch;
+    this.#log = log;
+    this.#events = new SubscriberQueue(SUBSCRIBER_QUEUE_EVENTS, {
+      send: (bytes) => this.#send(bytes),
+      flush: () => this.#conn.flush(),
+      overflowed: (count) => this.#log.warn({ session: this.id, count }, 'Dropping events: a subscriber is not reading'),
+      stalled: (count) => {
+        this.#log.warn({ session: this.id, count }, 'Closing a control connection: a subscriber still is not reading');
+        this.#conn.close();
+      },
+    });
+  }
+
+  /** The topics this session is subscribed to. */
+  get topics(): ReadonlySet<string> {
+    return this.#topics;
+  }
+
+  /** True once the session is over (its replies are dropped). */
+  get closed(): boolean {
+    return this.#ended || this.#conn.closed;
+  }
+
+  /** Adds `topics` to the subscriptions (names are the server's to check). */
+  subscribe(topics: Iterable<string>): void {
+    for (const topic of topics) this.#topics.add(topic);
+  }
+
+  /** Removes `topics` from the subscriptions, or all of them when `undefined`. */
+  unsubscribe(topics?: Iterable<string>): void {
+    if (topics === undefined) this.#topics.clear();
+    else for (const topic of topics) this.#topics.delete(topic);
+  }
+
+  /** Internal (server): queues an encoded event for this subscriber. */
+  deliver(event: Buffer): void {
+    if (!this.closed) this.#events.push(event);
+  }
+
+  /**
+   * Internal (server): serves the connection until the peer ends it (then
+   * answers what is outstanding), a protocol error ends it, or it is closed.
+   * Never rejects.
+   */
+  async run(): Promise<void> {
+    try {
+      await this.#serve();
+      if (this.#ended) await lingerAndClose(this.#conn, CLOSE_FLUSH_TIMEOUT_MS);
+    } catch (error) {
+      if (!this.#conn.closed) this.#log.debug({ session: this.id, err: error }, 'Control connection failed');
+    } finally {
+      this.#ended = true;
+      this.#topics.clear();
+      this.#events.close();
+    }
+  }
+
+  async #serve(): Promise<void> {
+    for (;;) {
+      // Replies not reaching the peer: take no more work until they do.
+      if (this.#congested) {
+        await this.#conn.flush();
+        this.#congested = false;
+      } else if (this.#outstanding >= MAX_OUTSTANDING_REQUESTS) {
+        await this.#slot();
+      } else {
+        const message = this.#nextMessage();
+        if (message === false) return;
+        if (message !== undefined) {
+          if (!this.#handle(message)) return;
+          continue;
+        }
+        const chunk = await this.#conn.readBytes(READ_CHUNK_BYTES, { partial: true });
+        if (chunk.length === 0) break;
+        this.#decoder.push(chunk);
+      }
+    }
+    // The peer ended its side: it may still read the replies it waits for.
+    while (this.#outstanding > 0) await this.#slot();
+  }
+
+  /** Resolves when a request is answered. */
+  #slot(): Promise<void> {
+    return new Promise<void>((resolve) => (this.#slotFreed = resolve));
+  }
+
+  /** The next buffered message, `undefined` when none is complete, false after a decode error (the session is over). */
+  #nextMessage(): unknown[] | undefined | false {
+    try {
+      return this.#decoder.next();
+    } catch (error) {
+      return this.#fail(error as RpcError);
+    }
+  }
+
+  #handle(value: unknown[]): boolean {
+    const message = checkMessage(value);
+    if (isInvalidMessage(message)) {
+      if (message.msgid === undefined) return this.#fail(message.error);
+      this.#send(encodeResponse(message.msgid, message.error.toObject(), null));
+      return true;
+    }
+    switch (message.type) {
+      case 0:
+        this.#outstanding++;
+        void this.#answer(message);
+        return true;
+      case 1:
+        return this.#fail(new RpcError(RpcErrorCode.INVALID_REQUEST, 'Cannot read the message: the daemon sends no requests, so it takes no responses'));
+      default:
+        // No client notification is defined; MessagePack-RPC sends nothing back for one.
+        this.#log.debug({ session: this.id, method: message.method }, 'Ignoring a notification from a control client');
+        return true;
+    }
+  }
+
+  async #answer(request: RpcRequest): Promise<void> {
+    let reply: Buffer;
+    try {
+      const result = await this.#dispatch(request, this);
+      reply = encodeResponse(request.msgid, null, result);
+    } catch (error) {
+      reply = encodeResponse(request.msgid, this.#toRpcError(error, request).toObject(), null);
+    } finally {
+      this.#outstanding--;
+      this.#slotFreed?.();
+      this.#slotFreed = undefined;
+    }
+    if (this.closed) {
+      this.#log.debug({ session: this.id, method: request.method, msgid: request.msgid }, 'Dropping a reply: the client is gone');
+      return;
+    }
+    this.#send(reply);
+  }
+
+  #toRpcError(error: unknown, request: RpcRequest): RpcError {
+    if (error instanceof RpcError) return error;
+    this.#log.warn({ session: this.id, method: request.method, err: error }, 'A control method failed');
+    return new RpcError(RpcErrorCode.INTERNAL_ERROR, `Cannot complete "${request.method}": the daemon failed (see its log)`);
+  }
+
+  /** Sends an `error` notification and ends the session (the server closes the connection). */
+  #fail(error: RpcError): false {
+    this.#log.warn({ session: this.id, code: error.code, reason: error.message }, 'Closing a control connection after a protocol error');
+    this.#send(encodeNotification('error', [{ code: error.code, message: error.message }]));
+    this.#ended = true;
+    return false;
+  }
+
+  /** Writes to the connection unless it is closed; false when the bytes were buffered. */
+  #send(bytes: Buffer): boolean {
+    if (this.#conn.closed) return false;
+    try {
+      if (this.#conn.write(bytes)) return true;
+    } catch (error) {
+      this.#log.debug({ session: this.id, err: error }, 'Cannot write to a control connection');
+      return false;
+    }
+    this.#congested = true;
+    return false;
+  }
+}
