@@ -8,6 +8,8 @@ export { ConfigError, loadConfig, parseConfig } from './daemon/config-file.js';
 export { configSchema } from './daemon/config-schema.js';
 export type { DaemonConfig, DaemonConfigInput } from './daemon/config-schema.js';
 export { DEFAULT_CONFIG } from './daemon/default-config.js';
+export { createLogger } from './daemon/logger.js';
+export type { Logger } from './daemon/logger.js';
 export { serverSpecSchema, serverUpdateSchema, handlerSchema } from './protocol/server-spec.js';
 export type { ServerSpec, ServerUpdate, HandlerSpec, ServerLimits } from './protocol/server-spec.js';
 export { methodParams, TOPICS, PROTOCOL_VERSION } from './protocol/methods.js';

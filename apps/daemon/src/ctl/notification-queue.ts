@@ -39,13 +39,13 @@ export class NotificationQueue {
       this.#waiter = undefined;
       waiter.resolve(item);
     } else if (this.#items.length - this.#head < this.#capacity) {
-      this.#append(item);
+      this.#items.push(item);
       this.#lastMarker = undefined;
     } else if (this.#lastMarker !== undefined && this.#items[this.#items.length - 1] === this.#lastMarker) {
       this.#lastMarker.params[0].count++;
     } else {
       this.#lastMarker = { method: 'dropped', params: [{ count: 1 }] };
-      this.#append(this.#lastMarker);
+      this.#items.push(this.#lastMarker);
     }
   }
 
@@ -77,9 +77,5 @@ export class NotificationQueue {
     if (this.#ended) return this.#failure === undefined ? Promise.resolve(undefined) : Promise.reject(this.#failure);
     if (this.#waiter !== undefined) return Promise.reject(new TypeError('Cannot wait for a notification: another consumer is waiting already'));
     return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
-  }
-
-  #append(item: RpcNotificationEvent): void {
-    this.#items.push(item);
   }
 }

@@ -65,6 +65,11 @@ export class RpcClient {
     return new RpcClient(conn, path);
   }
 
+  /** The socket path this client is connected to. */
+  get path(): string {
+    return this.#path;
+  }
+
   /** True once the connection is gone (closed by either side or lost). */
   get closed(): boolean {
     return this.#failure !== undefined;
@@ -136,17 +141,18 @@ export class RpcClient {
     this.#notifications.end(failure);
   }
 
-  #receive(valid: RpcMessage | InvalidMessage): void {
-    if (isInvalidMessage(valid)) throw valid.error;
-    if (valid.type === 1) {
-      const call = this.#pending.get(valid.msgid);
+  /** Settles the call a response answers, queues a notification; throws for what is not a message. */
+  #receive(message: RpcMessage | InvalidMessage): void {
+    if (isInvalidMessage(message)) throw message.error;
+    if (message.type === 1) {
+      const call = this.#pending.get(message.msgid);
       if (call === undefined) return;
-      this.#pending.delete(valid.msgid);
-      if (valid.error === null || valid.error === undefined) call.resolve(valid.result);
-      else call.reject(RpcError.fromObject(valid.error));
-    } else if (valid.type === 2) {
-      if (valid.method === 'error') this.#lastError = errorReason(valid.params[0]);
-      this.#notifications.push({ method: valid.method, params: valid.params });
+      this.#pending.delete(message.msgid);
+      if (message.error === null || message.error === undefined) call.resolve(message.result);
+      else call.reject(RpcError.fromObject(message.error));
+    } else if (message.type === 2) {
+      if (message.method === 'error') this.#lastError = errorReason(message.params[0]);
+      this.#notifications.push({ method: message.method, params: message.params });
     }
   }
 
@@ -170,11 +176,6 @@ export class RpcClient {
     do this.#nextMsgid = this.#nextMsgid >= MAX_MSGID ? 0 : this.#nextMsgid + 1;
     while (this.#pending.has(this.#nextMsgid));
     return this.#nextMsgid;
-  }
-
-  /** The socket path this client is connected to. */
-  get path(): string {
-    return this.#path;
   }
 }
 

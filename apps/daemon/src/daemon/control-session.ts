@@ -104,6 +104,8 @@ export class ControlSession {
 
   async #serve(): Promise<void> {
     for (;;) {
+      // Closed while waiting (server close, a stalled subscriber): start nothing more.
+      if (this.#conn.closed) return;
       // Replies not reaching the peer: take no more work until they do.
       if (this.#congested) {
         await this.#conn.flush();

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { logLevelSchema, type LogLevel } from '../protocol/log-level.js';
+import { PROTOCOL_VERSION, TOPICS } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
 import { BindError } from './bind-error.js';
 import { ConfigError, loadConfig } from './config-file.js';
 import type { DaemonConfig } from './config-schema.js';
-import { openControl, type ControlEndpoint } from './control-endpoint.js';
+import { ControlServer } from './control-server.js';
+import { controlMethods } from './control-methods.js';
+import { ensurePrivateDirectory } from './private-directory.js';
 import { Daemon } from './daemon.js';
 import { DaemonError } from './daemon-error.js';
 import { resolvePaths, type DaemonPaths } from './daemon-paths.js';
@@ -85,34 +87,39 @@ async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
 }
 
 async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
-  await mkdir(dirname(paths.socket), { recursive: true, mode: 0o700 });
+  // The lock lives beside the socket: the directory must be private first.
+  await ensurePrivateDirectory(dirname(paths.socket));
   const lock = await InstanceLock.acquire(paths.socket);
-  let control: ControlEndpoint | undefined;
+  let control: ControlServer | undefined;
   const log = createLogger(config.log.level, (record) => control?.publish('log', record));
   const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log });
-  try {
-    await daemon.start();
-    control = await openControl(daemon, paths.socket, log, () => stop('shutdown requested'));
-  } catch (error) {
-    await daemon.shutdown(0);
-    await lock.release();
-    throw error;
-  }
-  log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
-
   let stopping = false;
-  function stop(reason: string): void {
+  const stop = (reason: string, drainMs?: number): void => {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'stopping: draining connections');
     void (async () => {
       await control?.close();
-      await daemon.shutdown();
+      await daemon.shutdown(drainMs);
       await lock.release();
       log.info('stopped');
       process.exit(EXIT_OK);
     })();
+  };
+  try {
+    await daemon.start();
+    const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
+    control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log });
+    await control.listen();
+    const published = control;
+    daemon.subscribe((topic, event) => published.publish(topic, event));
+  } catch (error) {
+    await control?.close();
+    await daemon.shutdown(0);
+    await lock.release();
+    throw error;
   }
+  log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) forceExit(log, signal);

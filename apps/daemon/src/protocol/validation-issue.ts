@@ -2,32 +2,46 @@ import type { z } from 'zod';
 
 /** One reason an input failed its schema: where, what was there, what was expected. */
 export interface ValidationIssue {
-  /** `servers[0].handler.target`; empty for the input as a whole. */
+  /** Where, as JavaScript writes it: `servers[0].handler.target`; `''` for the input as a whole. */
   path: string;
   /** The value found at `path` (`undefined` when it is missing). */
   value: unknown;
-  /** What the schema expected there, as a sentence. */
+  /** What was expected there: a type name (`'string'`) where zod names one, else its message. */
   expected: string;
+  /** zod's sentence about it (`Invalid input: expected string, received number`). */
+  message: string;
 }
 
-/** `['servers', 0, 'listen']` → `servers[0].listen`. */
+/**
+ * Formats a path as JavaScript would write it: `servers[0].listen`; keys
+ * that are not identifiers are quoted (`transports["my-scheme"]`).
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) text += text === '' ? key : `.${key}`;
+    else text += `[${JSON.stringify(String(key))}]`;
+  }
+  return text;
 }
 
-/** The issues of a failed parse of `input`, each with the offending value read back from `input`. */
+/**
+ * The issues of a failed parse of `input`, each with the offending value
+ * read back from `input` (own properties only). An unknown key is reported
+ * at the key itself, not at its map. Never throws.
+ */
 export function validationIssues(error: z.ZodError, input: unknown): ValidationIssue[] {
   return error.issues.map((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const path = keys.length > 0 ? [...issue.path, keys[0]!] : issue.path;
-    const expected = keys.length > 0 ? `no field ${keys.map((key) => `"${key}"`).join(', ')} (unknown)` : issue.message;
-    return { path: formatPath(path), value: valueAt(input, path), expected };
+    const path = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
+    const expected = 'expected' in issue && typeof issue.expected === 'string' ? issue.expected : issue.message;
+    return { path: formatPath(path), value: valueAt(input, path), expected, message: issue.message };
   });
 }
 
 /** One line per issue: `servers[0].listen: got "x"; expected a URI like "tcp://…"`. */
 export function describeIssues(issues: readonly ValidationIssue[]): string {
-  return issues.map((issue) => `${issue.path === '' ? '(top level)' : issue.path}: got ${describeValue(issue.value)}; ${issue.expected}`).join('\n');
+  return issues.map((issue) => `${issue.path === '' ? '(top level)' : issue.path}: got ${describeValue(issue.value)}; ${issue.message}`).join('\n');
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -1,0 +1,70 @@
+import { ZodError } from 'zod';
+import { methodParams, type MethodName, type MethodParams } from '../protocol/methods.js';
+import { invalidParams } from '../protocol/invalid-params.js';
+import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
+import { BindError } from './bind-error.js';
+import { ConfigError } from './config-file.js';
+import { controlMethod, type ControlMethod, type ControlMethods } from './control-method.js';
+import type { Daemon } from './daemon.js';
+import { DaemonError, type DaemonErrorKind } from './daemon-error.js';
+
+/** The error number of each kind of "no". */
+const CODE_OF: Record<DaemonErrorKind, number> = {
+  'not-found': RpcErrorCode.NOT_FOUND,
+  'already-exists': RpcErrorCode.ALREADY_EXISTS,
+  busy: RpcErrorCode.BUSY,
+  invalid: RpcErrorCode.INVALID_PARAMS,
+  unavailable: RpcErrorCode.TRANSPORT_UNAVAILABLE,
+};
+
+/**
+ * The daemon's control methods: each validates its options with the schema
+ * of protocol/methods.ts and is one call of a `Daemon` method. The daemon's
+ * refusals become RPC errors — `DaemonError` by kind, `BindError` as
+ * BIND_FAILED with `data: { errno, code }`, a reloaded config that does not
+ * validate as REFUSED with `data: { issues }`; anything else is the control
+ * server's INTERNAL_ERROR. `shutdown` answers first and then calls
+ * `onShutdown`, so the caller gets its reply before the socket goes.
+ */
+export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) => void): ControlMethods {
+  const table: { [M in MethodName]: (params: MethodParams<M>) => unknown } = {
+    status: () => daemon.status(),
+    'servers.list': () => daemon.listServers(),
+    'servers.add': (spec) => daemon.addServer(spec),
+    'servers.update': (update) => daemon.updateServer(update),
+    'servers.remove': ({ name, drainMs }) => daemon.removeServer(name, drainMs),
+    'servers.pause': ({ name, mode }) => daemon.pauseServer(name, mode),
+    'servers.resume': ({ name }) => daemon.resumeServer(name),
+    'connections.list': (query) => daemon.listConnections(query),
+    'connections.close': ({ id }) => daemon.closeConnection(id),
+    stats: () => daemon.stats(),
+    'config.get': () => daemon.getConfig(),
+    'config.reload': ({ dryRun }) => daemon.reload({ dryRun }),
+    'log.setLevel': ({ level }) => daemon.setLogLevel(level),
+    shutdown: ({ drainMs }) => {
+      setImmediate(() => onShutdown(drainMs));
+      return { stopping: true };
+    },
+  };
+  const methods: Record<string, ControlMethod> = {};
+  for (const name of Object.keys(table) as MethodName[]) {
+    const handler = table[name] as (params: unknown) => unknown;
+    methods[name] = controlMethod(methodParams[name], async (params: unknown) => {
+      try {
+        return await handler(params);
+      } catch (error) {
+        throw toRpcError(error, params);
+      }
+    });
+  }
+  return methods;
+}
+
+/** The RPC error a daemon failure is sent as; an unexpected failure is passed on (INTERNAL_ERROR). */
+function toRpcError(error: unknown, params: unknown): unknown {
+  if (error instanceof DaemonError) return new RpcError(CODE_OF[error.kind], error.message, error.data);
+  if (error instanceof BindError) return new RpcError(RpcErrorCode.BIND_FAILED, error.message, { errno: error.errno, code: error.code });
+  if (error instanceof ConfigError) return new RpcError(RpcErrorCode.REFUSED, error.message, { issues: error.issues });
+  if (error instanceof ZodError) return invalidParams(error, params);
+  return error;
+}
