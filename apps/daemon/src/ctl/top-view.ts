@@ -1,3 +1,4 @@
+import type { WinSize } from '@evergreen/tty';
 import type { DaemonStatus, ServerInfo } from '../protocol/results.js';
 import { describeHandler } from './describe-server.js';
 import { formatTable } from './format-table.js';
@@ -12,12 +13,13 @@ export interface TopSnapshot {
 }
 
 /**
- * The lines of `top`'s screen for `rows` rows: a header with the daemon and
+ * The lines of `top`'s screen for a terminal of `size`: a header with the daemon and
  * the total rates, a table of servers (state, address, active connections,
- * bytes/s in and out), and the key help on the last row. Servers that do
+ * bytes/s in and out), and the key help and size on the last row. Servers that do
  * not fit are counted in a "… more" row. Pure; cost O(servers).
  */
-export function renderTop(snapshot: TopSnapshot, rows: number): string[] {
+export function renderTop(snapshot: TopSnapshot, size: WinSize): string[] {
+  const { rows } = size;
   const { status, servers, rates } = snapshot;
   const rate = (value: number | undefined): string => (value === undefined ? '-' : formatRate(value));
   const header = [
@@ -45,5 +47,5 @@ export function renderTop(snapshot: TopSnapshot, rows: number): string[] {
   const shown = table.length <= room ? table : [...table.slice(0, room - 1), `… ${table.length - room + 1} more`];
   const body = [...header, ...shown];
   const padding = Array.from({ length: Math.max(rows - body.length - 1, 0) }, () => '');
-  return [...body, ...padding, 'q quit · refreshed every second'];
+  return [...body, ...padding, `q quit · ${size.columns}x${rows} · refreshed every second`];
 }

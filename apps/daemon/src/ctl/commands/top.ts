@@ -49,7 +49,7 @@ async function runTop(screen: FullScreen, client: DaemonClient): Promise<number>
   for (const signal of ENDING_SIGNALS) process.on(signal, onSignal);
   let snapshot: TopSnapshot | undefined;
   const redraw = (): void => {
-    if (snapshot !== undefined) screen.draw(renderTop(snapshot, screen.size.rows));
+    if (snapshot !== undefined) screen.draw(renderTop(snapshot, screen.size));
   };
   try {
     screen.enter();
