@@ -32,8 +32,13 @@ export function reportError(ctx: CtlContext, error: unknown): number {
   return ExitCode.REFUSED;
 }
 
-/** `{ path: 'listen', value: 'x' }` → `["  path: listen", "  value: \"x\""]`. */
+/**
+ * `{ path: 'listen', value: 'x' }` → `["  path: listen", "  value: \"x\""]`.
+ * A config's `issues` are left out: its message lists them already.
+ */
 function dataLines(data: unknown): string[] {
   if (typeof data !== 'object' || data === null) return data === undefined ? [] : [`  data: ${JSON.stringify(data)}`];
-  return Object.entries(data).map(([key, value]) => `  ${key}: ${typeof value === 'string' && key !== 'value' ? value : JSON.stringify(value)}`);
+  return Object.entries(data)
+    .filter(([key]) => key !== 'issues')
+    .map(([key, value]) => `  ${key}: ${typeof value === 'string' && key !== 'value' ? value : JSON.stringify(value)}`);
 }
