@@ -38,7 +38,11 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     .version(VERSION, '-V, --version', 'print the version')
     .option('--socket <path>', 'the daemon\'s control socket (default: $EVERGREEN_SOCKET, else the per-user default)')
     .exitOverride()
-    .configureOutput({ writeOut: processOutput.out, writeErr: processOutput.err })
+    .configureOutput({
+      writeOut: processOutput.out,
+      writeErr: processOutput.err,
+      outputError: (text, write) => write(`evergreenctl: ${text.replace(/^error: /, '')}`),
+    })
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
   for (const register of [registerStatus, registerServers, registerConns, registerStats, registerConfig, registerLogs, registerLogLevel, registerReload, registerShutdown, registerTop, registerConnect]) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { logLevelSchema } from '../../protocol/log-level.js';
+import { logLevelSchema, type LogLevel } from '../../protocol/log-level.js';
 import { methodParams } from '../../protocol/methods.js';
 import { checkOptions } from '../check-options.js';
 import type { CtlContext } from '../ctl-context.js';
@@ -12,7 +12,7 @@ export function registerLogLevel(program: Command, ctx: CtlContext): void {
     .argument('<level>', logLevelSchema.options.join(', '))
     .option('--json', 'print the daemon\'s answer as JSON')
     .action(async (level: string, flags: { json?: boolean }) => {
-      const options = checkOptions(methodParams['log.setLevel'], { level } as { level: 'info' }, 'Cannot set the log level', () => 'LEVEL');
+      const options = checkOptions(methodParams['log.setLevel'], { level: level as LogLevel }, 'Cannot set the log level', () => 'LEVEL');
       const result = await (await ctx.connect()).setLogLevel(options.level);
       if (flags.json === true) ctx.printJson(result);
       else ctx.print(`log level is now ${result.level}`);

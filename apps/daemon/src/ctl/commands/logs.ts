@@ -40,9 +40,7 @@ export function registerLogs(program: Command, ctx: CtlContext): void {
 }
 
 function withoutTopic(fields: Record<string, unknown>): Record<string, unknown> {
-  const { topic, ...record } = fields;
-  void topic;
-  return record;
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => key !== 'topic'));
 }
 
 /** `12:00:01.123 INFO  server added {"server":"echo"}`. */
