@@ -80,6 +80,8 @@ export interface RunningDaemon {
   flag: string[];
   /** Every line the daemon logged so far. */
   log: string[];
+  /** Its exit code once it has exited (or the signal's name). */
+  exited: Promise<number | string | null>;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function startDaemon(servers: object[] = [{ name: 'echo', listen: '
   const env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state'), XDG_RUNTIME_DIR: join(dir, 'run'), EVERGREEN_SOCKET: '' };
   const child = spawn(process.execPath, [DAEMON_BIN, '--config', configFile, '--socket', socket, '--state-dir', join(dir, 'state')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   killAfterTest(child);
+  const exited = once(child, 'exit').then(([code, signal]) => (code as number | null) ?? (signal as string | null));
   const log: string[] = [];
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<void>((resolve, reject) => {
@@ -112,5 +115,5 @@ export async function startDaemon(servers: object[] = [{ name: 'echo', listen: '
   } finally {
     clearTimeout(timer);
   }
-  return { child, pid: child.pid!, socket, dir, configFile, flag: ['--socket', socket], log };
+  return { child, pid: child.pid!, socket, dir, configFile, flag: ['--socket', socket], log, exited };
 }
