@@ -2,9 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // The child program in test/fixtures imports dist: build it first.
+    // Child processes (bin/evergreend.mjs, fixtures) run dist: build it first.
     globalSetup: ['test/build-package.ts'],
-    // A bound for the socket tests (the fuzz run sends 10 000 frames), not a speed assertion.
-    testTimeout: 30_000,
+    // Tests spawn daemons and push bulk transfers: a bound, not a speed assertion.
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
   },
 });

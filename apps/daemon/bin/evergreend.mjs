@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { runDaemon } from '../dist/daemon/main.js';
+import './ensure-built.mjs';
 
+const { runDaemon } = await import('../dist/daemon/main.js');
 process.exitCode = await runDaemon(process.argv.slice(2));

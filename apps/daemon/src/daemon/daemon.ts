@@ -65,7 +65,8 @@ export class Daemon {
   readonly #hosts = new Map<string, HostedServer>();
   /** Names with an operation under way (adding, draining after a remove). */
   readonly #busy = new Map<string, string>();
-  readonly #draining = new Set<Promise<void>>();
+  /** Hosts no longer listed that have not stopped yet (being removed, or replaced by a reload): a shutdown stops them too. */
+  readonly #leaving = new Set<HostedServer>();
   readonly #listeners = new Set<DaemonListener>();
   readonly #startedAt = Date.now();
   #conflicts: Conflict[] = [];
@@ -198,8 +199,9 @@ export class Daemon {
    */
   async removeServer(name: string, drainMs?: number): Promise<ServerInfo> {
     const host = this.#host(name);
-    this.#hosts.delete(name);
     this.#claim(name, 'draining');
+    this.#hosts.delete(name);
+    this.#leaving.add(host);
     try {
       await this.#persist(() => {
         const inConfig = this.#configSpec(name);
@@ -207,10 +209,11 @@ export class Daemon {
         else this.#state.runtime[name] = { spec: null, configBase: specKey(inConfig) };
         delete this.#state.paused[name];
       }, () => {
+        this.#leaving.delete(host);
         this.#hosts.set(name, host);
       });
       this.#log.info({ server: name }, 'server removed: draining');
-      await this.#track(host.stop(drainMs));
+      await this.#track(host, drainMs);
       return host.info();
     } finally {
       this.#busy.delete(name);
@@ -310,22 +313,22 @@ export class Daemon {
     for (const [name, planned] of changed) built.set(name, await this.#createHost(planned.spec, planned.origin, registry));
     this.#config = config;
     this.#registry = registry;
-    this.#log.level = config.log.level;
     this.#reportConflicts(conflicts);
     for (const name of report.removed) {
       const host = this.#hosts.get(name)!;
       this.#hosts.delete(name);
-      void this.#track(host.stop());
+      void this.#track(host);
     }
     for (const [name, host] of built) await this.#swap(name, host, report);
     for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    this.#applyLogLevel(config.log.level);
     this.#log.info({ added: report.added, removed: report.removed, restarted: report.restarted, failed: report.failed.map((each) => each.name) }, 'config reloaded');
     return report;
   }
 
   /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
   setLogLevel(level: LogLevel): { level: LogLevel } {
-    this.#log.level = level;
+    this.#applyLogLevel(level);
     return { level };
   }
 
@@ -336,9 +339,10 @@ export class Daemon {
    */
   shutdown(drainMs?: number): Promise<void> {
     this.#shutdown ??= (async () => {
-      const hosts = [...this.#hosts.values()];
+      // Hosts still draining after a remove or reload get this shutdown's drain too.
+      const hosts = [...this.#hosts.values(), ...this.#leaving];
       this.#hosts.clear();
-      await Promise.all([...hosts.map((host) => host.stop(drainMs)), ...this.#draining]);
+      await Promise.all(hosts.map((host) => host.stop(drainMs)));
     })();
     return this.#shutdown;
   }
@@ -352,12 +356,13 @@ export class Daemon {
       await host.start(this.#state.paused[name] ?? null);
     } catch (error) {
       report.failed.push({ name, message: (error as Error).message });
+      this.#log.warn({ server: name, err: error }, 'reload: the server could not start; the old one, if any, keeps running');
       if (old === undefined) report.added.splice(report.added.indexOf(name), 1);
       else await (oldMode === null ? old.resume() : old.pause(oldMode)).catch(() => {});
       return;
     }
     this.#hosts.set(name, host);
-    if (old !== undefined) void this.#track(old.stop());
+    if (old !== undefined) void this.#track(old);
   }
 
   #host(name: string): HostedServer {
@@ -395,9 +400,10 @@ export class Daemon {
     }
   }
 
-  #track(stopping: Promise<void>): Promise<void> {
-    this.#draining.add(stopping);
-    return stopping.finally(() => this.#draining.delete(stopping));
+  /** Stops a host that is no longer listed, keeping it among the leaving until it has stopped. */
+  #track(host: HostedServer, drainMs?: number): Promise<void> {
+    this.#leaving.add(host);
+    return host.stop(drainMs).finally(() => this.#leaving.delete(host));
   }
 
   #reportConflicts(conflicts: Conflict[]): void {
@@ -427,8 +433,21 @@ export class Daemon {
     }
   }
 
+  /** Tells every listener; a listener that throws is logged and never reaches the server that emitted. */
   #emit(topic: string, event: Record<string, unknown>): void {
-    for (const listener of this.#listeners) listener(topic, event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(topic, event);
+      } catch (error) {
+        this.#log.error({ err: error, topic }, 'an event listener failed');
+      }
+    }
+  }
+
+  /** Sets the level of the daemon's log and of every server's (pino children keep the level they were made with). */
+  #applyLogLevel(level: LogLevel): void {
+    this.#log.level = level;
+    for (const host of this.#hosts.values()) host.setLogLevel(level);
   }
 }
 

@@ -124,11 +124,16 @@ export abstract class HostedServer {
     if (this.#state === 'stopped') return;
     this.#setState('stopping');
     await this._unlisten();
-    if (drainMs > 0 && this.#records.size > 0) await within(new Promise<void>((resolve) => (this.#onIdle = resolve)), drainMs);
+    if (drainMs > 0 && this.#records.size > 0) await within(this.#idle(), drainMs);
     for (const record of [...this.#records.values()]) record.close('stopping');
     await this._closeAll();
     clearInterval(this.#sweep);
     this.#setState('stopped');
+  }
+
+  /** Sets the level of this server's log lines. */
+  setLogLevel(level: string): void {
+    this._log.level = level;
   }
 
   /** Closes one connection (`connections.close`); false when it is not this server's. */
@@ -180,6 +185,17 @@ export abstract class HostedServer {
     }
     this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy: record.closedBy ?? 'peer' });
     if (this.#records.size === 0) this.#onIdle?.();
+  }
+
+  /** Resolves when the last connection is gone; a second stop (a shutdown during a drain) waits alongside the first. */
+  #idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const earlier = this.#onIdle;
+      this.#onIdle = () => {
+        earlier?.();
+        resolve();
+      };
+    });
   }
 
   #startSweep(): void {

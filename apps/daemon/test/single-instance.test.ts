@@ -1,0 +1,61 @@
+import { existsSync, lstatSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanUp, connectOutcome, createSandbox, exchange, startDaemon, startNode, targetOf, type Sandbox } from './daemon-process.js';
+
+const HOLD_UNIX_SOCKET = fileURLToPath(new URL('fixtures/hold-unix-socket.mjs', import.meta.url));
+
+afterEach(cleanUp);
+
+async function echoConfig(sandbox: Sandbox): Promise<string[]> {
+  await sandbox.writeConfig({ servers: [{ name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' } }] });
+  return ['--config', sandbox.configFile];
+}
+
+describe('one daemon per control socket', () => {
+  it('a second daemon on the same socket says "already running" with the first pid, exits non-zero, and the first still serves', async () => {
+    const sandbox = await createSandbox();
+    const args = await echoConfig(sandbox);
+    const first = startDaemon(sandbox, args);
+    const [address] = await first.started();
+    expect((await readFile(sandbox.lockFile, 'utf8')).trim()).toBe(String(first.pid));
+
+    const second = startDaemon(sandbox, args);
+    const exit = await second.waitForExit();
+    expect(exit.code).toBe(1);
+    expect(second.stderr).toBe(`evergreend: Cannot start evergreend on "${sandbox.socket}": already running (pid ${first.pid})\n`);
+    expect(second.stdout).not.toContain('evergreend started');
+
+    expect(first.running).toBe(true);
+    expect((await readFile(sandbox.lockFile, 'utf8')).trim()).toBe(String(first.pid));
+    expect(await connectOutcome({ path: sandbox.socket })).toBe('connected');
+    expect(await exchange(targetOf(address!), 'still here\n')).toBe('still here\n');
+  });
+
+  it('a stale control socket and a lock naming a dead pid are replaced, and the daemon starts', async () => {
+    const sandbox = await createSandbox();
+    const args = await echoConfig(sandbox);
+    // The daemon makes its control directory 0700 itself; made here first, it must be private too.
+    await mkdir(dirname(sandbox.socket), { recursive: true, mode: 0o700 });
+    const holder = startNode(sandbox, HOLD_UNIX_SOCKET, [sandbox.socket]);
+    await holder.waitForLine('listening', (line) => (line === 'listening' ? true : undefined));
+    holder.signal('SIGKILL');
+    await holder.waitForExit();
+    expect(lstatSync(sandbox.socket).isSocket()).toBe(true);
+    expect(await connectOutcome({ path: sandbox.socket })).toBe('ECONNREFUSED');
+    await writeFile(sandbox.lockFile, `${holder.pid}\n`);
+
+    const daemon = startDaemon(sandbox, args);
+    const [address] = await daemon.started();
+    expect((await readFile(sandbox.lockFile, 'utf8')).trim()).toBe(String(daemon.pid));
+    expect(await connectOutcome({ path: sandbox.socket })).toBe('connected');
+    expect(await exchange(targetOf(address!), 'fresh\n')).toBe('fresh\n');
+
+    daemon.signal('SIGTERM');
+    expect((await daemon.waitForExit()).code).toBe(0);
+    expect(existsSync(sandbox.lockFile)).toBe(false);
+    expect(existsSync(sandbox.socket)).toBe(false);
+  });
+});
