@@ -1,7 +1,11 @@
 // One constant per libuv error name (the names of libuv's UV_ERRNO_MAP, which
 // Node exposes through util.getSystemErrorMap()). Each value is the errno Node
 // gives that error on the running platform, looked up at load, never hard-coded.
-import { errnoOf } from './system-error-map.js';
+// Names every supported Node has (20.0.0 onwards) are `number`; names a later
+// libuv added are `number | undefined`, undefined on a Node that lacks them.
+// A name the running Node has and this list does not is still in `errorcode`
+// and `findErrno`.
+import { errnoOf, findErrno } from './system-error-map.js';
 
 /** libuv `E2BIG`: argument list too long. */
 export const E2BIG: number = errnoOf('E2BIG');
@@ -103,12 +107,14 @@ export const ENETUNREACH: number = errnoOf('ENETUNREACH');
 export const ENFILE: number = errnoOf('ENFILE');
 /** libuv `ENOBUFS`: no buffer space available. */
 export const ENOBUFS: number = errnoOf('ENOBUFS');
-/** libuv `ENODATA`: no data available. */
-export const ENODATA: number = errnoOf('ENODATA');
+/** libuv `ENODATA`: no data available. Undefined on a Node whose libuv predates it (Node 20.0.0 lacks it). */
+export const ENODATA: number | undefined = findErrno('ENODATA');
 /** libuv `ENODEV`: no such device. */
 export const ENODEV: number = errnoOf('ENODEV');
 /** libuv `ENOENT`: no such file or directory. */
 export const ENOENT: number = errnoOf('ENOENT');
+/** libuv `ENOEXEC`: exec format error. Undefined on a Node whose libuv predates it (Node 20 and 22.0 lack it; Node 24 has it). */
+export const ENOEXEC: number | undefined = findErrno('ENOEXEC');
 /** libuv `ENOMEM`: not enough memory. */
 export const ENOMEM: number = errnoOf('ENOMEM');
 /** libuv `ENONET`: machine is not on the network. */
@@ -165,8 +171,8 @@ export const ESRCH: number = errnoOf('ESRCH');
 export const ETIMEDOUT: number = errnoOf('ETIMEDOUT');
 /** libuv `ETXTBSY`: text file is busy. */
 export const ETXTBSY: number = errnoOf('ETXTBSY');
-/** libuv `EUNATCH`: protocol driver not attached. */
-export const EUNATCH: number = errnoOf('EUNATCH');
+/** libuv `EUNATCH`: protocol driver not attached. Undefined on a Node whose libuv predates it (Node 20.0.0 lacks it). */
+export const EUNATCH: number | undefined = findErrno('EUNATCH');
 /** libuv `EXDEV`: cross-device link not permitted. */
 export const EXDEV: number = errnoOf('EXDEV');
 /** libuv `UNKNOWN`: unknown error. */

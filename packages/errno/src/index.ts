@@ -1,2 +1,2 @@
-export { errorcode, strerror, errnoOf } from './system-error-map.js';
+export { errorcode, strerror, errnoOf, findErrno } from './system-error-map.js';
 export * from './constants.js';

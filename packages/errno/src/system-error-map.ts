@@ -29,10 +29,19 @@ export function strerror(errno: number): string {
 }
 
 /**
- * The number this platform uses for a libuv error name. Throws a `RangeError`
- * for a name libuv does not know — the constants module calls it only with
- * names from libuv's own list, so a throw there means a Node this package
- * was never built against.
+ * The number the running Node uses for a libuv error name, or `undefined`
+ * when its libuv has no such error. Reaches every name Node reports, also
+ * names newer than this package's constants (`findErrno('ENOEXEC')` is -8 on
+ * Node 24 on Linux). Cost: one `Map` lookup.
+ */
+export function findErrno(name: string): number | undefined {
+  return byName.get(name);
+}
+
+/**
+ * As {@link findErrno}, for a name that must exist: throws a `RangeError`
+ * naming it when the running Node's libuv does not know it. Cost: one `Map`
+ * lookup.
  */
 export function errnoOf(name: string): number {
   const errno = byName.get(name);

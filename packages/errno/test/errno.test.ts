@@ -1,8 +1,10 @@
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { once } from 'node:events';
 import { constants } from 'node:os';
+import { getSystemErrorMap } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { EADDRINUSE, ECONNREFUSED, EOF, ENOENT, ENOTTY, errorcode, errnoOf, strerror } from '../src/index.js';
+import * as errno from '../src/index.js';
+import { EADDRINUSE, ECONNREFUSED, EOF, ENOENT, ENOEXEC, ENOTTY, errorcode, errnoOf, findErrno, strerror } from '../src/index.js';
 
 async function listen(server: Server, port = 0): Promise<number> {
   server.listen(port, '127.0.0.1');
@@ -61,7 +63,32 @@ describe('@evergreen/errno', () => {
     expect(errorcode[123456]).toBeUndefined();
   });
 
-  it('errnoOf rejects a name libuv does not know', () => {
+  it('errnoOf rejects a name libuv does not know, findErrno answers undefined', () => {
     expect(() => errnoOf('ENOTANERROR')).toThrow(RangeError);
+    expect(findErrno('ENOTANERROR')).toBeUndefined();
+  });
+
+  it('every error the running Node reports is reachable by number and by name, also names newer than the constants', () => {
+    const table = getSystemErrorMap();
+    expect(table.size).toBe(Object.keys(errorcode).length);
+    for (const [number, [name, message]] of table) {
+      expect(errorcode[number]).toBe(name);
+      expect(findErrno(name)).toBe(number);
+      expect(strerror(number)).toBe(message);
+    }
+  });
+
+  it("each named constant is the running Node's number for its name, undefined when this Node lacks the name", () => {
+    const named = Object.entries(errno).filter(([key]) => /^(E[A-Z0-9_]+|UNKNOWN)$/.test(key) && key !== 'EOF');
+    expect(named.length).toBeGreaterThan(80);
+    for (const [name, value] of named) expect(value, name).toBe(findErrno(name));
+    expect(errno.EOF).toBe(findErrno('EOF'));
+  });
+
+  it('ENOEXEC is the OS number on a Node whose libuv has it (Node 24), undefined on one without (Node 20)', () => {
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major >= 24 && process.platform !== 'win32') expect(ENOEXEC).toBe(-constants.errno.ENOEXEC);
+    if (major <= 20) expect(ENOEXEC).toBeUndefined();
+    expect(ENOEXEC).toBe(findErrno('ENOEXEC'));
   });
 });

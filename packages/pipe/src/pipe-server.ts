@@ -82,13 +82,13 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
 
   /**
    * The path the server is bound to, as given to `bind`. Throws a
-   * `PipeError` before `bind`, and one that is a `StreamClosedError` once
-   * the server is closed.
+   * `PipeError` `EINVAL` before `bind`, and one that is a `StreamClosedError`
+   * once the server is closed.
    */
   get pipename(): string {
     const action = 'Cannot read the pipe name';
     if (this.#closing) throw this._errors.closed(action);
-    if (this.#pipename === undefined) throw new PipeError(`${action}: the server is not bound`);
+    if (this.#pipename === undefined) throw this._errors.withCode(action, 'EINVAL', 'the server is not bound');
     return this.#pipename;
   }
 

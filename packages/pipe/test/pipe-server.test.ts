@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EADDRINUSE, EEXIST, ENOENT } from '@evergreen/errno';
+import { EADDRINUSE, EEXIST, EINVAL, ENOENT } from '@evergreen/errno';
 import { StreamClosedError } from '@evergreen/stream-core';
 import { MAX_UNIX_PATH_BYTES, PipeClient, PipeError, PipeServer, type PipeBindOptions } from '../src/index.js';
 import { temporaryDirectory } from './helpers.js';
@@ -211,10 +211,11 @@ describe('PipeServer on a Unix socket path', () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it('pipename: a PipeError before bind, the path after, a StreamClosedError once closed', async () => {
+  it('pipename: a PipeError EINVAL before bind, the path after, a StreamClosedError once closed', async () => {
     const path = join(freshDirectory(), 'named.sock');
     const server = new PipeServer(() => {});
     expect(() => server.pipename).toThrow(PipeError);
+    expect(() => server.pipename).toThrow(expect.objectContaining({ code: 'EINVAL', errno: EINVAL }));
     await server.bind(path);
     expect(server.pipename).toBe(path);
     await server.close();

@@ -111,10 +111,12 @@ export class StreamErrorFactory {
 
   /**
    * An error with a libuv `code` (`'EISCONN'`) the library itself detects,
-   * before the OS would: `${action}: ${state}`.
+   * before the OS would: `${action}: ${state}`, with that code's `errno` on
+   * this platform and `cause` when one led to it (a probe's failure, …).
+   * Throws `RangeError` for a code the running Node does not know.
    */
-  withCode(action: string, code: string, state: string): StreamError {
-    return new this.#Class(`${action}: ${state}`, { errno: errnoOf(code), code });
+  withCode(action: string, code: string, state: string, cause?: unknown): StreamError {
+    return new this.#Class(`${action}: ${state}`, { errno: errnoOf(code), code, cause });
   }
 
   /**

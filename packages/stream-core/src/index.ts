@@ -17,5 +17,6 @@ export type { StreamErrorOptions, StreamErrorClass } from './errors.js';
 export { ReadBuffer } from './read-buffer.js';
 export { toHostPort, toSocketAddress, formatHostPort } from './socket-address.js';
 export type { SocketAddress, AddressInput, HostPort } from './socket-address.js';
+export { parseHostPortURI, formatHostPortURI } from './host-port-uri.js';
 export type { Delimiter } from './delimiter.js';
 export type { Transport, TransportBase, StreamTransport, DatagramTransport, DatagramSocket, DatagramBindOptions, StreamConnectOptions } from './transport.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ECONNREFUSED } from '@evergreen/errno';
+import { ECONNREFUSED, EINVAL } from '@evergreen/errno';
 import { IncompleteReadError, LimitExceededError, StreamClosedError, StreamError, StreamErrorFactory } from '../src/index.js';
 
 class DemoError extends StreamError {}
@@ -42,6 +42,15 @@ describe('errors', () => {
     const cause = Object.assign(new Error('TTY initialization failed'), { code: 'ERR_TTY_INIT_FAILED', info: { errno: -22, code: 'EINVAL' } });
     expect(errors.system('Cannot open fd 9', cause)).toMatchObject({ errno: -22, code: 'EINVAL' });
     expect(errors.system('Cannot parse', Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE' })).code).toBeUndefined();
+  });
+
+  it('an error the library detects itself carries the code, its errno and the cause', () => {
+    const cause = new Error('probe failed');
+    const error = errors.withCode('Cannot read the server address', 'EINVAL', 'the server is not bound', cause);
+    expect(error).toBeInstanceOf(DemoError);
+    expect(error).toMatchObject({ code: 'EINVAL', errno: EINVAL, cause, message: 'Cannot read the server address: the server is not bound' });
+    expect(errors.withCode('Cannot connect', 'EISCONN', 'the stream is connected').cause).toBeUndefined();
+    expect(() => errors.withCode('Cannot x', 'ENOTANERROR', 'y')).toThrow(RangeError);
   });
 
   it('plain kind errors constructed directly still work with instanceof', () => {

@@ -1,5 +1,4 @@
 import type { Server, Socket } from 'node:net';
-import { ENOTCONN } from '@evergreen/errno';
 import { StreamErrorFactory, toSocketAddress, type SocketAddress } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 
@@ -20,18 +19,18 @@ export function socketName(socket: Socket | undefined, side: SocketSide): Socket
   if (socket?.destroyed) throw errors.closed(action);
   const info = socket === undefined ? {} : side === 'local' ? socket.address() : { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily };
   if (!('port' in info) || info.port === undefined) {
-    throw new TCPError(`${action}: the socket is not connected`, { errno: ENOTCONN, code: 'ENOTCONN' });
+    throw errors.withCode(action, 'ENOTCONN', 'the socket is not connected');
   }
   return toSocketAddress(info);
 }
 
 /**
- * The address a server listens on. Throws a `TCPError` when it is not bound,
- * and one that is a `StreamClosedError` once it is closed.
+ * The address a server listens on. Throws a `TCPError` `EINVAL` when it is
+ * not bound, and one that is a `StreamClosedError` once it is closed.
  */
 export function listenerName(listener: Server | undefined): SocketAddress {
   const action = 'Cannot read the server address';
-  if (listener === undefined) throw new TCPError(`${action}: the server is not bound`);
+  if (listener === undefined) throw errors.withCode(action, 'EINVAL', 'the server is not bound');
   const info = listener.address();
   if (info === null || typeof info === 'string') throw errors.closed(action);
   return toSocketAddress(info);

@@ -54,7 +54,7 @@ export class TCPServer extends StreamServer<TCPConnection, AddressInput> {
     await super.bind(toHostPort(address), options);
   }
 
-  /** The address the server listens on; throws a `TCPError` before `bind` or once closed. */
+  /** The address the server listens on; throws a `TCPError` `EINVAL` before `bind`, a closed one once closed. */
   get sockname(): SocketAddress {
     return listenerName(this._listener);
   }

@@ -124,6 +124,12 @@ describe('TCP addresses', () => {
     }
   });
 
+  it("a server's sockname throws TCPError EINVAL before bind", () => {
+    const error = captured(() => new TCPServer().sockname);
+    expect(error).toBeInstanceOf(TCPError);
+    expect(error).toMatchObject({ code: 'EINVAL', errno: EINVAL, message: 'Cannot read the server address: the server is not bound' });
+  });
+
   it('sockname and peername throw TCPError ENOTCONN before connect and StreamClosedError after close', async () => {
     const { server, accepted } = await parkingServer();
     const client = new TCPClient();

@@ -16,6 +16,7 @@ describe('the tcp transport plugin', () => {
     expect(transport.parse('tcp://[::1]:7000')).toEqual({ host: '::1', port: 7000 });
     expect(transport.parse('tcp://localhost:0')).toEqual({ host: 'localhost', port: 0 });
     expect(transport.parse('tcp://127.0.0.1:65535/')).toEqual({ host: '127.0.0.1', port: 65535 });
+    expect(transport.parse('tcp://[::ffff:127.0.0.1]:7000')).toEqual({ host: '::ffff:127.0.0.1', port: 7000 });
   });
 
   it.each([

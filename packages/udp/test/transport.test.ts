@@ -13,21 +13,22 @@ describe('transport', () => {
     expect(transport.parse('udp://127.0.0.1:5353')).toEqual({ host: '127.0.0.1', port: 5353 });
     expect(transport.parse('udp://[::1]:0')).toEqual({ host: '::1', port: 0 });
     expect(transport.parse('UDP://localhost:65535')).toEqual({ host: 'localhost', port: 65535 });
+    expect(transport.parse('udp://[::ffff:127.0.0.1]:53/')).toEqual({ host: '::ffff:127.0.0.1', port: 53 });
   });
 
   it.each([
-    ['tcp://127.0.0.1:53', /expected the udp:\/\/ scheme/],
-    ['127.0.0.1:53', /expected the udp:\/\/ scheme/],
-    ['udp://127.0.0.1', /the port is missing/],
-    ['udp://127.0.0.1:', /the port is missing/],
+    ['tcp://127.0.0.1:53', /the scheme is "tcp", expected "udp"/],
+    ['127.0.0.1:53', /not a valid URI \(expected "udp:\/\/host:port"\)/],
+    ['udp://127.0.0.1', /it has no port/],
+    ['udp://127.0.0.1:', /it has no port/],
     ['udp://127.0.0.1:65536', /the port 65536 is out of range 0\.\.65535/],
     ['udp://127.0.0.1:dns', /the port "dns" is not a number/],
     ['udp://127.0.0.1:-1', /the port "-1" is not a number/],
     ['udp://::1:53', /an IPv6 host must be bracketed/],
     ['udp://[127.0.0.1]:53', /in brackets is not an IPv6 address/],
-    ['udp://127.0.0.1:53/path', /nothing after the port/],
-    ['udp://user@127.0.0.1:53', /nothing after the port/],
-    ['udp://:53', /nothing after the port/],
+    ['udp://127.0.0.1:53/path', /a path \("\/path"\) is not allowed/],
+    ['udp://user@127.0.0.1:53', /credentials are not allowed/],
+    ['udp://:53', /it has no host/],
   ])('parse(%j) throws a TypeError saying what is wrong', (uri, reason) => {
     expect(() => transport.parse(uri)).toThrow(TypeError);
     expect(() => transport.parse(uri)).toThrow(reason);

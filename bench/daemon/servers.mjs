@@ -1,0 +1,92 @@
+// The Node servers of the daemon benchmarks, each run alone in a child
+// process (server-process.mjs): the sink every relay forwards to, and the
+// raw `node:net` baselines the daemon is compared with. Each is what a
+// careful `node:net` programmer writes; each listens on 127.0.0.1, port 0,
+// and disables Nagle as evergreend's TCP does.
+import net from 'node:net';
+import { once } from 'node:events';
+import { TCPServer, transport as tcp } from '@evergreen/tcp';
+import { relayBothWays } from '../../apps/daemon/dist/handlers/relay.js';
+
+const LOOPBACK = '127.0.0.1';
+/** Every socket gets this: a peer that resets must not crash the server. */
+const ignoreError = () => {};
+
+/**
+ * The sink: counts the bytes of each connection and, at the client's FIN,
+ * answers with the count as one line and ends (so the count travels back
+ * through the relay, and the relay's half-close handling is exercised).
+ */
+export function sink() {
+  return listen((socket) => {
+    let bytes = 0;
+    socket.on('data', (chunk) => (bytes += chunk.length));
+    socket.once('end', () => socket.end(`${bytes}\n`));
+  });
+}
+
+/**
+ * The raw Node relay: each accepted socket is piped both ways to its own
+ * `net.connect` to 127.0.0.1:`upstreamPort`; half-open on both sides, so a
+ * FIN passes through and the other direction goes on. When either socket
+ * fails, both are destroyed.
+ */
+export function rawRelay(upstreamPort) {
+  return listen((client) => {
+    const upstream = net.connect({ host: LOOPBACK, port: upstreamPort, allowHalfOpen: true, noDelay: true });
+    const destroyBoth = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', destroyBoth);
+    client.on('error', destroyBoth);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+}
+
+/**
+ * The daemon's relay without the daemon: a bare `TCPServer` whose handler
+ * does what evergreend's `forward` does (connect with `@evergreen/tcp`,
+ * `relayBothWays`, flush, close). Beside evergreend's figures it tells the
+ * cost of the relay code from the cost of the process it runs in.
+ */
+export async function bareRelay(upstreamPort) {
+  const server = new TCPServer(async (conn) => {
+    const upstream = await tcp.connect({ host: LOOPBACK, port: upstreamPort });
+    try {
+      await relayBothWays(conn, upstream);
+    } finally {
+      upstream.close();
+    }
+    await conn.flush().catch(() => {});
+    conn.close();
+  });
+  await server.bind({ host: LOOPBACK, port: 0 });
+  void server.serve();
+  return { port: server.sockname.port, connections: () => server.connections.size };
+}
+
+/** The raw Node echo server: each socket piped to itself (its FIN answered with ours). */
+export function rawEcho() {
+  return listen((socket) => socket.pipe(socket));
+}
+
+/** Starts the server called `name` with `args`; resolves `{ port, connections() }`. */
+export function startServer(name, args) {
+  const servers = { sink, 'raw-relay': () => rawRelay(Number(args[0])), 'bare-relay': () => bareRelay(Number(args[0])), 'raw-echo': rawEcho };
+  const start = servers[name];
+  if (start === undefined) throw new TypeError(`Cannot start the server "${name}": expected one of ${Object.keys(servers).join(', ')}`);
+  return start();
+}
+
+async function listen(onSocket) {
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    socket.on('error', ignoreError);
+    onSocket(socket);
+  });
+  server.listen({ host: LOOPBACK, port: 0 });
+  await once(server, 'listening');
+  const connections = () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+  return { port: server.address().port, connections };
+}
