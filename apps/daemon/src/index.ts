@@ -25,3 +25,6 @@ export { DaemonAccessError } from './ctl/daemon-access-error.js';
 export { DaemonDisconnectedError } from './ctl/daemon-disconnected-error.js';
 export { RpcError, RpcErrorCode } from './protocol/rpc-error.js';
 export type { RpcErrorObject, RpcErrorCodeNumber } from './protocol/rpc-error.js';
+export { DaemonClient } from './ctl/daemon-client.js';
+export type { DaemonHello, DaemonConfigView, DaemonEvent } from './ctl/daemon-client.js';
+export { runCtl } from './ctl/main.js';

@@ -1,0 +1,97 @@
+import { PROTOCOL_VERSION } from '../protocol/methods.js';
+import { RpcError } from '../protocol/rpc-error.js';
+import { VERSION } from '../version.js';
+import { DaemonClient } from './daemon-client.js';
+import { ExitCode } from './exit-codes.js';
+
+/** Where a command's output goes: `out` is the result (stdout), `err` diagnostics (stderr). */
+export interface CtlOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** The process's stdout and stderr. */
+export const processOutput: CtlOutput = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+/**
+ * What every evergreenctl command shares: the global `--socket` option,
+ * output, and the daemon connection. `connect()` greets the daemon with
+ * `hello` and warns on stderr (never stdout, which scripts parse) when its
+ * protocol revision or version differ from this evergreenctl's.
+ * Errors: `connect()` rejects like `DaemonClient.connect`.
+ */
+export class CtlContext {
+  readonly #output: CtlOutput;
+  readonly #socket: () => string | undefined;
+  readonly #clients = new Set<DaemonClient>();
+  #exitCode: number = ExitCode.OK;
+
+  /** `socket` reads `--socket` once the command line is parsed. */
+  constructor(socket: () => string | undefined, output: CtlOutput = processOutput) {
+    this.#socket = socket;
+    this.#output = output;
+  }
+
+  /** The exit code a command chose without failing (`top` ended by a signal); 0 by default. */
+  get exitCode(): number {
+    return this.#exitCode;
+  }
+
+  /** Sets the exit code of a command that ends without an error but not with 0. */
+  exitWith(code: number): void {
+    this.#exitCode = code;
+  }
+
+  /** Writes lines (each ended by a newline) to stdout. */
+  print(lines: string | readonly string[]): void {
+    const list = typeof lines === 'string' ? [lines] : lines;
+    if (list.length > 0) this.#output.out(`${list.join('\n')}\n`);
+  }
+
+  /** Writes `value` as indented JSON to stdout. */
+  printJson(value: unknown): void {
+    this.#output.out(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Writes `evergreenctl: <text>` to stderr. */
+  warn(text: string): void {
+    this.#output.err(`evergreenctl: ${text}\n`);
+  }
+
+  /** The control socket this invocation uses: `--socket`, `EVERGREEN_SOCKET`, the default. */
+  get socketPath(): string {
+    return this.#socket() ?? DaemonClient.socketPath();
+  }
+
+  /** A client connected to the daemon and greeted; closed by `closeAll()`. */
+  async connect(): Promise<DaemonClient> {
+    const client = await DaemonClient.connect(this.socketPath);
+    this.#clients.add(client);
+    await this.#greet(client);
+    return client;
+  }
+
+  /** Closes every client `connect()` made. */
+  closeAll(): void {
+    for (const client of this.#clients) client.close();
+    this.#clients.clear();
+  }
+
+  async #greet(client: DaemonClient): Promise<void> {
+    let hello;
+    try {
+      hello = await client.hello();
+    } catch (error) {
+      if (!(error instanceof RpcError)) throw error;
+      this.warn(`warning: cannot check the daemon's version: ${error.message}`);
+      return;
+    }
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      this.warn(`warning: the daemon speaks control protocol ${hello.protocol} and this evergreenctl ${PROTOCOL_VERSION}: commands may fail or be misread (use the evergreenctl of the daemon's release)`);
+    }
+    if (hello.version !== VERSION) this.warn(`warning: evergreend is version ${hello.version} and this evergreenctl ${VERSION}`);
+  }
+}
