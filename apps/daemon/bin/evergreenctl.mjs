@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { runCtl } from '../dist/ctl/main.js';
+import './ensure-built.mjs';
+
+const { runCtl } = await import('../dist/ctl/main.js');
 
 // A reader that went away (`evergreenctl logs -f | head`) ends the output: exit quietly, as Unix tools do.
 process.stdout.on('error', (error) => {
