@@ -128,7 +128,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * `partial`).
    */
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`);
+    if (!Number.isInteger(n) || n < 0) return Promise.reject(new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`));
     const buffer = this.#buffer;
     if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
       return Promise.resolve(this.#consumed(buffer.take(n)));
@@ -144,8 +144,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * `maxBytes`: `LimitExceededError`, the bytes stay buffered.
    */
   readUntil(delimiter: Delimiter, options?: LimitedReadOptions): Promise<Buffer> {
-    const bytes = delimiterBytes(delimiter);
-    const maxBytes = options === undefined ? Infinity : maxBytesOf(options);
+    let bytes: Uint8Array;
+    let maxBytes: number;
+    try {
+      bytes = delimiterBytes(delimiter);
+      maxBytes = options === undefined ? Infinity : maxBytesOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // The hot path of line protocols: a record already buffered is handed
     // out at once, with no request object.
     if (this.#canReadAtOnce(options)) {
@@ -164,13 +170,13 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * `maxBytes`) each time a chunk arrives.
    */
   readUntilRegex(regex: RegExp, options?: LimitedReadOptions): Promise<Buffer> {
-    if (!(regex instanceof RegExp)) throw new TypeError('Cannot match: expected a RegExp');
-    return this.#read(new RegexRequest(regex, maxBytesOf(options)), options);
+    if (!(regex instanceof RegExp)) return Promise.reject(new TypeError('Cannot match: expected a RegExp'));
+    return this.#readLimited((maxBytes) => new RegexRequest(regex, maxBytes), options);
   }
 
   /** Everything until end of stream; `LimitExceededError` past `maxBytes`. */
   readUntilClose(options?: LimitedReadOptions): Promise<Buffer> {
-    return this.#read(new CloseRequest(maxBytesOf(options)), options);
+    return this.#readLimited((maxBytes) => new CloseRequest(maxBytes), options);
   }
 
   /**
@@ -179,7 +185,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * Copies once, allocates nothing.
    */
   readInto(target: Uint8Array, options?: ReadBytesOptions): Promise<number> {
-    if (!(target instanceof Uint8Array)) throw new TypeError('Cannot read into the target: expected a Uint8Array');
+    if (!(target instanceof Uint8Array)) return Promise.reject(new TypeError('Cannot read into the target: expected a Uint8Array'));
     return this.#read(new IntoRequest(target, options?.partial === true), options);
   }
 
@@ -217,6 +223,17 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #consumed<T>(value: T): T {
     if (this.#paused) this.#updateFlow();
     return value;
+  }
+
+  /** `#read` of the request `make(maxBytes)`; a bad `maxBytes` rejects. */
+  #readLimited<T>(make: (maxBytes: number) => ReadRequest<T>, options: LimitedReadOptions | undefined): Promise<T> {
+    let maxBytes: number;
+    try {
+      maxBytes = maxBytesOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#read(make(maxBytes), options);
   }
 
   #read<T>(request: ReadRequest<T>, options: ReadOptions | undefined): Promise<T> {
