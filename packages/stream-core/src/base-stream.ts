@@ -21,6 +21,13 @@ export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 /** Most bytes one read may need buffered (64 MiB). */
 export const DEFAULT_MAX_BUFFER_SIZE = 64 * 1024 * 1024;
 
+/**
+ * Most room kept after borrowed bytes for the next exact `readBytes` (64 KiB,
+ * one socket read): a protocol that once read a large body does not pay
+ * for large copies of every later chunk.
+ */
+const MAX_RESERVE_HINT = 64 * 1024;
+
 /** Limits of one stream. */
 export interface BaseStreamOptions {
   /**
@@ -88,6 +95,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #shutdown: Promise<void> | undefined;
   #writeEnded = false;
   #closedByCall = false;
+  /** Size of the last exact `readBytes`: borrowed bytes are copied into room for the next one. */
+  #lastExactRead = 0;
 
   /** Builds this stream's errors, as instances of its transport's class. */
   protected readonly _errors: StreamErrorFactory;
@@ -130,8 +139,9 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
     if (!Number.isInteger(n) || n < 0) return Promise.reject(new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`));
     const buffer = this.#buffer;
-    if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
-      return Promise.resolve(this.#consumed(buffer.take(n)));
+    if (options?.partial !== true) {
+      this.#lastExactRead = Math.min(n, MAX_RESERVE_HINT);
+      if (buffer.length >= n && this.#canReadAtOnce(options)) return Promise.resolve(this.#consumed(buffer.take(n)));
     }
     return this.#read(new BytesRequest(n, options?.partial === true), options);
   }
@@ -400,6 +410,28 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (this.#closedByCall || this.#ctx.ended) return;
     this.#buffer.push(chunk);
     if (!this.#queue.isEmpty) this.#queue.serve(this.#ctx);
+    if (this.#buffer.length >= this.#highWaterMark) this.#updateFlow();
+  }
+
+  /**
+   * Transport: bytes arrived in memory the transport reuses for its next
+   * read (Node's `onread` buffer). Reads waiting at the head take what
+   * completes them straight from it (`readInto` copies into its target, so
+   * each byte is copied once); the rest is copied into the stream's buffer
+   * before this returns, so the memory may be overwritten afterwards.
+   * Copies go where an exact `readBytes` needs them contiguous (waiting,
+   * or the size of the last one), so its result is a view, not a second copy.
+   */
+  protected _pushBorrowed(bytes: Uint8Array): void {
+    if (this.#closedByCall || this.#ctx.ended) return;
+    const ctx = this.#ctx;
+    const queue = this.#queue;
+    const offset = queue.isEmpty ? 0 : queue.serveBorrowed(ctx, bytes, 0);
+    if (offset < bytes.length) {
+      const reserve = queue.isEmpty ? this.#lastExactRead : queue.reserve(ctx);
+      this.#buffer.pushCopy(offset === 0 ? bytes : bytes.subarray(offset), reserve);
+      if (!queue.isEmpty) queue.serve(ctx);
+    }
     if (this.#buffer.length >= this.#highWaterMark) this.#updateFlow();
   }
 

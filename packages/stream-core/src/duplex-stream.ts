@@ -15,6 +15,15 @@ export interface DuplexStreamOptions extends BaseStreamOptions {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The memory every socket this module connects reads into (Node's `onread`
+ * option): one per thread, shared by all of them. A socket reads into it
+ * only inside its own read callback, which copies out whatever it leaves
+ * before returning (`BaseStream._pushBorrowed`), so no byte in it outlives
+ * the callback. 64 KiB: what libuv reads at once by default.
+ */
+const READ_MEMORY = Buffer.allocUnsafe(64 * 1024);
+
 /** Where an adopted duplex keeps its stream, for the shared listeners. */
 const kStream = Symbol('evergreen.stream');
 type AdoptedDuplex = Duplex & { [kStream]: DuplexStream };
@@ -49,6 +58,11 @@ export class DuplexStream extends BaseStream {
       const stream = this[kStream];
       stream._pushEnd();
       stream._handleClosed();
+    },
+    /** Node's `onread.callback`, called with the socket as `this`; true: go on reading (pausing is `_pauseReading`'s). */
+    read(this: AdoptedDuplex, nread: number, memory: Uint8Array): boolean {
+      this[kStream]._pushBorrowed(nread === memory.length ? memory : memory.subarray(0, nread));
+      return true;
     },
   };
 
@@ -135,7 +149,10 @@ export class DuplexStream extends BaseStream {
       this.close();
       throw signal.reason;
     }
-    const socket = netConnect({ ...options, allowHalfOpen: true });
+    // Bytes are read into shared memory and copied once, to where the read
+    // waiting for them wants them, instead of into a new Buffer per read.
+    const onread = { buffer: READ_MEMORY, callback: DuplexStream.#listeners.read };
+    const socket = netConnect({ ...options, allowHalfOpen: true, onread });
     this._attach(socket);
     try {
       await once(socket, 'connect', signal === undefined ? undefined : { signal });

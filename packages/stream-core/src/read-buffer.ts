@@ -38,6 +38,9 @@ export class ReadBuffer {
   /** Cursor: `#chunks[#cursorChunk]` starts at logical position `#cursorBase`. */
   #cursorChunk = 0;
   #cursorBase = 0;
+  /** Storage the last `pushCopy` wrote into, filled up to `#tailUsed`; the rest is free room. */
+  #tail: Buffer | undefined;
+  #tailUsed = 0;
 
   /** Unread bytes held. */
   get length(): number {
@@ -54,6 +57,46 @@ export class ReadBuffer {
     if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#length += chunk.length;
+  }
+
+  /**
+   * Appends a copy of `bytes`, for bytes in memory the caller reuses (a
+   * socket's `onread` buffer). The copy first fills the free room of the
+   * storage the previous copy went into, if that is still the last chunk, so
+   * bytes that arrive over several reads lie contiguous and a later `take`
+   * of them is zero-copy; the rest goes into new storage of
+   * `max(rest, capacity)` bytes. Cost: one copy of `bytes`; an allocation
+   * only when the room runs out.
+   */
+  pushCopy(bytes: Uint8Array, capacity: number): void {
+    const from = this.#fillTail(bytes);
+    if (from === bytes.length) return;
+    const rest = bytes.length - from;
+    const tail = Buffer.allocUnsafe(Math.max(rest, capacity));
+    tail.set(from === 0 ? bytes : bytes.subarray(from), 0);
+    this.#tail = tail;
+    this.#tailUsed = rest;
+    this.#chunks.push(rest === tail.length ? tail : tail.subarray(0, rest));
+    this.#length += rest;
+  }
+
+  /** Copies what fits of `bytes` into the tail's free room, growing the last chunk; returns how many. */
+  #fillTail(bytes: Uint8Array): number {
+    const tail = this.#tail;
+    const last = this.#chunks[this.#chunks.length - 1];
+    if (tail === undefined || last === undefined) return 0;
+    const used = this.#tailUsed;
+    // The last chunk must end where the tail's used part ends: then the room
+    // right after it is free (no view handed out covers it).
+    if (last.buffer !== tail.buffer || last.byteOffset + last.length !== tail.byteOffset + used) return 0;
+    const n = Math.min(tail.length - used, bytes.length);
+    if (n === 0) return 0;
+    tail.set(n === bytes.length ? bytes : bytes.subarray(0, n), used);
+    this.#tailUsed = used + n;
+    const start = last.byteOffset - tail.byteOffset;
+    this.#chunks[this.#chunks.length - 1] = tail.subarray(start, used + n);
+    this.#length += n;
+    return n;
   }
 
   /**
@@ -214,6 +257,7 @@ export class ReadBuffer {
   /** Drops everything. */
   clear(): void {
     this.#chunks = [];
+    this.#tail = undefined;
     this.#head = this.#offset = this.#length = 0;
     this.#cursorChunk = this.#cursorBase = 0;
   }
@@ -240,6 +284,8 @@ export class ReadBuffer {
     if (++this.#head === this.#chunks.length) {
       this.#chunks.length = 0;
       this.#head = 0;
+      // An empty buffer holds on to no storage (an idle connection keeps nothing).
+      this.#tail = undefined;
     } else if (this.#head >= COMPACT_AFTER_CHUNKS && this.#head * 2 >= this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);
       this.#head = 0;

@@ -64,6 +64,22 @@ export abstract class ReadRequest<T> {
     return true;
   }
 
+  /**
+   * Completes the read straight from `bytes` (from `offset`: memory the
+   * transport reuses, see `BaseStream._pushBorrowed`) if those bytes and the
+   * buffered ones complete it, copying what it needs: returns how many of
+   * `bytes` it took, or -1 (nothing taken, nothing settled) when it cannot or
+   * when it would have to keep a view of them. Only `readInto` can.
+   */
+  settleBorrowed(_ctx: ReadContext, _bytes: Uint8Array, _offset: number): number {
+    return -1;
+  }
+
+  /** How many more bytes this read wants lying contiguous (an exact `readBytes`); 0 if it has no such need. */
+  reserve(_ctx: ReadContext): number {
+    return 0;
+  }
+
   /** Resolves the caller's promise. */
   succeed(value: T): void {
     this.#detach();
@@ -90,6 +106,8 @@ export abstract class ReadRequest<T> {
 /** A read as its queue sees it, whatever it resolves to. */
 export interface QueuedRead {
   settle(ctx: ReadContext): boolean;
+  settleBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number;
+  reserve(ctx: ReadContext): number;
   fail(reason: unknown): void;
 }
 
@@ -116,6 +134,10 @@ export class BytesRequest extends ReadRequest<Buffer> {
     if (!this.partial && this.n > ctx.maxBufferSize) throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.n} bytes`);
     return PENDING;
   }
+
+  override reserve(ctx: ReadContext): number {
+    return this.partial ? 0 : Math.max(0, this.n - ctx.buffer.length);
+  }
 }
 
 /** `readInto(target, { partial })`. */
@@ -135,6 +157,18 @@ export class IntoRequest extends ReadRequest<number> {
       throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.target.length} bytes`);
     }
     return PENDING;
+  }
+
+  /** The buffered bytes, then the rest from `bytes`: each byte copied once, into the target. */
+  override settleBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    const { target } = this;
+    const available = bytes.length - offset;
+    if (!this.partial && ctx.buffer.length + available < target.length) return -1;
+    const buffered = ctx.buffer.takeInto(target);
+    const n = Math.min(target.length - buffered, available);
+    target.set(offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n), buffered);
+    this.succeed(buffered + n);
+    return n;
   }
 }
 
