@@ -3,11 +3,11 @@
 // <transport> <benchmark> <server> <dir>` starts `servers[<server>]` of
 // bench/transports/<benchmark>.mjs and reports the address it listens on.
 //
-// Requests: `gc`, `cpu` (user + system CPU time so far, microseconds),
+// Requests: `gc`, `usage` (CPU time and minor page faults so far, see ipc.mjs),
 // `connections` (how many are open), `memory` (`{ rss, heapUsed }` in bytes,
 // after letting the process settle and collecting garbage), `exit`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { answerRequests } from './ipc.mjs';
+import { answerRequests, usage } from './ipc.mjs';
 import { transportNamed } from './transports.mjs';
 
 /** Full collections before reading RSS: a second one frees what the first one's finalizers released. */
@@ -21,10 +21,7 @@ const { address, connections } = await servers[server](transportNamed(transportN
 answerRequests(
   {
     gc: () => globalThis.gc?.(),
-    cpu: () => {
-      const { user, system } = process.cpuUsage();
-      return user + system;
-    },
+    usage,
     connections,
     async memory({ settleMs }) {
       await sleep(settleMs);

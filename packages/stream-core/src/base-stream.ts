@@ -1,6 +1,7 @@
 import { ReadBuffer } from './read-buffer.js';
 import { ReadQueue } from './read-queue.js';
 import {
+  BULK_READ,
   BytesRequest,
   ChunkRequest,
   CloseRequest,
@@ -120,9 +121,9 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return this.#closedByCall || this.#ctx.failure !== undefined || (this.#ctx.ended && this.#writeEnded);
   }
 
-  /** Unread bytes currently buffered. */
+  /** Unread bytes currently buffered (with those a waiting `readInto` already holds in its target). */
   get readableLength(): number {
-    return this.#buffer.length;
+    return this.#buffer.length + this.#queue.held;
   }
 
   // ── Reads ────────────────────────────────────────────────────────────────
@@ -140,7 +141,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (!Number.isInteger(n) || n < 0) return Promise.reject(new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`));
     const buffer = this.#buffer;
     if (options?.partial !== true) {
-      this.#lastExactRead = Math.min(n, MAX_RESERVE_HINT);
+      this.#lastExactRead = n < BULK_READ ? 0 : Math.min(n, MAX_RESERVE_HINT);
       if (buffer.length >= n && this.#canReadAtOnce(options)) return Promise.resolve(this.#consumed(buffer.take(n)));
     }
     return this.#read(new BytesRequest(n, options?.partial === true), options);
@@ -266,9 +267,9 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     });
   }
 
-  #cancel(request: QueuedRead & { abort(): void }): void {
+  #cancel(request: QueuedRead & { abort(ctx: ReadContext): void }): void {
     if (!this.#queue.remove(request)) return;
-    request.abort();
+    request.abort(this.#ctx);
     // The read behind it may be satisfiable from what is buffered.
     this.#serve();
   }
@@ -409,30 +410,71 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   protected _pushData(chunk: Buffer): void {
     if (this.#closedByCall || this.#ctx.ended) return;
     this.#buffer.push(chunk);
-    if (!this.#queue.isEmpty) this.#queue.serve(this.#ctx);
-    if (this.#buffer.length >= this.#highWaterMark) this.#updateFlow();
+    this.#afterPush();
   }
 
   /**
    * Transport: bytes arrived in memory the transport reuses for its next
    * read (Node's `onread` buffer). Reads waiting at the head take what
-   * completes them straight from it (`readInto` copies into its target, so
-   * each byte is copied once); the rest is copied into the stream's buffer
+   * completes them straight from it, and a waiting `readInto` what it can
+   * hold (copied into its target, so each byte is copied once); the rest is
+   * copied into the stream's buffer
    * before this returns, so the memory may be overwritten afterwards.
    * Copies go where an exact `readBytes` needs them contiguous (waiting,
-   * or the size of the last one), so its result is a view, not a second copy.
+   * or the size of the last one), so its result is a view, not a second
+   * copy; bytes read into memory `_nextReadMemory` lent are taken as they
+   * are.
    */
   protected _pushBorrowed(bytes: Uint8Array): void {
     if (this.#closedByCall || this.#ctx.ended) return;
+    if (this.#buffer.isLent(bytes)) {
+      // Read into the buffer's own memory (`_nextReadMemory`): no copy.
+      this.#buffer.commitLent(bytes.length);
+      this.#afterPush();
+      return;
+    }
     const ctx = this.#ctx;
     const queue = this.#queue;
-    const offset = queue.isEmpty ? 0 : queue.serveBorrowed(ctx, bytes, 0);
-    if (offset < bytes.length) {
-      const reserve = queue.isEmpty ? this.#lastExactRead : queue.reserve(ctx);
-      this.#buffer.pushCopy(offset === 0 ? bytes : bytes.subarray(offset), reserve);
-      if (!queue.isEmpty) queue.serve(ctx);
+    let offset = 0;
+    if (!queue.isEmpty) {
+      offset = queue.serveBorrowed(ctx, bytes, 0);
+      if (offset < bytes.length) offset += queue.absorb(ctx, bytes, offset);
     }
+    if (offset < bytes.length) {
+      this.#buffer.pushCopy(offset === 0 ? bytes : bytes.subarray(offset), this.#wanted());
+      this.#afterPush();
+    } else if (this.#buffer.length >= this.#highWaterMark) {
+      this.#updateFlow();
+    }
+  }
+
+  /** Serves the waiting reads from what was just buffered, then pauses the transport if too much is. */
+  #afterPush(): void {
+    if (!this.#queue.isEmpty) this.#queue.serve(this.#ctx);
     if (this.#buffer.length >= this.#highWaterMark) this.#updateFlow();
+  }
+
+  /**
+   * Transport: the memory the OS reads into next, for a transport that
+   * reads through `shared` memory (`_pushBorrowed`). A waiting exact bulk
+   * `readBytes` (or, with no read waiting, the next one of the size of the
+   * last) gets the bytes it still needs read straight into the stream's own
+   * buffer (`ReadBuffer.lend`): its result is then a view, never a copy. A
+   * waiting bulk `readInto` gets `shared` cut to what it still needs, so
+   * the read ends where it does and nothing is left over to copy. Anything
+   * else reads all of `shared`.
+   */
+  protected _nextReadMemory(shared: Buffer): Uint8Array {
+    const wanted = this.#wanted();
+    if (wanted <= 0) return shared;
+    const size = Math.min(wanted, shared.length);
+    if (this.#queue.isEmpty || this.#queue.inPlace) return this.#buffer.lend(size);
+    return size === shared.length ? shared : shared.subarray(0, size);
+  }
+
+  /** Bytes the head read, or the next exact `readBytes`, still needs (0: no preference). */
+  #wanted(): number {
+    return this.#queue.isEmpty ? this.#lastExactRead - this.#buffer.length : this.#queue.wants(this.#ctx);
   }
 
   /** Transport: the peer ended its side (FIN). Writing stays possible. */

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as netConnect, Socket, type NetConnectOpts } from 'node:net';
 import { once } from 'node:events';
 import { BaseStream, type BaseStreamOptions, type WriteData } from './base-stream.js';
 
@@ -11,18 +11,30 @@ export interface DuplexStreamOptions extends BaseStreamOptions {
    * writes until then are buffered by the stream.
    */
   connected?: boolean;
+  /**
+   * Read a freshly accepted `net.Socket` the way sockets this module connects
+   * are read: through shared memory (Node's `onread`), copying each byte once
+   * to where the read wants it, instead of into a new Buffer per read (see
+   * `reopenReadingIntoMemory`). Default false.
+   */
+  readIntoMemory?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Most bytes one read from the OS takes: what libuv reads at once by default. */
+const MAX_READ = 64 * 1024;
 
 /**
  * The memory every socket this module connects reads into (Node's `onread`
  * option): one per thread, shared by all of them. A socket reads into it
  * only inside its own read callback, which copies out whatever it leaves
  * before returning (`BaseStream._pushBorrowed`), so no byte in it outlives
- * the callback. 64 KiB: what libuv reads at once by default.
+ * the callback.
  */
-const READ_MEMORY = Buffer.allocUnsafe(64 * 1024);
+const READ_MEMORY = Buffer.allocUnsafe(MAX_READ);
+/** Where the next read goes, set by a socket's read callback for the `readMemory` call that follows it. */
+let nextReadMemory: Uint8Array = READ_MEMORY;
 
 /** Where an adopted duplex keeps its stream, for the shared listeners. */
 const kStream = Symbol('evergreen.stream');
@@ -59,19 +71,41 @@ export class DuplexStream extends BaseStream {
       stream._pushEnd();
       stream._handleClosed();
     },
-    /** Node's `onread.callback`, called with the socket as `this`; true: go on reading (pausing is `_pauseReading`'s). */
+    /**
+     * Node's `onread.callback`, called with the socket as `this`; true: go
+     * on reading (pausing is `_pauseReading`'s). It also sizes the socket's
+     * next read, for `readMemory`, which Node calls right after it.
+     */
     read(this: AdoptedDuplex, nread: number, memory: Uint8Array): boolean {
-      this[kStream]._pushBorrowed(nread === memory.length ? memory : memory.subarray(0, nread));
+      const stream = this[kStream];
+      stream._pushBorrowed(nread === memory.length ? memory : memory.subarray(0, nread));
+      nextReadMemory = stream._nextReadMemory(READ_MEMORY);
       return true;
+    },
+    /**
+     * Node's `onread.buffer` as a function, called (without `this`) after
+     * each `read` and once when the socket is made: where the next read
+     * goes (see `BaseStream._nextReadMemory`).
+     */
+    readMemory(): Uint8Array {
+      const memory = nextReadMemory;
+      nextReadMemory = READ_MEMORY;
+      return memory;
     },
   };
 
   #duplex: Duplex | undefined;
 
+  /** Node's `onread` option for a socket of this module. */
+  static get _onread(): { buffer: () => Uint8Array; callback: (nread: number, memory: Uint8Array) => boolean } {
+    const { readMemory, read } = DuplexStream.#listeners;
+    return { buffer: readMemory, callback: read as (nread: number, memory: Uint8Array) => boolean };
+  }
+
   constructor(duplex?: Duplex, options: DuplexStreamOptions = {}) {
     super(options);
     if (duplex !== undefined) {
-      this._attach(duplex);
+      this._attach(options.readIntoMemory === true ? reopenReadingIntoMemory(duplex) : duplex);
       if (options.connected !== false) this._setConnected();
     }
   }
@@ -151,8 +185,7 @@ export class DuplexStream extends BaseStream {
     }
     // Bytes are read into shared memory and copied once, to where the read
     // waiting for them wants them, instead of into a new Buffer per read.
-    const onread = { buffer: READ_MEMORY, callback: DuplexStream.#listeners.read };
-    const socket = netConnect({ ...options, allowHalfOpen: true, onread });
+    const socket = netConnect({ ...options, allowHalfOpen: true, onread: DuplexStream._onread });
     this._attach(socket);
     try {
       await once(socket, 'connect', signal === undefined ? undefined : { signal });
@@ -204,4 +237,37 @@ export class DuplexStream extends BaseStream {
   protected _resumeReading(): void {
     this.#duplex?.resume();
   }
+}
+
+/** What `reopenReadingIntoMemory` touches of a `net.Socket` beyond its public API. */
+interface SocketInternals {
+  _handle?: { useUserBuffer?: unknown } | null;
+  _server?: unknown;
+  server?: unknown;
+}
+
+/**
+ * Node 20's `net.Server` takes no `onread` option, so an accepted socket
+ * reads into a new Buffer per read. This moves the OS handle of `duplex`,
+ * when it is a `net.Socket` that has read nothing yet (a freshly accepted
+ * one: the 'connection' event runs before its first read), to a new
+ * `net.Socket` made with `onread`, as `net.connect` would make it; the old
+ * object, left without a handle, is destroyed (it closes nothing) and the
+ * server's connection count follows the new one. Anything else — a socket
+ * that has read, another kind of duplex, a Node without these internals —
+ * is returned as it is, and is read the ordinary way.
+ */
+function reopenReadingIntoMemory(duplex: Duplex): Duplex {
+  if (!(duplex instanceof Socket)) return duplex;
+  const old = duplex as Socket & SocketInternals;
+  const handle = old._handle;
+  if (handle == null || typeof handle.useUserBuffer !== 'function') return duplex;
+  if (old.connecting || old.destroyed || old.bytesRead !== 0 || old.readableLength !== 0) return duplex;
+  const socket = new Socket({ handle, onread: DuplexStream._onread, allowHalfOpen: true, readable: true, writable: true } as ConstructorParameters<typeof Socket>[0]) as Socket & SocketInternals;
+  old._handle = null;
+  socket._server = old._server;
+  socket.server = old.server;
+  old._server = null;
+  old.destroy();
+  return socket;
 }

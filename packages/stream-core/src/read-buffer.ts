@@ -38,9 +38,12 @@ export class ReadBuffer {
   /** Cursor: `#chunks[#cursorChunk]` starts at logical position `#cursorBase`. */
   #cursorChunk = 0;
   #cursorBase = 0;
-  /** Storage the last `pushCopy` wrote into, filled up to `#tailUsed`; the rest is free room. */
+  /** Storage the last `pushCopy` or `commitLent` wrote into, filled up to `#tailUsed`; the rest is free room. */
   #tail: Buffer | undefined;
   #tailUsed = 0;
+  /** Storage lent by `lend` for the OS to read into, and where the lent part starts. */
+  #lent: Buffer | undefined;
+  #lentStart = 0;
 
   /** Unread bytes held. */
   get length(): number {
@@ -72,31 +75,78 @@ export class ReadBuffer {
     const from = this.#fillTail(bytes);
     if (from === bytes.length) return;
     const rest = bytes.length - from;
-    const tail = Buffer.allocUnsafe(Math.max(rest, capacity));
-    tail.set(from === 0 ? bytes : bytes.subarray(from), 0);
-    this.#tail = tail;
-    this.#tailUsed = rest;
-    this.#chunks.push(rest === tail.length ? tail : tail.subarray(0, rest));
-    this.#length += rest;
+    const storage = Buffer.allocUnsafe(Math.max(rest, capacity));
+    storage.set(from === 0 ? bytes : bytes.subarray(from), 0);
+    this.#grow(storage, 0, rest);
   }
 
   /** Copies what fits of `bytes` into the tail's free room, growing the last chunk; returns how many. */
   #fillTail(bytes: Uint8Array): number {
-    const tail = this.#tail;
-    const last = this.#chunks[this.#chunks.length - 1];
-    if (tail === undefined || last === undefined) return 0;
+    if (!this.#tailContinues()) return 0;
+    const tail = this.#tail!;
     const used = this.#tailUsed;
-    // The last chunk must end where the tail's used part ends: then the room
-    // right after it is free (no view handed out covers it).
-    if (last.buffer !== tail.buffer || last.byteOffset + last.length !== tail.byteOffset + used) return 0;
     const n = Math.min(tail.length - used, bytes.length);
     if (n === 0) return 0;
     tail.set(n === bytes.length ? bytes : bytes.subarray(0, n), used);
-    this.#tailUsed = used + n;
-    const start = last.byteOffset - tail.byteOffset;
-    this.#chunks[this.#chunks.length - 1] = tail.subarray(start, used + n);
-    this.#length += n;
+    this.#grow(tail, used, n);
     return n;
+  }
+
+  /**
+   * Whether bytes put in the tail's free room continue the last chunk: it
+   * ends where the tail's used part ends (so no view handed out covers the
+   * room).
+   */
+  #tailContinues(): boolean {
+    const tail = this.#tail;
+    const last = this.#chunks[this.#chunks.length - 1];
+    return tail !== undefined && last !== undefined && last.buffer === tail.buffer && last.byteOffset + last.length === tail.byteOffset + this.#tailUsed;
+  }
+
+  /** Counts `n` bytes written at `at` in `storage` as received: the last chunk grows, or a new one starts. */
+  #grow(storage: Buffer, at: number, n: number): void {
+    if (storage === this.#tail && this.#tailContinues()) {
+      const last = this.#chunks[this.#chunks.length - 1];
+      this.#chunks[this.#chunks.length - 1] = storage.subarray(last.byteOffset - storage.byteOffset, at + n);
+    } else {
+      this.#chunks.push(storage.subarray(at, at + n));
+    }
+    this.#tail = storage;
+    this.#tailUsed = at + n;
+    this.#length += n;
+  }
+
+  /**
+   * Memory of this buffer's own for the OS to read the next `size` bytes
+   * into (at most: the read may bring fewer): the tail's free room when
+   * what arrives there continues the last chunk and fits, else new storage
+   * of `size` bytes. What was read there is taken in with `commitLent`,
+   * without a copy. The memory is this buffer's, so a read that never comes
+   * (a close, an error) leaves nothing behind.
+   */
+  lend(size: number): Buffer {
+    let storage = this.#tail;
+    let at = this.#tailUsed;
+    if (storage === undefined || !this.#tailContinues() || storage.length - at < size) {
+      storage = Buffer.allocUnsafe(size);
+      at = 0;
+    }
+    this.#lent = storage;
+    this.#lentStart = at;
+    return at === 0 && size === storage.length ? storage : storage.subarray(at, at + size);
+  }
+
+  /** Whether `bytes` are a read into the memory of the last `lend`. */
+  isLent(bytes: Uint8Array): boolean {
+    const lent = this.#lent;
+    return lent !== undefined && bytes.buffer === lent.buffer && bytes.byteOffset === lent.byteOffset + this.#lentStart;
+  }
+
+  /** Takes in the `n` bytes the OS read into the lent memory (after `isLent`), zero-copy. */
+  commitLent(n: number): void {
+    const storage = this.#lent!;
+    this.#lent = undefined;
+    if (n > 0) this.#grow(storage, this.#lentStart, n);
   }
 
   /**
@@ -230,6 +280,24 @@ export class ReadBuffer {
     return out;
   }
 
+  /** Puts `chunk` back in front of the unread bytes (kept by reference): a read that held bytes gives them back. */
+  unshift(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.#length === 0) {
+      this.push(chunk);
+      return;
+    }
+    if (this.#offset > 0) {
+      this.#chunks[this.#head] = this.#chunks[this.#head].subarray(this.#offset);
+      this.#offset = 0;
+    }
+    if (this.#head > 0) this.#chunks[--this.#head] = chunk;
+    else this.#chunks.unshift(chunk);
+    this.#length += chunk.length;
+    this.#cursorChunk = this.#head;
+    this.#cursorBase = 0;
+  }
+
   /** Removes up to `target.length` bytes into `target`; returns how many. */
   takeInto(target: Uint8Array): number {
     const n = Math.min(target.length, this.#length);
@@ -257,7 +325,7 @@ export class ReadBuffer {
   /** Drops everything. */
   clear(): void {
     this.#chunks = [];
-    this.#tail = undefined;
+    this.#tail = this.#lent = undefined;
     this.#head = this.#offset = this.#length = 0;
     this.#cursorChunk = this.#cursorBase = 0;
   }

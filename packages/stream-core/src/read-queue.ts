@@ -54,9 +54,24 @@ export class ReadQueue {
     return offset;
   }
 
-  /** How many bytes the head read wants lying contiguous (0 when none waits). */
-  reserve(ctx: ReadContext): number {
-    return this.#head?.reserve(ctx) ?? 0;
+  /** Bytes the head read holds for its caller (see `ReadRequest#held`). */
+  get held(): number {
+    return this.#head?.held ?? 0;
+  }
+
+  /** `absorbBorrowed` of the head read (0 when none waits). */
+  absorb(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    return this.#head?.absorbBorrowed(ctx, bytes, offset) ?? 0;
+  }
+
+  /** `inPlace` of the head read. */
+  get inPlace(): boolean {
+    return this.#head?.inPlace ?? false;
+  }
+
+  /** `wants` of the head read (0 when none waits). */
+  wants(ctx: ReadContext): number {
+    return this.#head?.wants(ctx) ?? 0;
   }
 
   /** Rejects every pending read with `reason` and empties the queue. */

@@ -20,6 +20,15 @@ export type Poll<T> = T | typeof PENDING;
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * Reads of at least this many bytes (16 KiB) are bulk reads: the transport
+ * sizes its reads from the OS so they end where such a read needs them to
+ * (see `BaseStream._nextReadSize`). Smaller ones (a header) leave it
+ * reading as much as it can: a syscall per small read would cost more than
+ * the copy of what is left over.
+ */
+export const BULK_READ = 16 * 1024;
+
+/**
  * One read waiting in a stream's queue: how it is satisfied from the buffer,
  * and the promise its caller awaits.
  *
@@ -75,8 +84,38 @@ export abstract class ReadRequest<T> {
     return -1;
   }
 
-  /** How many more bytes this read wants lying contiguous (an exact `readBytes`); 0 if it has no such need. */
-  reserve(_ctx: ReadContext): number {
+  /**
+   * Takes bytes from `bytes` (from `offset`) towards a read they do not
+   * complete, copying them where the read delivers them, so they need no
+   * copy into the buffer first; returns how many (0: it keeps none). Only
+   * `readInto` does; its `abort` gives them back to the buffer.
+   */
+  absorbBorrowed(_ctx: ReadContext, _bytes: Uint8Array, _offset: number): number {
+    return 0;
+  }
+
+  /**
+   * How many more bytes this read needs, when they are best received
+   * together (an exact `readBytes` or a whole `readInto` of at least
+   * `BULK_READ` bytes); 0 if it has no such need. Sizes the next read from
+   * the OS and the storage copies go into.
+   */
+  wants(_ctx: ReadContext): number {
+    return 0;
+  }
+
+  /**
+   * Whether the bytes `wants` names are best read by the OS straight into
+   * the buffer's own memory (`ReadBuffer.lend`): true for a read that hands
+   * out a view of them (an exact `readBytes`), false for one that copies
+   * them anyway (`readInto`).
+   */
+  get inPlace(): boolean {
+    return false;
+  }
+
+  /** Bytes this read holds that its caller has not been given yet (taken by `absorbBorrowed`). */
+  get held(): number {
     return 0;
   }
 
@@ -92,8 +131,8 @@ export abstract class ReadRequest<T> {
     this.#reject?.(reason);
   }
 
-  /** Rejects with the abort signal's reason. */
-  abort(): void {
+  /** Rejects with the abort signal's reason; bytes the read held go back to the front of `ctx.buffer`. */
+  abort(_ctx: ReadContext): void {
     this.fail(this.#signal?.reason);
   }
 
@@ -107,7 +146,10 @@ export abstract class ReadRequest<T> {
 export interface QueuedRead {
   settle(ctx: ReadContext): boolean;
   settleBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number;
-  reserve(ctx: ReadContext): number;
+  absorbBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number;
+  wants(ctx: ReadContext): number;
+  readonly inPlace: boolean;
+  readonly held: number;
   fail(reason: unknown): void;
 }
 
@@ -135,23 +177,35 @@ export class BytesRequest extends ReadRequest<Buffer> {
     return PENDING;
   }
 
-  override reserve(ctx: ReadContext): number {
-    return this.partial ? 0 : Math.max(0, this.n - ctx.buffer.length);
+  override wants(ctx: ReadContext): number {
+    return this.partial || this.n < BULK_READ ? 0 : Math.max(0, this.n - ctx.buffer.length);
+  }
+
+  override get inPlace(): boolean {
+    return true;
   }
 }
 
-/** `readInto(target, { partial })`. */
+/**
+ * `readInto(target, { partial })`. Bytes from reused memory that do not
+ * complete it yet are copied into the target at once (`absorbBorrowed`):
+ * the read then holds `#filled` bytes, given back to the buffer on abort.
+ */
 export class IntoRequest extends ReadRequest<number> {
+  /** Bytes already in `target` (taken from reused memory while waiting). */
+  #filled = 0;
+
   constructor(readonly target: Uint8Array, readonly partial: boolean) {
     super();
   }
 
   poll(ctx: ReadContext): Poll<number> {
     const { buffer } = ctx;
-    if (buffer.length >= this.target.length || (this.partial && buffer.length > 0)) return buffer.takeInto(this.target);
+    const wanted = this.target.length - this.#filled;
+    if (buffer.length >= wanted || (this.partial && buffer.length > 0)) return this.#complete(ctx);
     if (ctx.ended) {
-      if (buffer.length === 0) throwIfFailed(ctx);
-      return buffer.takeInto(this.target);
+      if (buffer.length === 0 && this.#filled === 0) throwIfFailed(ctx);
+      return this.#complete(ctx);
     }
     if (!this.partial && this.target.length > ctx.maxBufferSize) {
       throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.target.length} bytes`);
@@ -161,14 +215,45 @@ export class IntoRequest extends ReadRequest<number> {
 
   /** The buffered bytes, then the rest from `bytes`: each byte copied once, into the target. */
   override settleBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
-    const { target } = this;
     const available = bytes.length - offset;
-    if (!this.partial && ctx.buffer.length + available < target.length) return -1;
-    const buffered = ctx.buffer.takeInto(target);
-    const n = Math.min(target.length - buffered, available);
-    target.set(offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n), buffered);
-    this.succeed(buffered + n);
+    if (!this.partial && this.#filled + ctx.buffer.length + available < this.target.length) return -1;
+    const n = this.#fill(ctx, bytes, offset);
+    this.succeed(this.#filled);
     return n;
+  }
+
+  override absorbBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    return this.partial ? 0 : this.#fill(ctx, bytes, offset);
+  }
+
+  override get held(): number {
+    return this.#filled;
+  }
+
+  override wants(ctx: ReadContext): number {
+    const { length } = this.target;
+    return this.partial || length < BULK_READ ? 0 : Math.max(0, length - this.#filled - ctx.buffer.length);
+  }
+
+  override abort(ctx: ReadContext): void {
+    if (this.#filled > 0) ctx.buffer.unshift(Buffer.from(this.target.subarray(0, this.#filled)));
+    this.#filled = 0;
+    super.abort(ctx);
+  }
+
+  /** Copies the buffered bytes, then what fits from `bytes`, after `#filled`; returns how many of `bytes`. */
+  #fill(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    const { target } = this;
+    this.#filled += ctx.buffer.takeInto(this.#filled === 0 ? target : target.subarray(this.#filled));
+    const n = Math.min(target.length - this.#filled, bytes.length - offset);
+    target.set(offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n), this.#filled);
+    this.#filled += n;
+    return n;
+  }
+
+  #complete(ctx: ReadContext): number {
+    const { target } = this;
+    return this.#filled + ctx.buffer.takeInto(this.#filled === 0 ? target : target.subarray(this.#filled));
   }
 }
 

@@ -90,15 +90,35 @@ export function describeBorrowedReads(harness: StreamPairHarness): void {
       }
     });
 
-    it('results handed out stay intact while the next chunks arrive', async () => {
+    it.each([1000, 64 * KiB, 100 * KiB])('results of readBytes(%i) handed out stay intact while the next chunks arrive', async (size) => {
       const pair = await harness.createPair();
       try {
-        const sent = payload(1024 * KiB, 4);
+        const sent = payload(2048 * KiB + 17, size);
         const sending = sendInPieces(pair.writer, sent, 64 * KiB, 5);
         const kept: Buffer[] = [];
-        for (let chunk = await pair.reader.readBytes(1000); chunk.length > 0; chunk = await pair.reader.readBytes(1000)) kept.push(chunk);
+        for (let chunk = await pair.reader.readBytes(size); chunk.length > 0; chunk = await pair.reader.readBytes(size)) kept.push(chunk);
         await sending;
+        expect(kept.slice(0, -1).every((chunk) => chunk.length === size)).toBe(true);
         expect(sha256(Buffer.concat(kept))).toBe(sha256(sent));
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('exact bulk reads, then lines, then readInto on one stream: the bytes read are the bytes sent', async () => {
+      const pair = await harness.createPair();
+      try {
+        const bulk = payload(512 * KiB, 15);
+        const lines = Buffer.from(Array.from({ length: 2000 }, (_, i) => `line ${i}\n`).join(''));
+        const tail = payload(200 * KiB, 16);
+        const sending = sendInPieces(pair.writer, Buffer.concat([bulk, lines, tail]), 40 * KiB, 17);
+        const kept: Buffer[] = [];
+        for (let left = bulk.length; left > 0; left -= 64 * KiB) kept.push(await pair.reader.readBytes(64 * KiB));
+        for (let i = 0; i < 2000; i++) kept.push(await pair.reader.readUntil('\n'));
+        const target = Buffer.alloc(64 * KiB);
+        for (let n = await pair.reader.readInto(target); n > 0; n = await pair.reader.readInto(target)) kept.push(Buffer.from(target.subarray(0, n)));
+        await sending;
+        expect(sha256(Buffer.concat(kept))).toBe(sha256(Buffer.concat([bulk, lines, tail])));
       } finally {
         await pair.close();
       }
