@@ -462,11 +462,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * buffer (`ReadBuffer.lend`): its result is then a view, never a copy. A
    * waiting bulk `readInto` gets `shared` cut to what it still needs, so
    * the read ends where it does and nothing is left over to copy. Anything
-   * else reads all of `shared`.
+   * else reads into the stream's own memory while bytes are `flowing` (the
+   * last read filled its memory: more are waiting), so they are not copied;
+   * and into `shared` once the transport is drained, so an idle stream
+   * holds no memory of its own.
    */
-  protected _nextReadMemory(shared: Buffer): Uint8Array {
+  protected _nextReadMemory(shared: Buffer, flowing: boolean): Uint8Array {
     const wanted = this.#wanted();
-    if (wanted <= 0) return shared;
+    if (wanted <= 0) return flowing ? this.#buffer.lend(shared.length, BULK_READ) : shared;
     const size = Math.min(wanted, shared.length);
     if (this.#queue.isEmpty || this.#queue.inPlace) return this.#buffer.lend(size);
     return size === shared.length ? shared : shared.subarray(0, size);

@@ -79,7 +79,7 @@ export class DuplexStream extends BaseStream {
     read(this: AdoptedDuplex, nread: number, memory: Uint8Array): boolean {
       const stream = this[kStream];
       stream._pushBorrowed(nread === memory.length ? memory : memory.subarray(0, nread));
-      nextReadMemory = stream._nextReadMemory(READ_MEMORY);
+      nextReadMemory = stream._nextReadMemory(READ_MEMORY, nread === memory.length);
       return true;
     },
     /**

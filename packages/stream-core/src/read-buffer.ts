@@ -106,8 +106,15 @@ export class ReadBuffer {
   /** Counts `n` bytes written at `at` in `storage` as received: the last chunk grows, or a new one starts. */
   #grow(storage: Buffer, at: number, n: number): void {
     if (storage === this.#tail && this.#tailContinues()) {
-      const last = this.#chunks[this.#chunks.length - 1];
-      this.#chunks[this.#chunks.length - 1] = storage.subarray(last.byteOffset - storage.byteOffset, at + n);
+      const i = this.#chunks.length - 1;
+      const last = this.#chunks[i];
+      this.#chunks[i] = storage.subarray(last.byteOffset - storage.byteOffset, at + n);
+      // A cursor past the end counted the chunk at its old length: move it
+      // to the chunk's start, which stays where it was.
+      if (this.#cursorChunk > i) {
+        this.#cursorChunk = i;
+        this.#cursorBase = this.#length - (last.length - (i === this.#head ? this.#offset : 0));
+      }
     } else {
       this.#chunks.push(storage.subarray(at, at + n));
     }
@@ -119,21 +126,22 @@ export class ReadBuffer {
   /**
    * Memory of this buffer's own for the OS to read the next `size` bytes
    * into (at most: the read may bring fewer): the tail's free room when
-   * what arrives there continues the last chunk and fits, else new storage
-   * of `size` bytes. What was read there is taken in with `commitLent`,
+   * what arrives there continues the last chunk and at least `min` bytes
+   * fit, else new storage of `size` bytes. What was read there is taken in with `commitLent`,
    * without a copy. The memory is this buffer's, so a read that never comes
    * (a close, an error) leaves nothing behind.
    */
-  lend(size: number): Buffer {
+  lend(size: number, min = size): Buffer {
     let storage = this.#tail;
     let at = this.#tailUsed;
-    if (storage === undefined || !this.#tailContinues() || storage.length - at < size) {
+    if (storage === undefined || !this.#tailContinues() || storage.length - at < min) {
       storage = Buffer.allocUnsafe(size);
       at = 0;
     }
+    const end = Math.min(storage.length, at + size);
     this.#lent = storage;
     this.#lentStart = at;
-    return at === 0 && size === storage.length ? storage : storage.subarray(at, at + size);
+    return at === 0 && end === storage.length ? storage : storage.subarray(at, end);
   }
 
   /** Whether `bytes` are a read into the memory of the last `lend`. */
