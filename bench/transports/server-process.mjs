@@ -5,8 +5,11 @@
 //
 // Requests: `gc`, `usage` (CPU time and minor page faults so far, see ipc.mjs),
 // `connections` (how many are open), `memory` (`{ rss, heapUsed }` in bytes,
-// after letting the process settle and collecting garbage), `exit`.
+// after letting the process settle and collecting garbage), `heapSnapshot`
+// (written into the run's directory: its path), `exit`.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeHeapSnapshot } from 'node:v8';
+import { join } from 'node:path';
 import { answerRequests, usage } from './ipc.mjs';
 import { transportNamed } from './transports.mjs';
 
@@ -23,6 +26,11 @@ answerRequests(
     gc: () => globalThis.gc?.(),
     usage,
     connections,
+    /** Collects garbage and writes a heap snapshot into the run's directory; resolves its path. */
+    heapSnapshot() {
+      for (let i = 0; i < GC_PASSES; i++) globalThis.gc();
+      return writeHeapSnapshot(join(dir, `${process.pid}-${Date.now()}.heapsnapshot`));
+    },
     async memory({ settleMs }) {
       await sleep(settleMs);
       for (let i = 0; i < GC_PASSES; i++) globalThis.gc();
