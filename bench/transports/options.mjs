@@ -21,7 +21,7 @@ export const PROFILE_DIR = process.env.BENCH_PROFILE || undefined;
  * `BENCH_NODE=/path/to/node`: the Node binary every child process (servers
  * under test, load clients) runs under; default: the one running this.
  */
-export const NODE_BINARY = process.env.BENCH_NODE || process.execPath;
+export { NODE_BINARY } from '../node-binary.mjs';
 
 /** `full` normally, `quick` under `BENCH_QUICK=1`. */
 export function sized(full, quick) {
