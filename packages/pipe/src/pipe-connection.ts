@@ -17,8 +17,8 @@ export interface PipeConnectionOptions extends Omit<BaseStreamOptions, 'errorCla
  * A connection accepted by a `PipeServer`: a full `BaseStream` over the
  * accepted `net.Socket`, whose errors are `PipeError`s (and of their kind).
  *
- * Cost: one `net.Socket` (a second one made at accept, for reads through
- * shared memory: no Buffer allocated per read).
+ * Cost: one `net.Socket`, read through shared memory (no Buffer allocated
+ * per read).
  */
 export class PipeConnection extends StreamConnection {
   constructor(socket: Socket, options: PipeConnectionOptions = {}) {

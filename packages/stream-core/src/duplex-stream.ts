@@ -15,7 +15,7 @@ export interface DuplexStreamOptions extends BaseStreamOptions {
    * Read a freshly accepted `net.Socket` the way sockets this module connects
    * are read: through shared memory (Node's `onread`), copying each byte once
    * to where the read wants it, instead of into a new Buffer per read (see
-   * `reopenReadingIntoMemory`). Default false.
+   * `readIntoMemory`). Default false.
    */
   readIntoMemory?: boolean;
 }
@@ -105,7 +105,8 @@ export class DuplexStream extends BaseStream {
   constructor(duplex?: Duplex, options: DuplexStreamOptions = {}) {
     super(options);
     if (duplex !== undefined) {
-      this._attach(options.readIntoMemory === true ? reopenReadingIntoMemory(duplex) : duplex);
+      if (options.readIntoMemory === true) readIntoMemory(duplex);
+      this._attach(duplex);
       if (options.connected !== false) this._setConnected();
     }
   }
@@ -239,35 +240,35 @@ export class DuplexStream extends BaseStream {
   }
 }
 
-/** What `reopenReadingIntoMemory` touches of a `net.Socket` beyond its public API. */
-interface SocketInternals {
-  _handle?: { useUserBuffer?: unknown } | null;
-  _server?: unknown;
-  server?: unknown;
-}
+/** The private `net.Socket` fields behind Node's `onread` option, by their symbols' descriptions. */
+const ONREAD_FIELDS = ['kBuffer', 'kBufferCb', 'kBufferGen'] as const;
 
 /**
  * Node 20's `net.Server` takes no `onread` option, so an accepted socket
- * reads into a new Buffer per read. This moves the OS handle of `duplex`,
- * when it is a `net.Socket` that has read nothing yet (a freshly accepted
- * one: the 'connection' event runs before its first read), to a new
- * `net.Socket` made with `onread`, as `net.connect` would make it; the old
- * object, left without a handle, is destroyed (it closes nothing) and the
- * server's connection count follows the new one. Anything else — a socket
- * that has read, another kind of duplex, a Node without these internals —
- * is returned as it is, and is read the ordinary way.
+ * reads into a new Buffer per read. This gives `duplex`, when it is a
+ * `net.Socket` that has read nothing yet (a freshly accepted one: the
+ * 'connection' event runs before its first read), what `net.connect` gives
+ * a socket made with `onread`: the three private fields Node's read path
+ * checks on every read (`kBuffer`, `kBufferCb`, `kBufferGen`, found by their
+ * symbols' descriptions) and the handle's user buffer (`useUserBuffer`).
+ * Anything else — a socket that has read, another kind of duplex, a Node
+ * whose socket lacks these internals — is left alone and read the ordinary
+ * way. Returns whether it switched.
  */
-function reopenReadingIntoMemory(duplex: Duplex): Duplex {
-  if (!(duplex instanceof Socket)) return duplex;
-  const old = duplex as Socket & SocketInternals;
-  const handle = old._handle;
-  if (handle == null || typeof handle.useUserBuffer !== 'function') return duplex;
-  if (old.connecting || old.destroyed || old.bytesRead !== 0 || old.readableLength !== 0) return duplex;
-  const socket = new Socket({ handle, onread: DuplexStream._onread, allowHalfOpen: true, readable: true, writable: true } as ConstructorParameters<typeof Socket>[0]) as Socket & SocketInternals;
-  old._handle = null;
-  socket._server = old._server;
-  socket.server = old.server;
-  old._server = null;
-  old.destroy();
-  return socket;
+function readIntoMemory(duplex: Duplex): boolean {
+  if (!(duplex instanceof Socket)) return false;
+  const handle = (duplex as Socket & { _handle?: { useUserBuffer?: (memory: Uint8Array) => void } | null })._handle;
+  if (typeof handle?.useUserBuffer !== 'function') return false;
+  if (duplex.connecting || duplex.destroyed || duplex.bytesRead !== 0 || duplex.readableLength !== 0) return false;
+  const symbols = new Map(Object.getOwnPropertySymbols(duplex).map((symbol) => [symbol.description, symbol]));
+  const [buffer, callback, generate] = ONREAD_FIELDS.map((name) => symbols.get(name));
+  if (buffer === undefined || callback === undefined || generate === undefined) return false;
+  const { buffer: readMemory, callback: read } = DuplexStream._onread;
+  const memory = readMemory();
+  const fields = duplex as unknown as Record<symbol, unknown>;
+  fields[buffer] = memory;
+  fields[callback] = read;
+  fields[generate] = readMemory;
+  handle.useUserBuffer(memory);
+  return true;
 }

@@ -9,8 +9,7 @@ import type { TCPServer } from './tcp-server.js';
 export interface TCPConnectionOptions extends Omit<BaseStreamOptions, 'errorClass'>, TCPSocketOptions {
   /**
    * Read through shared memory (Node's `onread`), as a `TCPClient` does
-   * (default true): the socket's handle moves to a new `net.Socket` made
-   * with `onread` (see `DuplexStreamOptions.readIntoMemory`); false keeps
+   * (default true; see `DuplexStreamOptions.readIntoMemory`); false keeps
    * the socket as accepted, reading into a new Buffer per read.
    */
   readIntoMemory?: boolean;
@@ -22,8 +21,7 @@ export interface TCPConnectionOptions extends Omit<BaseStreamOptions, 'errorClas
  *
  * Errors: the constructor throws `TypeError`/`RangeError` for invalid
  * options. Cost: the socket options are two `setsockopt` calls at most;
- * reads go through shared memory (no Buffer allocated per read), at the
- * price of a second `net.Socket` object made at accept.
+ * reads go through shared memory (no Buffer allocated per read).
  */
 export class TCPConnection extends StreamConnection {
   constructor(socket: Socket, options: TCPConnectionOptions = {}) {
@@ -33,7 +31,7 @@ export class TCPConnection extends StreamConnection {
     applySocketOptions(this.#socket, socketOptions);
   }
 
-  /** The socket read and written: the accepted one, or the one its handle moved to. */
+  /** The accepted socket. */
   get #socket(): Socket {
     return this._duplex as Socket;
   }
