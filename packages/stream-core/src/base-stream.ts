@@ -96,8 +96,15 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #shutdown: Promise<void> | undefined;
   #writeEnded = false;
   #closedByCall = false;
-  /** Size of the last exact `readBytes`: borrowed bytes are copied into room for the next one. */
-  #lastExactRead = 0;
+  /**
+   * What the next read is expected to be while none waits: the last one
+   * again. `#expectedSize`: the bytes of the last exact bulk `readBytes` or
+   * whole bulk `readInto` (0 for any other), for which the OS reads into
+   * room of that size and borrowed bytes are copied there;
+   * `#expectCopyOut`: the last read was a `readInto`.
+   */
+  #expectedSize = 0;
+  #expectCopyOut = false;
 
   /** Builds this stream's errors, as instances of its transport's class. */
   protected readonly _errors: StreamErrorFactory;
@@ -133,16 +140,18 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * empty Buffer when nothing is). With `partial`, resolves as soon as any
    * bytes are there: at most `n`, and at most what one received chunk holds,
    * so a partial read never copies (the bulk-transfer form). Zero-copy when
-   * the bytes lie in one received chunk, one copy when they span chunks.
+   * the bytes lie in one received chunk, one copy when they span chunks; a
+   * socket read through shared memory receives an exact read of 16 KiB or
+   * more straight into its result.
    * Rejects `LimitExceededError` when `n` exceeds `maxBufferSize` (without
    * `partial`).
    */
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
     if (!Number.isInteger(n) || n < 0) return Promise.reject(new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`));
     const buffer = this.#buffer;
-    if (options?.partial !== true) {
-      this.#lastExactRead = n < BULK_READ ? 0 : Math.min(n, MAX_RESERVE_HINT);
-      if (buffer.length >= n && this.#canReadAtOnce(options)) return Promise.resolve(this.#consumed(buffer.take(n)));
+    this.#expect(options?.partial === true ? 0 : n, false);
+    if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
+      return Promise.resolve(this.#consumed(buffer.take(n)));
     }
     return this.#read(new BytesRequest(n, options?.partial === true), options);
   }
@@ -163,6 +172,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     } catch (error) {
       return Promise.reject(error);
     }
+    this.#expectCopyOut = false;
     // The hot path of line protocols: a record already buffered is handed
     // out at once, with no request object.
     if (this.#canReadAtOnce(options)) {
@@ -197,7 +207,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    */
   readInto(target: Uint8Array, options?: ReadBytesOptions): Promise<number> {
     if (!(target instanceof Uint8Array)) return Promise.reject(new TypeError('Cannot read into the target: expected a Uint8Array'));
+    this.#expect(options?.partial === true ? 0 : target.length, true);
     return this.#read(new IntoRequest(target, options?.partial === true), options);
+  }
+
+  /** Records what the read just made says of the next (see `#expectedSize`). */
+  #expect(size: number, copyOut: boolean): void {
+    this.#expectedSize = size < BULK_READ ? 0 : Math.min(size, MAX_RESERVE_HINT);
+    this.#expectCopyOut = copyOut;
   }
 
   /**
@@ -418,8 +435,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * read (Node's `onread` buffer). Reads waiting at the head take what
    * completes them straight from it, and a waiting `readInto` what it can
    * hold (copied into its target, so each byte is copied once); the rest is
-   * copied into the stream's buffer
-   * before this returns, so the memory may be overwritten afterwards.
+   * copied into the stream's buffer before this returns, so the memory may
+   * be overwritten afterwards.
    * Copies go where an exact `readBytes` needs them contiguous (waiting,
    * or the size of the last one), so its result is a view, not a second
    * copy; bytes read into memory `_nextReadMemory` lent are taken as they
@@ -456,28 +473,29 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   /**
    * Transport: the memory the OS reads into next, for a transport that
-   * reads through `shared` memory (`_pushBorrowed`). A waiting exact bulk
-   * `readBytes` (or, with no read waiting, the next one of the size of the
-   * last) gets the bytes it still needs read straight into the stream's own
-   * buffer (`ReadBuffer.lend`): its result is then a view, never a copy. A
-   * waiting bulk `readInto` gets `shared` cut to what it still needs, so
-   * the read ends where it does and nothing is left over to copy. Anything
-   * else reads into the stream's own memory while bytes are `flowing` (the
-   * last read filled its memory: more are waiting), so they are not copied;
-   * and into `shared` once the transport is drained, so an idle stream
-   * holds no memory of its own.
+   * reads through `shared` memory (`_pushBorrowed`). The read waiting, or
+   * with none waiting the one expected (the last one again), decides. An
+   * exact bulk `readBytes` gets the bytes it still needs read straight into
+   * the stream's own buffer (`ReadBuffer.lend`): its result is then a view,
+   * never a copy. A `readInto` gets `shared`, warm, cut to what a whole one
+   * still needs, so the read ends where it does and nothing is left over to
+   * copy. Anything else reads into the stream's own memory while bytes are
+   * `flowing` (the last read filled its memory: more are waiting), so they
+   * are not copied; and into `shared` once the transport is drained, so an
+   * idle stream holds no memory of its own.
    */
   protected _nextReadMemory(shared: Buffer, flowing: boolean): Uint8Array {
     const wanted = this.#wanted();
-    if (wanted <= 0) return flowing ? this.#buffer.lend(shared.length, BULK_READ) : shared;
+    const copiesOut = this.#queue.isEmpty ? this.#expectCopyOut : this.#queue.copiesOut;
+    if (wanted <= 0) return flowing && !copiesOut ? this.#buffer.lend(shared.length, BULK_READ) : shared;
     const size = Math.min(wanted, shared.length);
-    if (this.#queue.isEmpty || this.#queue.inPlace) return this.#buffer.lend(size);
+    if (!copiesOut) return this.#buffer.lend(size);
     return size === shared.length ? shared : shared.subarray(0, size);
   }
 
-  /** Bytes the head read, or the next exact `readBytes`, still needs (0: no preference). */
+  /** Bytes the head read, or the next one expected, still needs (0: no preference). */
   #wanted(): number {
-    return this.#queue.isEmpty ? this.#lastExactRead - this.#buffer.length : this.#queue.wants(this.#ctx);
+    return this.#queue.isEmpty ? this.#expectedSize - this.#buffer.length : this.#queue.wants(this.#ctx);
   }
 
   /** Transport: the peer ended its side (FIN). Writing stays possible. */

@@ -64,9 +64,9 @@ export class ReadQueue {
     return this.#head?.absorbBorrowed(ctx, bytes, offset) ?? 0;
   }
 
-  /** `inPlace` of the head read. */
-  get inPlace(): boolean {
-    return this.#head?.inPlace ?? false;
+  /** `copiesOut` of the head read. */
+  get copiesOut(): boolean {
+    return this.#head?.copiesOut ?? false;
   }
 
   /** `wants` of the head read (0 when none waits). */

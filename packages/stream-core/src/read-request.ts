@@ -105,12 +105,11 @@ export abstract class ReadRequest<T> {
   }
 
   /**
-   * Whether the bytes `wants` names are best read by the OS straight into
-   * the buffer's own memory (`ReadBuffer.lend`): true for a read that hands
-   * out a view of them (an exact `readBytes`), false for one that copies
-   * them anyway (`readInto`).
+   * Whether the read copies its bytes out into memory of its caller's
+   * (`readInto`): they are then best read by the OS into shared memory that
+   * is warm, not into new memory of the buffer's own (`ReadBuffer.lend`).
    */
-  get inPlace(): boolean {
+  get copiesOut(): boolean {
     return false;
   }
 
@@ -148,7 +147,7 @@ export interface QueuedRead {
   settleBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number;
   absorbBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number;
   wants(ctx: ReadContext): number;
-  readonly inPlace: boolean;
+  readonly copiesOut: boolean;
   readonly held: number;
   fail(reason: unknown): void;
 }
@@ -181,9 +180,7 @@ export class BytesRequest extends ReadRequest<Buffer> {
     return this.partial || this.n < BULK_READ ? 0 : Math.max(0, this.n - ctx.buffer.length);
   }
 
-  override get inPlace(): boolean {
-    return true;
-  }
+
 }
 
 /**
@@ -228,6 +225,10 @@ export class IntoRequest extends ReadRequest<number> {
 
   override get held(): number {
     return this.#filled;
+  }
+
+  override get copiesOut(): boolean {
+    return true;
   }
 
   override wants(ctx: ReadContext): number {
