@@ -26,10 +26,13 @@ export const servers = {
     socket.on('data', lineSplitter((line) => socket.write(line)));
     socket.once('end', () => socket.end());
   }),
-  ours: ourServer(async (conn) => {
-    for (let line = await conn.readUntil('\n'); line.length > 0; line = await conn.readUntil('\n')) conn.write(line);
-  }),
+  ours: ourServer(echoLines),
 };
+
+/** Our echo handler: each line read with `readUntil` is written back. */
+export async function echoLines(conn) {
+  for (let line = await conn.readUntil('\n'); line.length > 0; line = await conn.readUntil('\n')) conn.write(line);
+}
 
 export const load = {
   async roundTrips({ transport, address, clients, durationMs }) {

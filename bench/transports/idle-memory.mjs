@@ -1,20 +1,36 @@
-// idle memory: 10,000 connections opened to an echo server (the servers of
-// echo.mjs: ours waits in `readUntil('\n')`, raw has its splitter on 'data')
-// and left idle. Measured: the server process's RSS once they are all
-// accepted and it has settled and collected garbage, minus its RSS before
-// the first connection, divided by the number of connections. Each
-// measurement uses a fresh server process; ours and raw alternate. Target:
-// ours at most 1.25x raw bytes per connection. The V8 heap used per
-// connection, measured the same way, is printed for information: it is the
-// part of the RSS that the JavaScript objects of a connection account for.
+// idle memory: 10,000 connections opened to a server and left idle.
+// Measured: the server process's RSS once they are all accepted and it has
+// settled and collected garbage, minus its RSS before the first connection,
+// divided by the number of connections. Each measurement uses a fresh server
+// process; the servers alternate. The floor: a raw `node:net` server whose
+// handler is an `async` function awaiting one promise per connection (what
+// any handler written as straight-line async code costs). Targets: ours
+// suspended in `readUntil('\n')` and ours suspended in
+// `readBytes(n, { partial: true })` at most 1.1x the floor's bytes per
+// connection. For information: the raw echo server of echo.mjs (its
+// splitter on 'data', no async handler), and the V8 heap used per
+// connection (the part of the RSS the JavaScript objects account for).
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sized } from './options.mjs';
 import { median } from '../runner.mjs';
 import { startLoad, startServer } from './children.mjs';
 import { reportCost } from './measure.mjs';
+import { rawServer, ourServer } from './servers.mjs';
+import { echoLines, servers as echoServers } from './echo.mjs';
 
-export { servers } from './echo.mjs';
+export const servers = {
+  raw: echoServers.raw,
+  floor: rawServer(async (socket) => {
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.end();
+  }),
+  ours: echoServers.ours,
+  oursNodeChunks: ourServer(echoLines, { nodeChunks: true }),
+  oursPartial: ourServer(async (conn) => {
+    for (let chunk = await conn.readBytes(65536, { partial: true }); chunk.length > 0; chunk = await conn.readBytes(65536, { partial: true })) conn.write(chunk);
+  }),
+};
 
 const CONNECTIONS = sized(10_000, 1_000);
 /**
@@ -24,14 +40,16 @@ const CONNECTIONS = sized(10_000, 1_000);
  * backlog (Node's 511) overflows, and the kernel then drops SYNs (retried a
  * second later) or fails a Unix connect with EAGAIN.
  */
-const BATCH_CONNECTIONS = 250;
+export const BATCH_CONNECTIONS = 250;
 /** Time the server is left alone before each RSS reading. */
 const SETTLE_MS = 1000;
 /** How long the server may take to accept a batch. */
 const ACCEPT_TIMEOUT_MS = 30_000;
 const POLL_MS = 10;
 const ROUNDS = sized(3, 1);
-const TARGET = 1.25;
+const TARGET = 1.1;
+/** The servers measured, in the order of the first round. */
+const SERVERS = ['floor', 'ours', 'oursPartial', 'oursNodeChunks', 'raw'];
 
 /** Every socket of the load client gets this: the server going away first must not crash it. */
 const ignoreError = () => {};
@@ -54,20 +72,29 @@ export const load = {
 export async function run(transport) {
   const loader = await startLoad(transport, 'idle-memory');
   try {
-    const rss = { raw: [], ours: [] };
-    const heap = { raw: [], ours: [] };
+    const rss = Object.fromEntries(SERVERS.map((server) => [server, []]));
+    const heap = Object.fromEntries(SERVERS.map((server) => [server, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const server of round % 2 === 0 ? ['raw', 'ours'] : ['ours', 'raw']) {
+      for (const server of round % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
         const perConnection = await memoryPerConnection(loader, transport, server);
         rss[server].push(perConnection.rss);
         heap[server].push(perConnection.heapUsed);
       }
     }
-    const name = `idle memory, ${CONNECTIONS} connections: echo server RSS per connection [${transport.label}]`;
-    const result = reportCost(name, 'bytes', median(rss.ours), median(rss.raw), TARGET);
-    const heapUsed = { ours: median(heap.ours), baseline: median(heap.raw) };
-    console.log(`  V8 heap used per connection: ours ${heapUsed.ours.toFixed(0)} bytes, baseline ${heapUsed.baseline.toFixed(0)} bytes, ratio ${(heapUsed.ours / heapUsed.baseline).toFixed(2)}x`);
-    return [{ ...result, heapUsed }];
+    const compare = (server, baseline, what, target) => {
+      const name = `idle memory, ${CONNECTIONS} connections: RSS per connection, ${what} [${transport.label}]`;
+      const result = reportCost(name, 'bytes', median(rss[server]), median(rss[baseline]), target);
+      const heapUsed = { ours: median(heap[server]), baseline: median(heap[baseline]) };
+      console.log(`  V8 heap used per connection: ours ${heapUsed.ours.toFixed(0)} bytes, baseline ${heapUsed.baseline.toFixed(0)} bytes, ratio ${(heapUsed.ours / heapUsed.baseline).toFixed(2)}x`);
+      return { ...result, heapUsed };
+    };
+    return [
+      compare('ours', 'floor', "suspended in readUntil('\\n') vs the async-handler floor", TARGET),
+      compare('oursPartial', 'floor', 'suspended in readBytes(n, { partial: true }) vs the async-handler floor', TARGET),
+      compare('oursNodeChunks', 'floor', "suspended in readUntil('\\n'), reading Node's chunks, vs the async-handler floor (information)"),
+      compare('floor', 'raw', 'the async-handler floor vs a raw echo server (information)'),
+      compare('ours', 'raw', "suspended in readUntil('\\n') vs a raw echo server (information)"),
+    ];
   } finally {
     await loader.stop();
   }
@@ -92,7 +119,8 @@ async function memoryPerConnection(loader, transport, server) {
   }
 }
 
-async function allAccepted(child, count) {
+/** Waits until the server `child` has accepted `count` connections. */
+export async function allAccepted(child, count) {
   const deadline = Date.now() + ACCEPT_TIMEOUT_MS;
   for (let open = await child.request('connections'); open < count; open = await child.request('connections')) {
     if (Date.now() > deadline) throw new Error(`Cannot measure idle memory: the server accepted ${open} of ${count} connections in ${ACCEPT_TIMEOUT_MS} ms`);

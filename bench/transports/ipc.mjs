@@ -9,6 +9,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NODE_BINARY } from './options.mjs';
 
 /** How long one request may take before the run is failed (the longest, a 1 GiB transfer, takes a few seconds). */
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -47,7 +48,7 @@ export class Child {
    * and the value it reported when ready (a server's address).
    */
   static async start(script, args, execArgv = []) {
-    const handle = fork(new URL(script, import.meta.url), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const handle = fork(new URL(script, import.meta.url), args, { execPath: NODE_BINARY, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     running.add(handle);
     const child = new Child(handle);
     const ready = once(handle, 'message').then(([message]) => message.ready);
@@ -98,6 +99,16 @@ export function answerRequests(handlers, ready) {
   });
   process.once('disconnect', () => process.exit(1));
   process.send({ ready });
+}
+
+/**
+ * What a child has used so far: CPU time (user + system, microseconds) and
+ * minor page faults (pages the kernel had to map on first touch: fresh
+ * memory costs one per 4 KiB page).
+ */
+export function usage() {
+  const { userCPUTime, systemCPUTime, minorPageFault } = process.resourceUsage();
+  return { cpu: userCPUTime + systemCPUTime, faults: minorPageFault };
 }
 
 async function within(promise, ms, what) {

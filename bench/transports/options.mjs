@@ -17,6 +17,12 @@ export const ONLY_TRANSPORTS = listOf(process.env.BENCH_TRANSPORTS);
  */
 export const PROFILE_DIR = process.env.BENCH_PROFILE || undefined;
 
+/**
+ * `BENCH_NODE=/path/to/node`: the Node binary every child process (servers
+ * under test, load clients) runs under; default: the one running this.
+ */
+export { NODE_BINARY } from '../node-binary.mjs';
+
 /** `full` normally, `quick` under `BENCH_QUICK=1`. */
 export function sized(full, quick) {
   return QUICK ? quick : full;

@@ -3,11 +3,14 @@
 // <transport> <benchmark> <server> <dir>` starts `servers[<server>]` of
 // bench/transports/<benchmark>.mjs and reports the address it listens on.
 //
-// Requests: `gc`, `cpu` (user + system CPU time so far, microseconds),
+// Requests: `gc`, `usage` (CPU time and minor page faults so far, see ipc.mjs),
 // `connections` (how many are open), `memory` (`{ rss, heapUsed }` in bytes,
-// after letting the process settle and collecting garbage), `exit`.
+// after letting the process settle and collecting garbage), `heapSnapshot`
+// (written into the run's directory: its path), `exit`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { answerRequests } from './ipc.mjs';
+import { writeHeapSnapshot } from 'node:v8';
+import { join } from 'node:path';
+import { answerRequests, usage } from './ipc.mjs';
 import { transportNamed } from './transports.mjs';
 
 /** Full collections before reading RSS: a second one frees what the first one's finalizers released. */
@@ -21,11 +24,13 @@ const { address, connections } = await servers[server](transportNamed(transportN
 answerRequests(
   {
     gc: () => globalThis.gc?.(),
-    cpu: () => {
-      const { user, system } = process.cpuUsage();
-      return user + system;
-    },
+    usage,
     connections,
+    /** Collects garbage and writes a heap snapshot into the run's directory; resolves its path. */
+    heapSnapshot() {
+      for (let i = 0; i < GC_PASSES; i++) globalThis.gc();
+      return writeHeapSnapshot(join(dir, `${process.pid}-${Date.now()}.heapsnapshot`));
+    },
     async memory({ settleMs }) {
       await sleep(settleMs);
       for (let i = 0; i < GC_PASSES; i++) globalThis.gc();

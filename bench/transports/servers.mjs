@@ -23,11 +23,11 @@ export function rawServer(handle) {
 
 /**
  * One of our servers (TCPServer, PipeServer) with `handle(conn)` as its
- * handler. Returns `start(transport, dir)` -> `{ address, connections() }`.
+ * handler (`options`: see transports.mjs `listenOurs`). Returns `start(transport, dir)` -> `{ address, connections() }`.
  */
-export function ourServer(handle) {
+export function ourServer(handle, options) {
   return async (transport, dir) => {
-    const { server, address } = await transport.listenOurs(handle, dir);
+    const { server, address } = await transport.listenOurs(handle, dir, options);
     return { address, connections: () => server.connections.size };
   };
 }

@@ -6,7 +6,11 @@
 //   name                       'tcp' | 'unix' (BENCH_TRANSPORTS filters on it)
 //   label                      how the results name it
 //   listenRaw(onSocket, dir)   -> { server: net.Server, address }
-//   listenOurs(handler, dir)   -> { server: TCPServer | PipeServer, address }, serving
+//   listenOurs(handler, dir, { nodeChunks })
+//                              -> { server: TCPServer | PipeServer, address }, serving;
+//                                 nodeChunks: accepted connections read Node's own
+//                                 chunks (`readIntoMemory: false`), for comparison
+//   connectOurs(address)       -> TCPClient | PipeClient, connected
 //   connectRaw(address)        -> net.Socket, connecting
 //
 // Both servers accept half-open connections (a server writes its count after
@@ -15,8 +19,22 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { TCPServer } from '@evergreen/tcp';
-import { PipeServer } from '@evergreen/pipe';
+import { TCPClient, TCPConnection, TCPServer } from '@evergreen/tcp';
+import { PipeClient, PipeConnection, PipeServer } from '@evergreen/pipe';
+
+/** A TCPServer whose connections read Node's own chunks (the other way an accepted socket can be read). */
+class NodeChunksTCPServer extends TCPServer {
+  _createConnection(socket) {
+    return new TCPConnection(socket, { ...this._connectionOptions, readIntoMemory: false });
+  }
+}
+
+/** The same for a PipeServer. */
+class NodeChunksPipeServer extends PipeServer {
+  _createConnection(socket) {
+    return new PipeConnection(socket, { ...this._connectionOptions, readIntoMemory: false });
+  }
+}
 
 const LOOPBACK = '127.0.0.1';
 
@@ -28,14 +46,19 @@ export const tcp = {
     const server = await listen(net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket), { host: LOOPBACK, port: 0 });
     return { server, address: { host: LOOPBACK, port: server.address().port } };
   },
-  async listenOurs(handler) {
-    const server = new TCPServer(handler);
+  async listenOurs(handler, _dir, { nodeChunks = false } = {}) {
+    const server = nodeChunks ? new NodeChunksTCPServer(handler) : new TCPServer(handler);
     await server.bind({ host: LOOPBACK, port: 0 });
     void server.serve();
     return { server, address: { host: LOOPBACK, port: server.sockname.port } };
   },
   connectRaw(address) {
     return net.connect({ ...address, noDelay: true });
+  },
+  async connectOurs(address) {
+    const client = new TCPClient();
+    await client.connect(address);
+    return client;
   },
 };
 
@@ -48,15 +71,20 @@ export const unix = {
     const server = await listen(net.createServer({ allowHalfOpen: true }, onSocket), { path });
     return { server, address: path };
   },
-  async listenOurs(handler, dir) {
+  async listenOurs(handler, dir, { nodeChunks = false } = {}) {
     const path = socketPath(dir);
-    const server = new PipeServer(handler);
+    const server = nodeChunks ? new NodeChunksPipeServer(handler) : new PipeServer(handler);
     await server.bind(path);
     void server.serve();
     return { server, address: path };
   },
   connectRaw(path) {
     return net.connect({ path });
+  },
+  async connectOurs(path) {
+    const client = new PipeClient();
+    await client.connect(path);
+    return client;
   },
 };
 

@@ -1,6 +1,7 @@
 import { ReadBuffer } from './read-buffer.js';
 import { ReadQueue } from './read-queue.js';
 import {
+  BULK_READ,
   BytesRequest,
   ChunkRequest,
   CloseRequest,
@@ -20,6 +21,13 @@ import { delimiterBytes, type Delimiter } from './delimiter.js';
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 /** Most bytes one read may need buffered (64 MiB). */
 export const DEFAULT_MAX_BUFFER_SIZE = 64 * 1024 * 1024;
+
+/**
+ * Most room kept after borrowed bytes for the next exact `readBytes` (64 KiB,
+ * one socket read): a protocol that once read a large body does not pay
+ * for large copies of every later chunk.
+ */
+const MAX_RESERVE_HINT = 64 * 1024;
 
 /** Limits of one stream. */
 export interface BaseStreamOptions {
@@ -88,6 +96,15 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #shutdown: Promise<void> | undefined;
   #writeEnded = false;
   #closedByCall = false;
+  /**
+   * What the next read is expected to be while none waits: the last one
+   * again. `#expectedSize`: the bytes of the last exact bulk `readBytes` or
+   * whole bulk `readInto` (0 for any other), for which the OS reads into
+   * room of that size and borrowed bytes are copied there;
+   * `#expectCopyOut`: the last read was a `readInto`.
+   */
+  #expectedSize = 0;
+  #expectCopyOut = false;
 
   /** Builds this stream's errors, as instances of its transport's class. */
   protected readonly _errors: StreamErrorFactory;
@@ -111,9 +128,9 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return this.#closedByCall || this.#ctx.failure !== undefined || (this.#ctx.ended && this.#writeEnded);
   }
 
-  /** Unread bytes currently buffered. */
+  /** Unread bytes currently buffered (with those a waiting `readInto` already holds in its target). */
   get readableLength(): number {
-    return this.#buffer.length;
+    return this.#buffer.length + this.#queue.held;
   }
 
   // ── Reads ────────────────────────────────────────────────────────────────
@@ -123,13 +140,16 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * empty Buffer when nothing is). With `partial`, resolves as soon as any
    * bytes are there: at most `n`, and at most what one received chunk holds,
    * so a partial read never copies (the bulk-transfer form). Zero-copy when
-   * the bytes lie in one received chunk, one copy when they span chunks.
+   * the bytes lie in one received chunk, one copy when they span chunks; a
+   * socket read through shared memory receives an exact read of 16 KiB or
+   * more straight into its result.
    * Rejects `LimitExceededError` when `n` exceeds `maxBufferSize` (without
    * `partial`).
    */
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`);
+    if (!Number.isInteger(n) || n < 0) return Promise.reject(new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`));
     const buffer = this.#buffer;
+    this.#expect(options?.partial === true ? 0 : n, false);
     if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
       return Promise.resolve(this.#consumed(buffer.take(n)));
     }
@@ -144,8 +164,15 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * `maxBytes`: `LimitExceededError`, the bytes stay buffered.
    */
   readUntil(delimiter: Delimiter, options?: LimitedReadOptions): Promise<Buffer> {
-    const bytes = delimiterBytes(delimiter);
-    const maxBytes = options === undefined ? Infinity : maxBytesOf(options);
+    let bytes: Uint8Array;
+    let maxBytes: number;
+    try {
+      bytes = delimiterBytes(delimiter);
+      maxBytes = options === undefined ? Infinity : maxBytesOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#expectCopyOut = false;
     // The hot path of line protocols: a record already buffered is handed
     // out at once, with no request object.
     if (this.#canReadAtOnce(options)) {
@@ -164,13 +191,13 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * `maxBytes`) each time a chunk arrives.
    */
   readUntilRegex(regex: RegExp, options?: LimitedReadOptions): Promise<Buffer> {
-    if (!(regex instanceof RegExp)) throw new TypeError('Cannot match: expected a RegExp');
-    return this.#read(new RegexRequest(regex, maxBytesOf(options)), options);
+    if (!(regex instanceof RegExp)) return Promise.reject(new TypeError('Cannot match: expected a RegExp'));
+    return this.#readLimited((maxBytes) => new RegexRequest(regex, maxBytes), options);
   }
 
   /** Everything until end of stream; `LimitExceededError` past `maxBytes`. */
   readUntilClose(options?: LimitedReadOptions): Promise<Buffer> {
-    return this.#read(new CloseRequest(maxBytesOf(options)), options);
+    return this.#readLimited((maxBytes) => new CloseRequest(maxBytes), options);
   }
 
   /**
@@ -179,8 +206,15 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * Copies once, allocates nothing.
    */
   readInto(target: Uint8Array, options?: ReadBytesOptions): Promise<number> {
-    if (!(target instanceof Uint8Array)) throw new TypeError('Cannot read into the target: expected a Uint8Array');
+    if (!(target instanceof Uint8Array)) return Promise.reject(new TypeError('Cannot read into the target: expected a Uint8Array'));
+    this.#expect(options?.partial === true ? 0 : target.length, true);
     return this.#read(new IntoRequest(target, options?.partial === true), options);
+  }
+
+  /** Records what the read just made says of the next (see `#expectedSize`). */
+  #expect(size: number, copyOut: boolean): void {
+    this.#expectedSize = size < BULK_READ ? 0 : Math.min(size, MAX_RESERVE_HINT);
+    this.#expectCopyOut = copyOut;
   }
 
   /**
@@ -219,6 +253,17 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return value;
   }
 
+  /** `#read` of the request `make(maxBytes)`; a bad `maxBytes` rejects. */
+  #readLimited<T>(make: (maxBytes: number) => ReadRequest<T>, options: LimitedReadOptions | undefined): Promise<T> {
+    let maxBytes: number;
+    try {
+      maxBytes = maxBytesOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#read(make(maxBytes), options);
+  }
+
   #read<T>(request: ReadRequest<T>, options: ReadOptions | undefined): Promise<T> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -239,9 +284,9 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     });
   }
 
-  #cancel(request: QueuedRead & { abort(): void }): void {
+  #cancel(request: QueuedRead & { abort(ctx: ReadContext): void }): void {
     if (!this.#queue.remove(request)) return;
-    request.abort();
+    request.abort(this.#ctx);
     // The read behind it may be satisfiable from what is buffered.
     this.#serve();
   }
@@ -382,8 +427,75 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   protected _pushData(chunk: Buffer): void {
     if (this.#closedByCall || this.#ctx.ended) return;
     this.#buffer.push(chunk);
+    this.#afterPush();
+  }
+
+  /**
+   * Transport: bytes arrived in memory the transport reuses for its next
+   * read (Node's `onread` buffer). Reads waiting at the head take what
+   * completes them straight from it, and a waiting `readInto` what it can
+   * hold (copied into its target, so each byte is copied once); the rest is
+   * copied into the stream's buffer before this returns, so the memory may
+   * be overwritten afterwards.
+   * Copies go where an exact `readBytes` needs them contiguous (waiting,
+   * or the size of the last one), so its result is a view, not a second
+   * copy; bytes read into memory `_nextReadMemory` lent are taken as they
+   * are.
+   */
+  protected _pushBorrowed(bytes: Uint8Array): void {
+    if (this.#closedByCall || this.#ctx.ended) return;
+    if (this.#buffer.isLent(bytes)) {
+      // Read into the buffer's own memory (`_nextReadMemory`): no copy.
+      this.#buffer.commitLent(bytes.length);
+      this.#afterPush();
+      return;
+    }
+    const ctx = this.#ctx;
+    const queue = this.#queue;
+    let offset = 0;
+    if (!queue.isEmpty) {
+      offset = queue.serveBorrowed(ctx, bytes, 0);
+      if (offset < bytes.length) offset += queue.absorb(ctx, bytes, offset);
+    }
+    if (offset < bytes.length) {
+      this.#buffer.pushCopy(offset === 0 ? bytes : bytes.subarray(offset), this.#wanted());
+      this.#afterPush();
+    } else if (this.#buffer.length >= this.#highWaterMark) {
+      this.#updateFlow();
+    }
+  }
+
+  /** Serves the waiting reads from what was just buffered, then pauses the transport if too much is. */
+  #afterPush(): void {
     if (!this.#queue.isEmpty) this.#queue.serve(this.#ctx);
     if (this.#buffer.length >= this.#highWaterMark) this.#updateFlow();
+  }
+
+  /**
+   * Transport: the memory the OS reads into next, for a transport that
+   * reads through `shared` memory (`_pushBorrowed`). The read waiting, or
+   * with none waiting the one expected (the last one again), decides. An
+   * exact bulk `readBytes` gets the bytes it still needs read straight into
+   * the stream's own buffer (`ReadBuffer.lend`): its result is then a view,
+   * never a copy. A `readInto` gets `shared`, warm, cut to what a whole one
+   * still needs, so the read ends where it does and nothing is left over to
+   * copy. Anything else reads into the stream's own memory while bytes are
+   * `flowing` (the last read filled its memory: more are waiting), so they
+   * are not copied; and into `shared` once the transport is drained, so an
+   * idle stream holds no memory of its own.
+   */
+  protected _nextReadMemory(shared: Buffer, flowing: boolean): Uint8Array {
+    const wanted = this.#wanted();
+    const copiesOut = this.#queue.isEmpty ? this.#expectCopyOut : this.#queue.copiesOut;
+    if (wanted <= 0) return flowing && !copiesOut ? this.#buffer.lend(shared.length, BULK_READ) : shared;
+    const size = Math.min(wanted, shared.length);
+    if (!copiesOut) return this.#buffer.lend(size);
+    return size === shared.length ? shared : shared.subarray(0, size);
+  }
+
+  /** Bytes the head read, or the next one expected, still needs (0: no preference). */
+  #wanted(): number {
+    return this.#queue.isEmpty ? this.#expectedSize - this.#buffer.length : this.#queue.wants(this.#ctx);
   }
 
   /** Transport: the peer ended its side (FIN). Writing stays possible. */

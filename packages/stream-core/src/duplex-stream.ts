@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as netConnect, Socket, type NetConnectOpts } from 'node:net';
 import { once } from 'node:events';
 import { BaseStream, type BaseStreamOptions, type WriteData } from './base-stream.js';
 
@@ -11,9 +11,30 @@ export interface DuplexStreamOptions extends BaseStreamOptions {
    * writes until then are buffered by the stream.
    */
   connected?: boolean;
+  /**
+   * Read a freshly accepted `net.Socket` the way sockets this module connects
+   * are read: through shared memory (Node's `onread`), copying each byte once
+   * to where the read wants it, instead of into a new Buffer per read (see
+   * `readIntoMemory`). Default false.
+   */
+  readIntoMemory?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Most bytes one read from the OS takes: what libuv reads at once by default. */
+const MAX_READ = 64 * 1024;
+
+/**
+ * The memory every socket this module connects reads into (Node's `onread`
+ * option): one per thread, shared by all of them. A socket reads into it
+ * only inside its own read callback, which copies out whatever it leaves
+ * before returning (`BaseStream._pushBorrowed`), so no byte in it outlives
+ * the callback.
+ */
+const READ_MEMORY = Buffer.allocUnsafe(MAX_READ);
+/** Where the next read goes, set by a socket's read callback for the `readMemory` call that follows it. */
+let nextReadMemory: Uint8Array = READ_MEMORY;
 
 /** Where an adopted duplex keeps its stream, for the shared listeners. */
 const kStream = Symbol('evergreen.stream');
@@ -50,13 +71,41 @@ export class DuplexStream extends BaseStream {
       stream._pushEnd();
       stream._handleClosed();
     },
+    /**
+     * Node's `onread.callback`, called with the socket as `this`; true: go
+     * on reading (pausing is `_pauseReading`'s). It also sizes the socket's
+     * next read, for `readMemory`, which Node calls right after it.
+     */
+    read(this: AdoptedDuplex, nread: number, memory: Uint8Array): boolean {
+      const stream = this[kStream];
+      stream._pushBorrowed(nread === memory.length ? memory : memory.subarray(0, nread));
+      nextReadMemory = stream._nextReadMemory(READ_MEMORY, nread === memory.length);
+      return true;
+    },
+    /**
+     * Node's `onread.buffer` as a function, called (without `this`) after
+     * each `read` and once when the socket is made: where the next read
+     * goes (see `BaseStream._nextReadMemory`).
+     */
+    readMemory(): Uint8Array {
+      const memory = nextReadMemory;
+      nextReadMemory = READ_MEMORY;
+      return memory;
+    },
   };
 
   #duplex: Duplex | undefined;
 
+  /** Node's `onread` option for a socket of this module. */
+  static get _onread(): { buffer: () => Uint8Array; callback: (nread: number, memory: Uint8Array) => boolean } {
+    const { readMemory, read } = DuplexStream.#listeners;
+    return { buffer: readMemory, callback: read as (nread: number, memory: Uint8Array) => boolean };
+  }
+
   constructor(duplex?: Duplex, options: DuplexStreamOptions = {}) {
     super(options);
     if (duplex !== undefined) {
+      if (options.readIntoMemory === true) readIntoMemory(duplex);
       this._attach(duplex);
       if (options.connected !== false) this._setConnected();
     }
@@ -135,7 +184,9 @@ export class DuplexStream extends BaseStream {
       this.close();
       throw signal.reason;
     }
-    const socket = netConnect({ ...options, allowHalfOpen: true });
+    // Bytes are read into shared memory and copied once, to where the read
+    // waiting for them wants them, instead of into a new Buffer per read.
+    const socket = netConnect({ ...options, allowHalfOpen: true, onread: DuplexStream._onread });
     this._attach(socket);
     try {
       await once(socket, 'connect', signal === undefined ? undefined : { signal });
@@ -187,4 +238,37 @@ export class DuplexStream extends BaseStream {
   protected _resumeReading(): void {
     this.#duplex?.resume();
   }
+}
+
+/** The private `net.Socket` fields behind Node's `onread` option, by their symbols' descriptions. */
+const ONREAD_FIELDS = ['kBuffer', 'kBufferCb', 'kBufferGen'] as const;
+
+/**
+ * Node 20's `net.Server` takes no `onread` option, so an accepted socket
+ * reads into a new Buffer per read. This gives `duplex`, when it is a
+ * `net.Socket` that has read nothing yet (a freshly accepted one: the
+ * 'connection' event runs before its first read), what `net.connect` gives
+ * a socket made with `onread`: the three private fields Node's read path
+ * checks on every read (`kBuffer`, `kBufferCb`, `kBufferGen`, found by their
+ * symbols' descriptions) and the handle's user buffer (`useUserBuffer`).
+ * Anything else — a socket that has read, another kind of duplex, a Node
+ * whose socket lacks these internals — is left alone and read the ordinary
+ * way. Returns whether it switched.
+ */
+function readIntoMemory(duplex: Duplex): boolean {
+  if (!(duplex instanceof Socket)) return false;
+  const handle = (duplex as Socket & { _handle?: { useUserBuffer?: (memory: Uint8Array) => void } | null })._handle;
+  if (typeof handle?.useUserBuffer !== 'function') return false;
+  if (duplex.connecting || duplex.destroyed || duplex.bytesRead !== 0 || duplex.readableLength !== 0) return false;
+  const symbols = new Map(Object.getOwnPropertySymbols(duplex).map((symbol) => [symbol.description, symbol]));
+  const [buffer, callback, generate] = ONREAD_FIELDS.map((name) => symbols.get(name));
+  if (buffer === undefined || callback === undefined || generate === undefined) return false;
+  const { buffer: readMemory, callback: read } = DuplexStream._onread;
+  const memory = readMemory();
+  const fields = duplex as unknown as Record<symbol, unknown>;
+  fields[buffer] = memory;
+  fields[callback] = read;
+  fields[generate] = readMemory;
+  handle.useUserBuffer(memory);
+  return true;
 }

@@ -38,6 +38,12 @@ export class ReadBuffer {
   /** Cursor: `#chunks[#cursorChunk]` starts at logical position `#cursorBase`. */
   #cursorChunk = 0;
   #cursorBase = 0;
+  /** Storage the last `pushCopy` or `commitLent` wrote into, filled up to `#tailUsed`; the rest is free room. */
+  #tail: Buffer | undefined;
+  #tailUsed = 0;
+  /** Storage lent by `lend` for the OS to read into, and where the lent part starts. */
+  #lent: Buffer | undefined;
+  #lentStart = 0;
 
   /** Unread bytes held. */
   get length(): number {
@@ -54,6 +60,101 @@ export class ReadBuffer {
     if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#length += chunk.length;
+  }
+
+  /**
+   * Appends a copy of `bytes`, for bytes in memory the caller reuses (a
+   * socket's `onread` buffer). The copy first fills the free room of the
+   * storage the previous copy went into, if that is still the last chunk, so
+   * bytes that arrive over several reads lie contiguous and a later `take`
+   * of them is zero-copy; the rest goes into new storage of
+   * `max(rest, capacity)` bytes. Cost: one copy of `bytes`; an allocation
+   * only when the room runs out.
+   */
+  pushCopy(bytes: Uint8Array, capacity: number): void {
+    const from = this.#fillTail(bytes);
+    if (from === bytes.length) return;
+    const rest = bytes.length - from;
+    const storage = Buffer.allocUnsafe(Math.max(rest, capacity));
+    storage.set(from === 0 ? bytes : bytes.subarray(from), 0);
+    this.#grow(storage, 0, rest);
+  }
+
+  /** Copies what fits of `bytes` into the tail's free room, growing the last chunk; returns how many. */
+  #fillTail(bytes: Uint8Array): number {
+    if (!this.#tailContinues()) return 0;
+    const tail = this.#tail!;
+    const used = this.#tailUsed;
+    const n = Math.min(tail.length - used, bytes.length);
+    if (n === 0) return 0;
+    tail.set(n === bytes.length ? bytes : bytes.subarray(0, n), used);
+    this.#grow(tail, used, n);
+    return n;
+  }
+
+  /**
+   * Whether bytes put in the tail's free room continue the last chunk: it
+   * ends where the tail's used part ends (so no view handed out covers the
+   * room).
+   */
+  #tailContinues(): boolean {
+    const tail = this.#tail;
+    const last = this.#chunks[this.#chunks.length - 1];
+    return tail !== undefined && last !== undefined && last.buffer === tail.buffer && last.byteOffset + last.length === tail.byteOffset + this.#tailUsed;
+  }
+
+  /** Counts `n` bytes written at `at` in `storage` as received: the last chunk grows, or a new one starts. */
+  #grow(storage: Buffer, at: number, n: number): void {
+    if (storage === this.#tail && this.#tailContinues()) {
+      const i = this.#chunks.length - 1;
+      const last = this.#chunks[i];
+      this.#chunks[i] = storage.subarray(last.byteOffset - storage.byteOffset, at + n);
+      // A cursor past the end counted the chunk at its old length: move it
+      // to the chunk's start, which stays where it was.
+      if (this.#cursorChunk > i) {
+        this.#cursorChunk = i;
+        this.#cursorBase = this.#length - (last.length - (i === this.#head ? this.#offset : 0));
+      }
+    } else {
+      this.#chunks.push(storage.subarray(at, at + n));
+    }
+    this.#tail = storage;
+    this.#tailUsed = at + n;
+    this.#length += n;
+  }
+
+  /**
+   * Memory of this buffer's own for the OS to read the next `size` bytes
+   * into (at most: the read may bring fewer): the tail's free room when
+   * what arrives there continues the last chunk and at least `min` bytes
+   * fit, else new storage of `size` bytes. What was read there is taken in with `commitLent`,
+   * without a copy. The memory is this buffer's, so a read that never comes
+   * (a close, an error) leaves nothing behind.
+   */
+  lend(size: number, min = size): Buffer {
+    let storage = this.#tail;
+    let at = this.#tailUsed;
+    if (storage === undefined || !this.#tailContinues() || storage.length - at < min) {
+      storage = Buffer.allocUnsafe(size);
+      at = 0;
+    }
+    const end = Math.min(storage.length, at + size);
+    this.#lent = storage;
+    this.#lentStart = at;
+    return at === 0 && end === storage.length ? storage : storage.subarray(at, end);
+  }
+
+  /** Whether `bytes` are a read into the memory of the last `lend`. */
+  isLent(bytes: Uint8Array): boolean {
+    const lent = this.#lent;
+    return lent !== undefined && bytes.buffer === lent.buffer && bytes.byteOffset === lent.byteOffset + this.#lentStart;
+  }
+
+  /** Takes in the `n` bytes the OS read into the lent memory (after `isLent`), zero-copy. */
+  commitLent(n: number): void {
+    const storage = this.#lent!;
+    this.#lent = undefined;
+    if (n > 0) this.#grow(storage, this.#lentStart, n);
   }
 
   /**
@@ -187,6 +288,24 @@ export class ReadBuffer {
     return out;
   }
 
+  /** Puts `chunk` back in front of the unread bytes (kept by reference): a read that held bytes gives them back. */
+  unshift(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.#length === 0) {
+      this.push(chunk);
+      return;
+    }
+    if (this.#offset > 0) {
+      this.#chunks[this.#head] = this.#chunks[this.#head].subarray(this.#offset);
+      this.#offset = 0;
+    }
+    if (this.#head > 0) this.#chunks[--this.#head] = chunk;
+    else this.#chunks.unshift(chunk);
+    this.#length += chunk.length;
+    this.#cursorChunk = this.#head;
+    this.#cursorBase = 0;
+  }
+
   /** Removes up to `target.length` bytes into `target`; returns how many. */
   takeInto(target: Uint8Array): number {
     const n = Math.min(target.length, this.#length);
@@ -214,6 +333,7 @@ export class ReadBuffer {
   /** Drops everything. */
   clear(): void {
     this.#chunks = [];
+    this.#tail = this.#lent = undefined;
     this.#head = this.#offset = this.#length = 0;
     this.#cursorChunk = this.#cursorBase = 0;
   }
@@ -240,6 +360,8 @@ export class ReadBuffer {
     if (++this.#head === this.#chunks.length) {
       this.#chunks.length = 0;
       this.#head = 0;
+      // An empty buffer holds on to no storage (an idle connection keeps nothing).
+      this.#tail = undefined;
     } else if (this.#head >= COMPACT_AFTER_CHUNKS && this.#head * 2 >= this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);
       this.#head = 0;

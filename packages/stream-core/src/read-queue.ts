@@ -39,6 +39,41 @@ export class ReadQueue {
     while (this.#head !== undefined && this.#head.settle(ctx)) this.#shift();
   }
 
+  /**
+   * Completes reads from the head straight from `bytes` (from `offset`,
+   * memory the transport reuses) while they can take them without keeping
+   * a view; returns the offset of the first byte none took.
+   */
+  serveBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    while (this.#head !== undefined && offset < bytes.length) {
+      const taken = this.#head.settleBorrowed(ctx, bytes, offset);
+      if (taken < 0) break;
+      this.#shift();
+      offset += taken;
+    }
+    return offset;
+  }
+
+  /** Bytes the head read holds for its caller (see `ReadRequest#held`). */
+  get held(): number {
+    return this.#head?.held ?? 0;
+  }
+
+  /** `absorbBorrowed` of the head read (0 when none waits). */
+  absorb(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    return this.#head?.absorbBorrowed(ctx, bytes, offset) ?? 0;
+  }
+
+  /** `copiesOut` of the head read. */
+  get copiesOut(): boolean {
+    return this.#head?.copiesOut ?? false;
+  }
+
+  /** `wants` of the head read (0 when none waits). */
+  wants(ctx: ReadContext): number {
+    return this.#head?.wants(ctx) ?? 0;
+  }
+
   /** Rejects every pending read with `reason` and empties the queue. */
   failAll(reason: unknown): void {
     const requests = this.#head === undefined ? [] : [this.#head, ...(this.#rest ?? [])];

@@ -20,6 +20,15 @@ export type Poll<T> = T | typeof PENDING;
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * Reads of at least this many bytes (16 KiB) are bulk reads: the transport
+ * sizes its reads from the OS so they end where such a read needs them to
+ * (see `BaseStream._nextReadSize`). Smaller ones (a header) leave it
+ * reading as much as it can: a syscall per small read would cost more than
+ * the copy of what is left over.
+ */
+export const BULK_READ = 16 * 1024;
+
+/**
  * One read waiting in a stream's queue: how it is satisfied from the buffer,
  * and the promise its caller awaits.
  *
@@ -64,6 +73,51 @@ export abstract class ReadRequest<T> {
     return true;
   }
 
+  /**
+   * Completes the read straight from `bytes` (from `offset`: memory the
+   * transport reuses, see `BaseStream._pushBorrowed`) if those bytes and the
+   * buffered ones complete it, copying what it needs: returns how many of
+   * `bytes` it took, or -1 (nothing taken, nothing settled) when it cannot or
+   * when it would have to keep a view of them. Only `readInto` can.
+   */
+  settleBorrowed(_ctx: ReadContext, _bytes: Uint8Array, _offset: number): number {
+    return -1;
+  }
+
+  /**
+   * Takes bytes from `bytes` (from `offset`) towards a read they do not
+   * complete, copying them where the read delivers them, so they need no
+   * copy into the buffer first; returns how many (0: it keeps none). Only
+   * `readInto` does; its `abort` gives them back to the buffer.
+   */
+  absorbBorrowed(_ctx: ReadContext, _bytes: Uint8Array, _offset: number): number {
+    return 0;
+  }
+
+  /**
+   * How many more bytes this read needs, when they are best received
+   * together (an exact `readBytes` or a whole `readInto` of at least
+   * `BULK_READ` bytes); 0 if it has no such need. Sizes the next read from
+   * the OS and the storage copies go into.
+   */
+  wants(_ctx: ReadContext): number {
+    return 0;
+  }
+
+  /**
+   * Whether the read copies its bytes out into memory of its caller's
+   * (`readInto`): they are then best read by the OS into shared memory that
+   * is warm, not into new memory of the buffer's own (`ReadBuffer.lend`).
+   */
+  get copiesOut(): boolean {
+    return false;
+  }
+
+  /** Bytes this read holds that its caller has not been given yet (taken by `absorbBorrowed`). */
+  get held(): number {
+    return 0;
+  }
+
   /** Resolves the caller's promise. */
   succeed(value: T): void {
     this.#detach();
@@ -76,8 +130,8 @@ export abstract class ReadRequest<T> {
     this.#reject?.(reason);
   }
 
-  /** Rejects with the abort signal's reason. */
-  abort(): void {
+  /** Rejects with the abort signal's reason; bytes the read held go back to the front of `ctx.buffer`. */
+  abort(_ctx: ReadContext): void {
     this.fail(this.#signal?.reason);
   }
 
@@ -90,6 +144,11 @@ export abstract class ReadRequest<T> {
 /** A read as its queue sees it, whatever it resolves to. */
 export interface QueuedRead {
   settle(ctx: ReadContext): boolean;
+  settleBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number;
+  absorbBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number;
+  wants(ctx: ReadContext): number;
+  readonly copiesOut: boolean;
+  readonly held: number;
   fail(reason: unknown): void;
 }
 
@@ -116,25 +175,86 @@ export class BytesRequest extends ReadRequest<Buffer> {
     if (!this.partial && this.n > ctx.maxBufferSize) throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.n} bytes`);
     return PENDING;
   }
+
+  override wants(ctx: ReadContext): number {
+    return this.partial || this.n < BULK_READ ? 0 : Math.max(0, this.n - ctx.buffer.length);
+  }
+
+
 }
 
-/** `readInto(target, { partial })`. */
+/**
+ * `readInto(target, { partial })`. Bytes from reused memory that do not
+ * complete it yet are copied into the target at once (`absorbBorrowed`):
+ * the read then holds `#filled` bytes, given back to the buffer on abort.
+ */
 export class IntoRequest extends ReadRequest<number> {
+  /** Bytes already in `target` (taken from reused memory while waiting). */
+  #filled = 0;
+
   constructor(readonly target: Uint8Array, readonly partial: boolean) {
     super();
   }
 
   poll(ctx: ReadContext): Poll<number> {
     const { buffer } = ctx;
-    if (buffer.length >= this.target.length || (this.partial && buffer.length > 0)) return buffer.takeInto(this.target);
+    const wanted = this.target.length - this.#filled;
+    if (buffer.length >= wanted || (this.partial && buffer.length > 0)) return this.#complete(ctx);
     if (ctx.ended) {
-      if (buffer.length === 0) throwIfFailed(ctx);
-      return buffer.takeInto(this.target);
+      if (buffer.length === 0 && this.#filled === 0) throwIfFailed(ctx);
+      return this.#complete(ctx);
     }
     if (!this.partial && this.target.length > ctx.maxBufferSize) {
       throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.target.length} bytes`);
     }
     return PENDING;
+  }
+
+  /** The buffered bytes, then the rest from `bytes`: each byte copied once, into the target. */
+  override settleBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    const available = bytes.length - offset;
+    if (!this.partial && this.#filled + ctx.buffer.length + available < this.target.length) return -1;
+    const n = this.#fill(ctx, bytes, offset);
+    this.succeed(this.#filled);
+    return n;
+  }
+
+  override absorbBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    return this.partial ? 0 : this.#fill(ctx, bytes, offset);
+  }
+
+  override get held(): number {
+    return this.#filled;
+  }
+
+  override get copiesOut(): boolean {
+    return true;
+  }
+
+  override wants(ctx: ReadContext): number {
+    const { length } = this.target;
+    return this.partial || length < BULK_READ ? 0 : Math.max(0, length - this.#filled - ctx.buffer.length);
+  }
+
+  override abort(ctx: ReadContext): void {
+    if (this.#filled > 0) ctx.buffer.unshift(Buffer.from(this.target.subarray(0, this.#filled)));
+    this.#filled = 0;
+    super.abort(ctx);
+  }
+
+  /** Copies the buffered bytes, then what fits from `bytes`, after `#filled`; returns how many of `bytes`. */
+  #fill(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    const { target } = this;
+    this.#filled += ctx.buffer.takeInto(this.#filled === 0 ? target : target.subarray(this.#filled));
+    const n = Math.min(target.length - this.#filled, bytes.length - offset);
+    target.set(offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n), this.#filled);
+    this.#filled += n;
+    return n;
+  }
+
+  #complete(ctx: ReadContext): number {
+    const { target } = this;
+    return this.#filled + ctx.buffer.takeInto(this.#filled === 0 ? target : target.subarray(this.#filled));
   }
 }
 

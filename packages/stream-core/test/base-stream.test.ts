@@ -103,11 +103,29 @@ describe('BaseStream', () => {
     await expect(outer.readBytes(1)).rejects.toBeInstanceOf(StreamClosedError);
   });
 
-  it('rejects bad arguments with TypeError and RangeError', () => {
+  it('reports bad arguments of promise-returning reads as rejections, never synchronous throws', async () => {
     const stream = new MemoryStream();
-    expect(() => stream.readUntil('')).toThrow(TypeError);
-    expect(() => stream.readBytes(-1)).toThrow(RangeError);
-    expect(() => stream.readUntil('\n', { maxBytes: 0 })).toThrow(RangeError);
+    const calls: [() => Promise<unknown>, ErrorConstructor][] = [
+      [() => stream.readUntil(''), TypeError],
+      [() => stream.readUntil(42 as unknown as string), TypeError],
+      [() => stream.readUntil('\n', { maxBytes: 0 }), RangeError],
+      [() => stream.readBytes(-1), RangeError],
+      [() => stream.readBytes(1.5), RangeError],
+      [() => stream.readInto('x' as unknown as Uint8Array), TypeError],
+      [() => stream.readUntilRegex('x' as unknown as RegExp), TypeError],
+      [() => stream.readUntilRegex(/x/, { maxBytes: -1 }), RangeError],
+      [() => stream.readUntilClose({ maxBytes: 0.5 }), RangeError],
+      [() => stream.records('').next(), TypeError],
+    ];
+    for (const [call, kind] of calls) {
+      let promise: Promise<unknown> | undefined;
+      expect(() => (promise = call())).not.toThrow();
+      await expect(promise).rejects.toBeInstanceOf(kind);
+    }
+  });
+
+  it('throws bad arguments of synchronous methods and constructors', () => {
+    const stream = new MemoryStream();
     expect(() => stream.write(42 as unknown as string)).toThrow(TypeError);
     expect(() => new MemoryStream({ highWaterMark: -5 })).toThrow(RangeError);
   });

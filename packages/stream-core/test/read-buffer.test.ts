@@ -88,4 +88,81 @@ describe('ReadBuffer', () => {
       { numRuns: 1000 },
     );
   });
+
+  describe('bytes from memory the caller reuses', () => {
+    it('pushCopy keeps a copy: overwriting the source changes nothing buffered', () => {
+      const buffer = new ReadBuffer();
+      const memory = Buffer.from('abcdef');
+      buffer.pushCopy(memory, 0);
+      memory.fill('x');
+      expect(buffer.take(6).toString()).toBe('abcdef');
+    });
+
+    it('pushCopy fills the room it reserved, so bytes of several reads are taken without a second copy', () => {
+      const buffer = new ReadBuffer();
+      buffer.pushCopy(Buffer.from('abc'), 8);
+      buffer.pushCopy(Buffer.from('defgh'), 0);
+      buffer.pushCopy(Buffer.from('ij'), 0);
+      const first = buffer.take(8);
+      expect(first.toString()).toBe('abcdefgh');
+      expect(buffer.take(2).toString()).toBe('ij');
+      // One storage held the first eight bytes: the take was a view of it.
+      expect(first.buffer.byteLength).toBeGreaterThanOrEqual(8);
+    });
+
+    it('a search resumed after the last chunk grew finds the delimiter where it is', () => {
+      const buffer = new ReadBuffer();
+      buffer.push(Buffer.from('head-'));
+      buffer.pushCopy(Buffer.from('abc'), 64);
+      expect(buffer.indexOf(Buffer.from('\n'), 0)).toBe(-1);
+      buffer.pushCopy(Buffer.from('de\nf'), 0);
+      expect(buffer.indexOf(Buffer.from('\n'), 7)).toBe(10);
+      expect(buffer.take(11).toString()).toBe('head-abcde\n');
+      expect(buffer.take(1).toString()).toBe('f');
+    });
+
+    it('lend hands out memory of its own; what the OS read there is taken in without a copy', () => {
+      const buffer = new ReadBuffer();
+      const lent = buffer.lend(16);
+      lent.write('0123456789');
+      const read = lent.subarray(0, 10);
+      expect(buffer.isLent(read)).toBe(true);
+      expect(buffer.isLent(Buffer.from('0123456789'))).toBe(false);
+      buffer.commitLent(10);
+      const again = buffer.lend(6);
+      // The rest of the same storage: the next bytes continue the chunk.
+      expect(again.buffer).toBe(lent.buffer);
+      again.write('abcdef');
+      buffer.commitLent(6);
+      const all = buffer.take(16);
+      expect(all.toString()).toBe('0123456789abcdef');
+      expect(all.buffer).toBe(lent.buffer);
+      // Emptied: nothing of it is lent again (views of it are out there).
+      const fresh = buffer.lend(16);
+      const overlaps = fresh.buffer === lent.buffer && fresh.byteOffset < lent.byteOffset + 16 && lent.byteOffset < fresh.byteOffset + 16;
+      expect(overlaps).toBe(false);
+    });
+
+    it('lend never hands out room that a view given out covers', () => {
+      const buffer = new ReadBuffer();
+      buffer.lend(8).write('abcd');
+      buffer.commitLent(4);
+      const view = buffer.take(2);
+      const next = buffer.lend(4);
+      expect(next.byteOffset).toBeGreaterThanOrEqual(view.byteOffset + view.length);
+      next.write('wxyz');
+      buffer.commitLent(4);
+      expect(view.toString()).toBe('ab');
+      expect(buffer.take(6).toString()).toBe('cdwxyz');
+    });
+
+    it('unshift puts bytes back in front of the unread ones', () => {
+      const buffer = bufferOf('abc', 'def');
+      buffer.take(1);
+      buffer.unshift(Buffer.from('XY'));
+      expect(buffer.length).toBe(7);
+      expect(buffer.indexOf(Buffer.from('c'), 0)).toBe(3);
+      expect(buffer.take(7).toString()).toBe('XYbcdef');
+    });
+  });
 });

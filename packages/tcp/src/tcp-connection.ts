@@ -6,23 +6,34 @@ import { socketName } from './socket-name.js';
 import type { TCPServer } from './tcp-server.js';
 
 /** Limits and socket options of an accepted connection (a `TCPServer` passes its own). */
-export interface TCPConnectionOptions extends Omit<BaseStreamOptions, 'errorClass'>, TCPSocketOptions {}
+export interface TCPConnectionOptions extends Omit<BaseStreamOptions, 'errorClass'>, TCPSocketOptions {
+  /**
+   * Read through shared memory (Node's `onread`), as a `TCPClient` does
+   * (default true; see `DuplexStreamOptions.readIntoMemory`); false keeps
+   * the socket as accepted, reading into a new Buffer per read.
+   */
+  readIntoMemory?: boolean;
+}
 
 /**
  * A TCP connection accepted by a `TCPServer`: a full `BaseStream` over the
  * accepted `net.Socket`, whose errors are `TCPError`s.
  *
  * Errors: the constructor throws `TypeError`/`RangeError` for invalid
- * options. Cost: the socket options are two `setsockopt` calls at most.
+ * options. Cost: the socket options are two `setsockopt` calls at most;
+ * reads go through shared memory (no Buffer allocated per read).
  */
 export class TCPConnection extends StreamConnection {
-  readonly #socket: Socket;
-
   constructor(socket: Socket, options: TCPConnectionOptions = {}) {
     const socketOptions = toNetSocketOptions(options);
-    super(socket, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: TCPError });
-    this.#socket = socket;
-    applySocketOptions(socket, socketOptions);
+    const { highWaterMark, maxBufferSize, readIntoMemory = true } = options;
+    super(socket, { highWaterMark, maxBufferSize, errorClass: TCPError, readIntoMemory });
+    applySocketOptions(this.#socket, socketOptions);
+  }
+
+  /** The accepted socket. */
+  get #socket(): Socket {
+    return this._duplex as Socket;
   }
 
   /** The server that accepted this connection, or `null` once closed. */

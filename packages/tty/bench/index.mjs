@@ -1,5 +1,9 @@
 // npm run bench: every @evergreen/tty benchmark, each printed as ours/baseline.
+import { runUnderBenchNode } from '../../../bench/node-binary.mjs';
 import * as pipeLines from './pipe-lines.mjs';
+
+// BENCH_NODE=/path/to/node: the whole benchmark runs under that binary.
+runUnderBenchNode(import.meta.url);
 
 const results = [];
 for (const bench of [pipeLines]) results.push(...(await bench.run()));

@@ -32,7 +32,12 @@ export interface DatagramQueueOptions {
  * the bounds in memory, never more.
  *
  * Cost: `push` and `shift` are O(1) (a ring that doubles while it grows up to
- * the bound, never shrinks); a dropped datagram allocates nothing.
+ * the bound, never shrinks); a dropped datagram allocates nothing. The bound
+ * itself costs a reader that keeps up nothing: a `for await` loop takes each
+ * datagram as it arrives (each read callback ends with a microtask
+ * checkpoint), so the queue holds a few at most and flood benchmarks measure
+ * the same with and without it (docs/benchmarks.md, UDP); it only caps the
+ * memory a reader that falls behind lets pile up.
  */
 export class DatagramQueue {
   readonly maxDatagrams: number;

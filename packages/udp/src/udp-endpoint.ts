@@ -75,8 +75,11 @@ export interface UDPEndpointStats {
  * Errors: every failure is a {@link UDPError}; a system error's `errno`/`code`
  * (`EMSGSIZE`, `EADDRINUSE`, …) are copied from the Node error in `cause`. An
  * operation on a closed endpoint raises a `UDPError` that is also a
- * `StreamClosedError`. Wrong argument shapes throw `TypeError`, out-of-range
- * values `RangeError`.
+ * `StreamClosedError`. Wrong argument shapes are `TypeError`, out-of-range
+ * values `RangeError`: thrown by the constructor and the synchronous methods,
+ * rejected (never thrown) by `bind`, `send` and `receive`. A send that
+ * `close()` cuts short rejects, but that rejection is marked handled, so
+ * `void ep.send(…); ep.close()` is safe.
  *
  * Cancel safety: an aborted `receive()` takes nothing; the next datagram goes
  * to the next receive or the queue.
@@ -100,7 +103,7 @@ export class UDPEndpoint implements DatagramSocket {
   #receivedBytes = 0;
   #sent = 0;
   #sentBytes = 0;
-  /** One executor for every send's promise (no closure per send); `#sendOn` takes the functions at once. */
+  /** One executor for every send's promise (no closure per send); `send()` takes the functions at once. */
   #resolveSend: (() => void) | undefined;
   #rejectSend: ((reason: unknown) => void) | undefined;
   readonly #captureSend = (resolve: () => void, reject: (reason: unknown) => void): void => {
@@ -193,8 +196,14 @@ export class UDPEndpoint implements DatagramSocket {
       return Promise.reject(err);
     }
     const socket = this.#socket;
-    if (socket !== undefined && !this.#closed) return this.#sendOn(socket, data, host, port);
-    return this.#sendFirst(data, host, port);
+    if (this.#closed) return Promise.reject(this.#closedError(`Cannot send to ${formatHostPort({ host, port })}`));
+    const promise = new Promise<void>(this.#captureSend);
+    const resolve = this.#resolveSend as () => void;
+    const reject = this.#rejectSend as (reason: unknown) => void;
+    const slot = this.#sends.add(promise, reject);
+    if (socket !== undefined) this.#sendOn(socket, data, host, port, slot, resolve);
+    else void this.#sendFirst(data, host, port, slot, resolve);
+    return promise;
   }
 
   /**
@@ -284,36 +293,37 @@ export class UDPEndpoint implements DatagramSocket {
     return error;
   }
 
-  async #sendFirst(data: string | Uint8Array, host: string, port: number): Promise<void> {
+  /** Binds the endpoint for the first send, then sends; a failure rejects the send in `slot`. */
+  async #sendFirst(data: string | Uint8Array, host: string, port: number, slot: number, resolve: () => void): Promise<void> {
     const action = `Cannot send to ${formatHostPort({ host, port })}`;
-    if (this.#closed) throw this.#closedError(action);
-    const socket = await (this.#binding ?? this.#open(action, host, 0, true));
-    if (this.#closed) throw this.#closedError(action);
-    return this.#sendOn(socket, data, host, port);
+    let socket: Socket;
+    try {
+      socket = await (this.#binding ?? this.#open(action, host, 0, true));
+    } catch (err) {
+      this.#sends.settle(slot, err);
+      return;
+    }
+    // A close() meanwhile has rejected the send already.
+    if (!this.#closed) this.#sendOn(socket, data, host, port, slot, resolve);
   }
 
-  #sendOn(socket: Socket, data: string | Uint8Array, host: string, port: number): Promise<void> {
-    const promise = new Promise<void>(this.#captureSend);
-    const resolve = this.#resolveSend as () => void;
-    const reject = this.#rejectSend as (reason: unknown) => void;
-    let slot = -1;
+  /** Hands the datagram to Node; its callback settles the send in `slot`. */
+  #sendOn(socket: Socket, data: string | Uint8Array, host: string, port: number, slot: number, resolve: () => void): void {
     try {
       socket.send(data, port, host, (err, bytes) => {
-        this.#sends.remove(slot);
         if (err) {
-          reject(this.#errors.system(`Cannot send to ${formatHostPort({ host, port })}`, err));
+          this.#sends.settle(slot, this.#errors.system(`Cannot send to ${formatHostPort({ host, port })}`, err));
           return;
         }
+        if (!this.#sends.settle(slot)) return;
         this.#sent++;
         this.#sentBytes += bytes;
         resolve();
       });
     } catch (err) {
       // Node's own argument checks (data that is not bytes or a string: TypeError).
-      return Promise.reject(err);
+      this.#sends.settle(slot, err);
     }
-    slot = this.#sends.add(reject);
-    return promise;
   }
 
   /**

@@ -174,6 +174,45 @@ describe('UDPEndpoint', () => {
       await expect(sending).rejects.toBeInstanceOf(StreamClosedError);
     });
 
+    it('void send() then close() leaves no unhandled rejection, bound or still binding', async () => {
+      const server = await bound(V4);
+      const unhandled: unknown[] = [];
+      const record = (reason: unknown): void => void unhandled.push(reason);
+      process.on('unhandledRejection', record);
+      try {
+        const client = await bound(V4);
+        void client.send('in flight', server.sockname);
+        client.close();
+        const unbound = endpoint();
+        void unbound.send('waits for the first bind', server.sockname);
+        unbound.close();
+        // Unhandled rejections are reported once the microtasks have drained.
+        for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', record);
+      }
+      expect(unhandled).toEqual([]);
+    });
+
+    it('a send waiting for the first bind rejects with StreamClosedError when close() overtakes it', async () => {
+      const server = await bound(V4);
+      const client = endpoint();
+      const sending = client.send('never bound', server.sockname);
+      client.close();
+      await expect(sending).rejects.toBeInstanceOf(StreamClosedError);
+    });
+
+    it('reports bad arguments of send() as rejections, never synchronous throws', async () => {
+      const client = await bound(V4);
+      let bad: Promise<void> | undefined;
+      expect(() => (bad = client.send('x', { host: '127.0.0.1', port: 70000 }))).not.toThrow();
+      await expect(bad).rejects.toBeInstanceOf(RangeError);
+      expect(() => (bad = client.send(42 as unknown as string, { host: '127.0.0.1', port: 9 }))).not.toThrow();
+      await expect(bad).rejects.toBeInstanceOf(TypeError);
+      expect(() => (bad = client.bind('nonsense' as never))).not.toThrow();
+      await expect(bad).rejects.toBeInstanceOf(TypeError);
+    });
+
     it('close rejects every waiting receive, and is idempotent', async () => {
       const server = await bound(V4);
       const waiting = [server.receive(), server.receive()];

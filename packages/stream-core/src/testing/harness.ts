@@ -110,6 +110,23 @@ export function pairsOf<A>(harness: StreamTransportHarness<A>): StreamPairHarnes
 }
 
 /**
+ * The pair harness of a server transport the other way round: the accepted
+ * connection writes, the client reads (a client reads through memory it
+ * reuses, unlike an accepted connection).
+ */
+export function clientPairsOf<A>(harness: StreamTransportHarness<A>): StreamPairHarness {
+  return {
+    name: `${harness.name}, client reading`,
+    errorClass: harness.errorClass,
+    twoWay: true,
+    async createPair(options = {}) {
+      const pair = await connectPair(harness, { client: options.reader, server: options.writer });
+      return { writer: pair.conn, reader: pair.client, close: () => pair.close() };
+    },
+  };
+}
+
+/**
  * Waits (bounded: `limit` event-loop turns of 10 ms) until `condition` holds;
  * throws if it never does. For settling, never for measuring time.
  */

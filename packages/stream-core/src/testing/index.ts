@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
-import { pairsOf, type StreamPairHarness, type StreamTransportHarness } from './harness.js';
+import { clientPairsOf, pairsOf, type StreamPairHarness, type StreamTransportHarness } from './harness.js';
+import { describeBorrowedReads } from './borrowed-reads.js';
 import { describeReads } from './reads.js';
 import { describeStreamLifecycle, describeTwoWay } from './stream-lifecycle.js';
 import { describeFlow } from './flow.js';
@@ -13,7 +14,7 @@ export type {
   ConnectedPair,
   ConnectedPairOptions,
 } from './harness.js';
-export { connectPair, pairsOf, fifoPairHarness, countSearchedBytes, openFifo, until, sha256 } from './harness.js';
+export { connectPair, pairsOf, clientPairsOf, fifoPairHarness, countSearchedBytes, openFifo, until, sha256 } from './harness.js';
 
 /**
  * The stream-transport compliance suite: every stream transport with
@@ -23,12 +24,22 @@ export { connectPair, pairsOf, fifoPairHarness, countSearchedBytes, openFifo, un
  * close during a pending read, write before connect, the backpressure bound,
  * abort leaving the buffer intact, concurrent reads in call order, a long
  * record in linear time, `records()` batches, `readInto`, and server close
- * closing connections.
+ * closing connections; then the reads again with the client reading, and
+ * reads from reused memory (`onread`) in both directions.
  */
 export function describeStreamTransport<A>(harness: StreamTransportHarness<A>): void {
   describe(`${harness.name}: stream transport compliance`, () => {
     describeStreamTopics(pairsOf(harness));
+    describeBorrowedReads(pairsOf(harness));
     describeServer(harness);
+  });
+  // A client reads through memory it reuses (Node's `onread`): every read
+  // topic again in that direction.
+  describe(`${harness.name}: client reads`, () => {
+    const clientPairs = clientPairsOf(harness);
+    describeReads(clientPairs);
+    describeFlow(clientPairs);
+    describeBorrowedReads(clientPairs);
   });
 }
 
