@@ -4,7 +4,7 @@
 // a raw node:net + msgpackr server answering the same map (interleaved
 // rounds); then the same while the daemon relays a bulk transfer through a
 // `forward` server, and the relay's rate alone and under control load.
-// See docs/benchmarks-control.md for the figures.
+// See docs/benchmarks.md ("The daemon's control pipe") for the figures.
 //
 // BENCH_QUICK=1 (small and short), BENCH_PROFILE=dir (a CPU profile of the
 // daemon), BENCH_CONTROL_OTHER=path/to/evergreend.mjs (a second daemon, e.g.

@@ -3,7 +3,7 @@
 // (and socat and HAProxy for the relay) in the same run, interleaved. The
 // orchestrator (this process) only starts processes, coordinates and prints;
 // every process it starts is killed by pid when it exits, whatever happens.
-// See docs/benchmarks-daemon.md for what each measures and the figures.
+// See docs/benchmarks.md ("evergreend") for what each measures and the figures.
 //
 // BENCH_QUICK=1 (small and short), BENCH_ONLY=relay,connection-rate,relay-idle-memory
 // (the names are distinct from the transport benchmarks', so one BENCH_ONLY
