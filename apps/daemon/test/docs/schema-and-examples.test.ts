@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../src/daemon/config-json-schema.js';
 import { Daemon, createLogger, parseConfig } from '../../src/index.js';
+import { readmeExamples, runExample } from '../../../../scripts/readme-examples.mjs';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,8 +27,7 @@ function tempDir(): string {
 
 /** The ```js blocks of the package README, in order. */
 function readmeCode(): string[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  return readmeExamples(join(root, 'README.md')).map((example) => example.code);
 }
 
 describe('the config JSON Schema', () => {
@@ -54,7 +54,8 @@ describe('the README and its examples', () => {
   it('the library example starts a daemon, adds an echo server on a free port and prints its address', async () => {
     const [, library] = readmeCode();
     expect(library).toContain('new Daemon(');
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', library!], { cwd: root, timeout: 20_000 });
+    const { stdout, stderr, exitCode } = await runExample(library!, { cwd: root, timeoutMs: 20_000 });
+    expect({ stderr, exitCode }).toEqual({ stderr: '', exitCode: 0 });
     expect(stdout.trim()).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
   });
 
