@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, linkSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +48,7 @@ describe('RpcClient.connect', () => {
     describe('as root, with a child process running as user nobody', () => {
       it('says access is denied to another user\'s socket (EACCES)', async () => {
         const { path } = await startServer();
-        const { stdout } = await run(process.execPath, [connectFixture, path], { uid: 65_534, gid: 65_534 });
+        const { stdout } = await run(nodeForEveryone(), [connectFixture, path], { uid: 65_534, gid: 65_534 });
         const outcome = JSON.parse(stdout) as { name: string; code: string; message: string };
         expect(outcome).toMatchObject({ name: 'DaemonAccessError', code: 'EACCES' });
         expect(outcome.message).toMatch(/^Cannot reach the daemon at ".*": access denied; the socket belongs to another user/);
@@ -128,3 +130,22 @@ describe('NotificationQueue', () => {
     await expect(queue.take()).rejects.toThrow('lost');
   });
 });
+
+/**
+ * A Node binary user nobody may run: this one, or a copy of it in a temp dir
+ * when it lives under a directory closed to others (a Node installed in
+ * root's home, as CI's second Node is).
+ */
+function nodeForEveryone(): string {
+  for (let dir = dirname(process.execPath); dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      const copy = join(mkdtempSync(join(tmpdir(), 'evergreen-node-')), 'node');
+      chmodSync(dirname(copy), 0o755);
+      copyFileSync(process.execPath, copy);
+      chmodSync(copy, 0o755);
+      onCleanup(() => rmSync(dirname(copy), { recursive: true, force: true }));
+      return copy;
+    }
+  }
+  return process.execPath;
+}
