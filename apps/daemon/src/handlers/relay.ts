@@ -1,6 +1,6 @@
 import type { BaseStream } from '@evergreen/stream-core';
 
-/** The most bytes one relay step moves (one socket read's worth; partial reads never copy). */
+/** The most bytes one relay step moves (one socket read's worth). */
 export const RELAY_CHUNK_BYTES = 64 * 1024;
 
 /**
@@ -8,14 +8,18 @@ export const RELAY_CHUNK_BYTES = 64 * 1024;
  * write side (the half-close passes through). Backpressure both ways: when
  * `to` cannot take more at once, reading `from` waits for `to` to flush, so
  * `from`'s buffer fills and its socket pauses at its `highWaterMark`.
- * Cost: one await per received chunk, no copy. Rejects with the first read,
- * write or shutdown error.
+ *
+ * Cost: one await per read, and no allocation: bytes are read into one
+ * buffer of this relay's, which is reused as soon as the OS has taken it
+ * (`write` true: the kernel copied it; false: after `flush()`). Rejects with
+ * the first read, write or shutdown error.
  */
 export async function relay(from: BaseStream, to: BaseStream): Promise<void> {
+  const buffer = Buffer.allocUnsafe(RELAY_CHUNK_BYTES);
   for (;;) {
-    const chunk = await from.readBytes(RELAY_CHUNK_BYTES, { partial: true });
-    if (chunk.length === 0) break;
-    if (!to.write(chunk)) await to.flush();
+    const n = await from.readInto(buffer, { partial: true });
+    if (n === 0) break;
+    if (!to.write(buffer.subarray(0, n))) await to.flush();
   }
   await to.shutdown();
 }
