@@ -366,9 +366,12 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   close(): void {
     if (this.#closedByCall) return;
     this.#closedByCall = true;
-    const error = this._errors.closed('Cannot complete the read');
-    this.#queue.failAll(error);
-    this.#rejectConnectWaiters(error);
+    // An error (and its stack) only when someone waits: most closes find no pending read.
+    if (!this.#queue.isEmpty || this.#connectWaiters !== undefined) {
+      const error = this._errors.closed('Cannot complete the read');
+      this.#queue.failAll(error);
+      this.#rejectConnectWaiters(error);
+    }
     this.#buffer.clear();
     this.#pendingWrites = undefined;
     this._destroy();
