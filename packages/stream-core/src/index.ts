@@ -5,6 +5,7 @@ export type { DuplexStreamOptions } from './duplex-stream.js';
 export { StreamServer, listenOn, DEFAULT_CLOSE_TIMEOUT_MS } from './stream-server.js';
 export type { ConnectionHandler, StreamServerOptions, BindOptions, ServerCloseOptions } from './stream-server.js';
 export { StreamConnection } from './stream-connection.js';
+export { within } from './within.js';
 export {
   StreamError,
   StreamClosedError,

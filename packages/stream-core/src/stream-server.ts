@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { within } from './within.js';
 import { StreamClosedError, StreamErrorFactory, type StreamErrorClass } from './errors.js';
 import type { BaseStreamOptions } from './base-stream.js';
 import type { StreamConnection } from './stream-connection.js';
@@ -231,18 +232,6 @@ export async function listenOn(listener: Server, options: Parameters<Server['lis
   listener.listen(options);
   await Promise.race([once(listener, 'listening'), failed]);
   failed.catch(() => {});
-}
-
-/** Resolves when `promise` settles (either way) or `ms` have passed, whichever is first. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    promise.then(done, done);
-  });
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

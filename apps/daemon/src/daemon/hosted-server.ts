@@ -1,3 +1,4 @@
+import { within } from '@evergreen/stream-core';
 import type { ServerSpec } from '../protocol/server-spec.js';
 import type { PauseMode, RefusalReason, ServerInfo, ServerOrigin, ServerState, ServerStatsInfo } from '../protocol/results.js';
 import { DEFAULT_DRAIN_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../protocol/server-spec.js';
@@ -226,15 +227,4 @@ export abstract class HostedServer {
   protected abstract _closeAll(): Promise<void>;
   /** Transports: the bound address as a URI, or null. */
   protected abstract _address(): string | null;
-}
-
-/** Resolves when `promise` resolves or `ms` have passed, whichever is first. */
-export function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void promise.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

@@ -1,13 +1,10 @@
-import type { StreamConnection, StreamServer, StreamTransport } from '@evergreen/stream-core';
+import { DEFAULT_CLOSE_TIMEOUT_MS, within, type StreamConnection, type StreamServer, type StreamTransport } from '@evergreen/stream-core';
 import type { StreamHandler } from '../handlers/handler.js';
 import { MAX_TIMER_MS, type ServerSpec } from '../protocol/server-spec.js';
 import { LOCAL_SOURCE } from './admission.js';
 import { BindError } from './bind-error.js';
-import { HostedServer, within, type HostContext } from './hosted-server.js';
+import { HostedServer, type HostContext } from './hosted-server.js';
 import type { ServerOrigin } from '../protocol/results.js';
-
-/** How long a finished connection's writes may take to reach the OS before it is closed anyway (10 s). */
-const FLUSH_TIMEOUT_MS = 10_000;
 
 /**
  * A hosted server on a stream transport (tcp, pipe, …): each accepted
@@ -79,7 +76,7 @@ export class StreamHost extends HostedServer {
     } catch (error) {
       failure = error;
     }
-    if (!conn.closed) await within(conn.flush().catch(() => {}), FLUSH_TIMEOUT_MS);
+    if (!conn.closed) await within(conn.flush(), DEFAULT_CLOSE_TIMEOUT_MS);
     conn.close();
     this._finish(record, failure);
   }
