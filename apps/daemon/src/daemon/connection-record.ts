@@ -4,10 +4,15 @@ import type { ConnectionInfo } from '../protocol/results.js';
 /** Why the daemon (not the peer) ended a connection. */
 export type CloseReason = 'idle' | 'killed' | 'stopping';
 
-/** Where a record reads its byte counts: a stream's own counters, or counts kept by the host. */
+/**
+ * Where a record reads its byte counts: a stream itself (`DuplexStream`'s
+ * counters are its socket's), or a datagram session's own.
+ */
 export interface ByteCounts {
-  readonly bytesIn: number;
-  readonly bytesOut: number;
+  /** Bytes received from the peer. */
+  readonly bytesRead: number;
+  /** Bytes sent to the peer. */
+  readonly bytesWritten: number;
 }
 
 /**
@@ -38,11 +43,11 @@ export class ConnectionRecord implements ConnectionContext {
   }
 
   get bytesIn(): number {
-    return this.#counts.bytesIn;
+    return this.#counts.bytesRead;
   }
 
   get bytesOut(): number {
-    return this.#counts.bytesOut;
+    return this.#counts.bytesWritten;
   }
 
   /** Why the daemon closed it, if it did. */

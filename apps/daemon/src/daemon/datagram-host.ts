@@ -8,8 +8,8 @@ import type { ServerOrigin } from '../protocol/results.js';
 
 /** One client of a datagram server: its record (bytes, activity) and where replies go. */
 class Session implements DatagramSession {
-  bytesIn = 0;
-  bytesOut = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
   record!: ConnectionRecord;
   readonly peer: SocketAddress;
   readonly #socket: DatagramSocket;
@@ -24,7 +24,7 @@ class Session implements DatagramSession {
   }
 
   async reply(data: Uint8Array): Promise<void> {
-    this.bytesOut += data.byteLength;
+    this.bytesWritten += data.byteLength;
     await this.#socket.send(data, this.peer);
   }
 
@@ -93,7 +93,7 @@ export class DatagramHost extends HostedServer {
   #datagram(socket: DatagramSocket, data: Buffer, from: SocketAddress): void {
     const session = this.#sessions.get(`${from.address}|${from.port}`) ?? this.#open(socket, from);
     if (session === undefined) return;
-    session.bytesIn += data.byteLength;
+    session.bytesRead += data.byteLength;
     session.touch();
     let result: void | Promise<void>;
     try {

@@ -69,7 +69,7 @@ export class StreamHost extends HostedServer {
       conn.close();
       return;
     }
-    const record = this._open(source, { get bytesIn() { return conn.bytesRead; }, get bytesOut() { return conn.bytesWritten; } }, () => conn.close());
+    const record = this._open(source, conn, () => conn.close());
     let failure: unknown;
     try {
       await this.#handler(conn, record);
