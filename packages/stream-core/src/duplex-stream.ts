@@ -243,6 +243,24 @@ export class DuplexStream extends BaseStream {
 /** The private `net.Socket` fields behind Node's `onread` option, by their symbols' descriptions. */
 const ONREAD_FIELDS = ['kBuffer', 'kBufferCb', 'kBufferGen'] as const;
 
+/** The symbols of {@link ONREAD_FIELDS}, found on the first socket that has them all (they are node:net's, the same for every socket). */
+let onreadFieldSymbols: readonly symbol[] | undefined;
+
+/**
+ * The symbols of `socket`'s own {@link ONREAD_FIELDS}, in that order, or
+ * undefined when it lacks one. Cost: a search of the socket's symbols the
+ * first time; after that three own-property checks.
+ */
+function onreadSymbols(socket: Socket): readonly symbol[] | undefined {
+  if (onreadFieldSymbols === undefined) {
+    const byName = new Map(Object.getOwnPropertySymbols(socket).map((symbol) => [symbol.description, symbol]));
+    const found = ONREAD_FIELDS.map((name) => byName.get(name));
+    if (found.some((symbol) => symbol === undefined)) return undefined;
+    onreadFieldSymbols = found as symbol[];
+  }
+  return onreadFieldSymbols.every((symbol) => Object.hasOwn(socket, symbol)) ? onreadFieldSymbols : undefined;
+}
+
 /**
  * Node 20's `net.Server` takes no `onread` option, so an accepted socket
  * reads into a new Buffer per read. This gives `duplex`, when it is a
@@ -260,9 +278,9 @@ function readIntoMemory(duplex: Duplex): boolean {
   const handle = (duplex as Socket & { _handle?: { useUserBuffer?: (memory: Uint8Array) => void } | null })._handle;
   if (typeof handle?.useUserBuffer !== 'function') return false;
   if (duplex.connecting || duplex.destroyed || duplex.bytesRead !== 0 || duplex.readableLength !== 0) return false;
-  const symbols = new Map(Object.getOwnPropertySymbols(duplex).map((symbol) => [symbol.description, symbol]));
-  const [buffer, callback, generate] = ONREAD_FIELDS.map((name) => symbols.get(name));
-  if (buffer === undefined || callback === undefined || generate === undefined) return false;
+  const symbols = onreadSymbols(duplex);
+  if (symbols === undefined) return false;
+  const [buffer, callback, generate] = symbols;
   const { buffer: readMemory, callback: read } = DuplexStream._onread;
   const memory = readMemory();
   const fields = duplex as unknown as Record<symbol, unknown>;
