@@ -11,7 +11,7 @@ import {
   type StreamServerOptions,
 } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
-import { TCPConnection } from './tcp-connection.js';
+import { TCPConnection, type TCPConnectionOptions } from './tcp-connection.js';
 import { toNetSocketOptions, type TCPSocketOptions } from './socket-options.js';
 import { listenerName } from './socket-name.js';
 
@@ -35,14 +35,15 @@ export interface TCPServerOptions extends StreamServerOptions<TCPConnection>, TC
  * is one `net.Socket`.
  */
 export class TCPServer extends StreamServer<TCPConnection, AddressInput> {
-  readonly #socketOptions: TCPSocketOptions;
+  /** What each accepted connection is built with: the stream limits and the socket options, merged once. */
+  readonly #connectionOptions: TCPConnectionOptions;
 
   constructor(handler?: ConnectionHandler<TCPConnection>, options: TCPServerOptions = {}) {
     // Validate now, not at the first accept.
     toNetSocketOptions(options);
     super(handler, options, TCPError);
     const { noDelay, keepAlive, keepAliveInitialDelayMs } = options;
-    this.#socketOptions = { noDelay, keepAlive, keepAliveInitialDelayMs };
+    this.#connectionOptions = { ...this._connectionOptions, noDelay, keepAlive, keepAliveInitialDelayMs };
   }
 
   /**
@@ -65,7 +66,7 @@ export class TCPServer extends StreamServer<TCPConnection, AddressInput> {
   }
 
   protected _createConnection(socket: Socket): TCPConnection {
-    return new TCPConnection(socket, { ...this._connectionOptions, ...this.#socketOptions });
+    return new TCPConnection(socket, this.#connectionOptions);
   }
 
   protected override _describe(address: AddressInput): string {
