@@ -65,7 +65,8 @@ function startedPorts(line) {
   return record.servers.map((uri) => Number(new URL(uri).port));
 }
 
-function profileFlags(name) {
+/** The `--cpu-prof` flags that write `name`'s profile into BENCH_PROFILE's directory (none without it). */
+export function profileFlags(name) {
   if (PROFILE_DIR === undefined) return [];
   return ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}-${++profiles}.cpuprofile`];
 }
