@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { describe, expect, it } from 'vitest';
-import { EADDRINUSE, EADDRNOTAVAIL, EMSGSIZE } from '@evergreen/errno';
+import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, EMSGSIZE } from '@evergreen/errno';
 import { StreamClosedError, StreamError } from '@evergreen/stream-core';
 import { UDPError, type UDPEndpoint } from '../src/index.js';
 import { V4, V6, bound, endpoint, until } from './helpers.js';
@@ -48,7 +48,8 @@ describe('UDPEndpoint', () => {
   it('a first send without bind binds an ephemeral port of the destination family', async () => {
     const server = await bound(V4);
     const client = endpoint();
-    expect(() => client.sockname).toThrow(/Cannot read sockname: the endpoint is not bound/);
+    expect(() => client.sockname).toThrow(UDPError);
+    expect(() => client.sockname).toThrow(expect.objectContaining({ code: 'EINVAL', errno: EINVAL, message: 'Cannot read sockname: the endpoint is not bound' }));
     await client.send('hello', server.sockname);
     const { port, family } = client.sockname;
     expect(family).toBe('IPv4');
@@ -319,12 +320,17 @@ describe('UDPEndpoint', () => {
       expect(second.sockname.port).not.toBe(first.sockname.port);
     });
 
-    it('binding twice, or after a send bound implicitly, rejects with UDPError', async () => {
+    it('binding twice, or after a send bound implicitly, rejects with UDPError EINVAL', async () => {
       const server = await bound(V4);
-      await expect(server.bind(V4)).rejects.toThrow(/the endpoint is already bound/);
+      const alreadyBound = { code: 'EINVAL', errno: EINVAL, message: 'Cannot bind 127.0.0.1:0: the endpoint is already bound' };
+      const twice = await server.bind(V4).catch((e: unknown) => e);
+      expect(twice).toBeInstanceOf(UDPError);
+      expect(twice).toMatchObject(alreadyBound);
       const client = endpoint();
       await client.send('x', server.sockname);
-      await expect(client.bind(V4)).rejects.toBeInstanceOf(UDPError);
+      const afterSend = await client.bind(V4).catch((e: unknown) => e);
+      expect(afterSend).toBeInstanceOf(UDPError);
+      expect(afterSend).toMatchObject(alreadyBound);
     });
 
     it('sending data that is not bytes or a string rejects with TypeError', async () => {
@@ -389,7 +395,10 @@ describe('UDPEndpoint', () => {
     });
 
     it('joining a group needs a bound endpoint', () => {
-      expect(() => endpoint().addMembership(GROUP)).toThrow(/Cannot join multicast group 239\.255\.42\.99: the endpoint is not bound/);
+      const unbound = endpoint();
+      const message = 'Cannot join multicast group 239.255.42.99: the endpoint is not bound';
+      expect(() => unbound.addMembership(GROUP)).toThrow(UDPError);
+      expect(() => unbound.addMembership(GROUP)).toThrow(expect.objectContaining({ code: 'EINVAL', errno: EINVAL, message }));
     });
   });
 });
