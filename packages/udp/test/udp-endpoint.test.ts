@@ -315,7 +315,7 @@ describe('UDPEndpoint', () => {
       const err = await second.bind(first.sockname).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UDPError);
       expect(err).toMatchObject({ code: 'EADDRINUSE', errno: EADDRINUSE });
-      expect((err as Error).cause).toBeInstanceOf(Error);
+      expect((err as Error).cause).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
       await second.bind(V4);
       expect(second.sockname.port).not.toBe(first.sockname.port);
     });
