@@ -214,10 +214,14 @@ export class UDPEndpoint implements DatagramSocket {
    * Errors: a closed `UDPError` after `close()`, and for a receive still
    * waiting when `close()` runs; `signal.reason` when aborted (nothing is
    * taken); a `UDPError` for an error the socket reported (then the endpoint
-   * goes on receiving).
+   * goes on receiving); `TypeError` for a `signal` that is not an
+   * `AbortSignal`.
    */
   receive(options?: ReceiveOptions): Promise<Datagram> {
     const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(new TypeError('Cannot receive: expected signal to be an AbortSignal'));
+    }
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return Promise.reject(this.#closedError('Cannot receive'));
     const datagram = this.#queue.shift();

@@ -203,15 +203,21 @@ describe('UDPEndpoint', () => {
       await expect(sending).rejects.toBeInstanceOf(StreamClosedError);
     });
 
-    it('reports bad arguments of send() as rejections, never synchronous throws', async () => {
+    it('reports bad arguments of send(), bind() and receive() as rejections, never synchronous throws', async () => {
       const client = await bound(V4);
-      let bad: Promise<void> | undefined;
+      let bad: Promise<unknown> | undefined;
       expect(() => (bad = client.send('x', { host: '127.0.0.1', port: 70000 }))).not.toThrow();
       await expect(bad).rejects.toBeInstanceOf(RangeError);
       expect(() => (bad = client.send(42 as unknown as string, { host: '127.0.0.1', port: 9 }))).not.toThrow();
       await expect(bad).rejects.toBeInstanceOf(TypeError);
       expect(() => (bad = client.bind('nonsense' as never))).not.toThrow();
       await expect(bad).rejects.toBeInstanceOf(TypeError);
+      expect(() => (bad = client.receive({ signal: { aborted: false } as AbortSignal }))).not.toThrow();
+      await expect(bad).rejects.toBeInstanceOf(TypeError);
+      await expect(bad).rejects.toThrow('Cannot receive: expected signal to be an AbortSignal');
+      // The bad receive took nothing: the next datagram goes to a good one.
+      await client.send('still here', client.sockname);
+      expect((await client.receive())[0].toString()).toBe('still here');
     });
 
     it('close rejects every waiting receive, and is idempotent', async () => {
