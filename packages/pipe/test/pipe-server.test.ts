@@ -235,7 +235,7 @@ describe('PipeServer on a Unix socket path', () => {
     await expect(binding).rejects.toBeInstanceOf(StreamClosedError);
     await closing;
     expect(readdirSync(parent)).toEqual([]);
-    await expect(new PipeClient().connect(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(new PipeClient().connect(path)).rejects.toMatchObject({ name: 'PipeError', code: 'ENOENT' });
   });
 });
 
@@ -251,7 +251,7 @@ if (process.platform === 'linux') {
       } finally {
         await server.close();
       }
-      await expect(new PipeClient().connect(name)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(new PipeClient().connect(name)).rejects.toMatchObject({ name: 'PipeError', code: 'ECONNREFUSED' });
     });
 
     it('a second bind of a live name fails with EADDRINUSE from the OS', async () => {
