@@ -4,7 +4,6 @@ import {
   listenOn,
   type BindOptions,
   type ConnectionHandler,
-  type ServerCloseOptions,
   type StreamServerOptions,
 } from '@evergreen/stream-core';
 import { PipeError } from './pipe-error.js';
@@ -93,14 +92,13 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
   }
 
   /**
-   * As `StreamServer#close`; a Unix socket file is unlinked first (if it is
-   * still this server's socket), so no client finds it refusing connections.
+   * `close()` unlinks a Unix socket file first (if it is still this server's
+   * socket), so no client finds it refusing connections.
    */
-  override close(options?: ServerCloseOptions): Promise<void> {
+  protected override _beforeClose(): void {
     this.#closing = true;
     this.#removeSocketFile?.();
     this.#removeSocketFile = undefined;
-    return super.close(options);
   }
 
   protected async _listen(listener: Server, path: string, options: PipeBindOptions): Promise<void> {

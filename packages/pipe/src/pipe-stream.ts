@@ -1,6 +1,5 @@
 import { Socket } from 'node:net';
 import { DuplexStream, type BaseStreamOptions } from '@evergreen/stream-core';
-import { EISCONN } from '@evergreen/errno';
 import { PipeError } from './pipe-error.js';
 import { fdAccess } from './fd-access.js';
 
@@ -39,7 +38,7 @@ export class PipeStream extends DuplexStream {
     if (fd < 0) throw new RangeError(`Cannot open fd ${fd}: a file descriptor is 0 or more`);
     const action = `Cannot open fd ${fd}`;
     if (this.closed) throw this._errors.closed(action);
-    if (this._duplex !== undefined) throw new PipeError(`${action}: the stream has a descriptor already`, { errno: EISCONN, code: 'EISCONN' });
+    if (this._duplex !== undefined) throw this._errors.withCode(action, 'EISCONN', 'the stream has a descriptor already');
     const { readable, writable } = this.#access(fd, action);
     let socket: Socket;
     try {

@@ -2,8 +2,11 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { link, lstat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { EADDRINUSE, EEXIST } from '@evergreen/errno';
+import { StreamErrorFactory } from '@evergreen/stream-core';
 import { PipeError } from './pipe-error.js';
+
+/** The pipe server's own factory (one per error class): claim failures are `PipeError`s. */
+const errors = StreamErrorFactory.for(PipeError);
 
 /**
  * How many times `linkIntoPlace` tries to claim a path that other processes
@@ -66,23 +69,19 @@ export async function linkIntoPlace(privatePath: string, path: string, action: s
       await removeIfStale(path, action, error);
     }
   }
-  throw new PipeError(`${action}: the path kept reappearing while it was being claimed`, { errno: EADDRINUSE, code: 'EADDRINUSE' });
+  throw errors.withCode(action, 'EADDRINUSE', 'the path kept reappearing while it was being claimed');
 }
 
 /** Unlinks `path` if it is a stale socket; throws a `PipeError` if it must be left alone. */
 async function removeIfStale(path: string, action: string, linkError: unknown): Promise<void> {
   const before = await lstatIfAny(path);
   if (before === undefined) return;
-  if (!before.isSocket()) {
-    throw new PipeError(`${action}: the path exists and is not a socket (left alone)`, { errno: EEXIST, code: 'EEXIST', cause: linkError });
-  }
+  if (!before.isSocket()) throw errors.withCode(action, 'EEXIST', 'the path exists and is not a socket (left alone)', linkError);
   const probe = await probeSocket(path);
-  if (probe.state === 'live') {
-    throw new PipeError(`${action}: a live server is listening on it`, { errno: EADDRINUSE, code: 'EADDRINUSE', cause: linkError });
-  }
+  if (probe.state === 'live') throw errors.withCode(action, 'EADDRINUSE', 'a live server is listening on it', linkError);
   if (probe.state === 'unknown') {
     const reason = `a socket is there and probing it failed with ${probe.error.code} (left alone)`;
-    throw new PipeError(`${action}: ${reason}`, { errno: EADDRINUSE, code: 'EADDRINUSE', cause: probe.error });
+    throw errors.withCode(action, 'EADDRINUSE', reason, probe.error);
   }
   const after = probe.state === 'stale' ? await lstatIfAny(path) : undefined;
   if (after !== undefined && sameFile(before, after)) await unlink(path).catch(ignoreMissing);

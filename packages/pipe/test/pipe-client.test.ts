@@ -40,9 +40,9 @@ describe('PipeClient.connect', () => {
     const client = new PipeClient();
     try {
       const first = client.connect(path);
-      await expect(client.connect(path)).rejects.toMatchObject({ code: 'EALREADY', errno: EALREADY });
+      await expect(client.connect(path)).rejects.toMatchObject({ name: 'PipeError', code: 'EALREADY', errno: EALREADY });
       await first;
-      await expect(client.connect(path)).rejects.toMatchObject({ code: 'EISCONN', errno: EISCONN });
+      await expect(client.connect(path)).rejects.toMatchObject({ name: 'PipeError', code: 'EISCONN', errno: EISCONN });
       client.write('still connected\n');
       await client.flush();
     } finally {

@@ -14,11 +14,17 @@ describe('pipePathKind', () => {
   });
 
   it('throws a TypeError naming the problem for a malformed path', () => {
-    expect(() => pipePathKind('')).toThrow(/the path is empty/);
-    expect(() => pipePathKind('\0')).toThrow(/no name after the prefix/);
-    expect(() => pipePathKind('\\\\.\\pipe\\')).toThrow(/no name after the prefix/);
-    expect(() => pipePathKind('/tmp/a\0b')).toThrow(/NUL byte/);
-    expect(() => pipePathKind('\0a\0b')).toThrow(/NUL byte/);
+    const problems: [string, RegExp][] = [
+      ['', /the path is empty/],
+      ['\0', /no name after the prefix/],
+      ['\\\\.\\pipe\\', /no name after the prefix/],
+      ['/tmp/a\0b', /NUL byte/],
+      ['\0a\0b', /NUL byte/],
+    ];
+    for (const [path, problem] of problems) {
+      expect(() => pipePathKind(path), JSON.stringify(path)).toThrow(TypeError);
+      expect(() => pipePathKind(path), JSON.stringify(path)).toThrow(problem);
+    }
     expect(() => pipePathKind(7 as unknown as string)).toThrow(TypeError);
   });
 });
@@ -40,6 +46,7 @@ describe('checkPipePath', () => {
   it('uses 107 bytes on Linux and 103 on macOS, as their sun_path sizes give', () => {
     const path = `/${'a'.repeat(104)}`;
     expect(checkPipePath(path, bind, 'linux')).toBe('unix');
+    expect(() => checkPipePath(path, bind, 'darwin')).toThrow(RangeError);
     expect(() => checkPipePath(path, bind, 'darwin')).toThrow(/over the limit of 103/);
   });
 
@@ -56,6 +63,7 @@ describe('checkPipePath', () => {
     expect(name.length).toBe(MAX_WINDOWS_PIPE_NAME_CHARS);
     expect(checkPipePath(name, bind, 'win32')).toBe('windows');
     expect(() => checkPipePath(`${name}w`, bind, 'win32')).toThrow(RangeError);
+    expect(() => checkPipePath(name, bind, 'linux')).toThrow(TypeError);
     expect(() => checkPipePath(name, bind, 'linux')).toThrow(/Windows pipe names exist only on Windows/);
     expect(() => checkPipePath('/run/app.sock', bind, 'win32')).toThrow(TypeError);
     expect(() => checkPipePath('\0app', bind, 'win32')).toThrow(TypeError);

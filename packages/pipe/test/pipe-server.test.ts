@@ -127,6 +127,8 @@ describe('PipeServer on a Unix socket path', () => {
       expect(error).toBeInstanceOf(PipeError);
       expect(error).toMatchObject({ code: 'EADDRINUSE', errno: EADDRINUSE });
       expect((error as Error).message).toBe(`Cannot bind pipe "${path}": a live server is listening on it`);
+      // The refused link() is why: its EEXIST is the cause.
+      expect((error as Error).cause).toMatchObject({ code: 'EEXIST', syscall: 'link' });
       expect(lstatSync(path).ino).toBe(ino);
       expect(await echo(path, 'still here\n')).toBe('still here\n');
     } finally {
@@ -152,7 +154,8 @@ describe('PipeServer on a Unix socket path', () => {
       expect(refusal?.code).toBe('EAGAIN');
       const error = await bindFailure(path);
       expect(error).toMatchObject({ code: 'EADDRINUSE', errno: EADDRINUSE });
-      expect((error as Error).message).toMatch(/probing it failed with EAGAIN \(left alone\)/);
+      expect((error as Error).message).toBe(`Cannot bind pipe "${path}": a socket is there and probing it failed with EAGAIN (left alone)`);
+      expect((error as Error).cause).toMatchObject({ code: 'EAGAIN' });
       expect(lstatSync(path).isSocket()).toBe(true);
     } finally {
       for (const socket of queued) socket.destroy();
@@ -165,7 +168,8 @@ describe('PipeServer on a Unix socket path', () => {
     const error = await bindFailure(path);
     expect(error).toBeInstanceOf(PipeError);
     expect(error).toMatchObject({ code: 'EEXIST', errno: EEXIST });
-    expect((error as Error).message).toMatch(/exists and is not a socket/);
+    expect((error as Error).message).toBe(`Cannot bind pipe "${path}": the path exists and is not a socket (left alone)`);
+    expect((error as Error).cause).toMatchObject({ code: 'EEXIST', syscall: 'link' });
     expect(readFileSync(path, 'utf8')).toBe('precious');
   });
 
@@ -231,7 +235,7 @@ describe('PipeServer on a Unix socket path', () => {
     await expect(binding).rejects.toBeInstanceOf(StreamClosedError);
     await closing;
     expect(readdirSync(parent)).toEqual([]);
-    await expect(new PipeClient().connect(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(new PipeClient().connect(path)).rejects.toMatchObject({ name: 'PipeError', code: 'ENOENT' });
   });
 });
 
@@ -247,7 +251,7 @@ if (process.platform === 'linux') {
       } finally {
         await server.close();
       }
-      await expect(new PipeClient().connect(name)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(new PipeClient().connect(name)).rejects.toMatchObject({ name: 'PipeError', code: 'ECONNREFUSED' });
     });
 
     it('a second bind of a live name fails with EADDRINUSE from the OS', async () => {

@@ -185,7 +185,9 @@ describe('PipeStream.open errors', () => {
     const { readFd, writeFd } = fifoEnds();
     const stream = adopt(readFd);
     try {
-      expect(() => stream.open(writeFd)).toThrow(expect.objectContaining({ code: 'EISCONN', errno: EISCONN }));
+      const message = `Cannot open fd ${writeFd}: the stream has a descriptor already`;
+      expect(() => stream.open(writeFd)).toThrow(PipeError);
+      expect(() => stream.open(writeFd)).toThrow(expect.objectContaining({ code: 'EISCONN', errno: EISCONN, message }));
       stream.close();
       expect(() => stream.open(writeFd)).toThrow(StreamClosedError);
     } finally {

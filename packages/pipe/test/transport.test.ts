@@ -59,6 +59,7 @@ describe('pipe transport', () => {
   });
 
   it('format throws a TypeError for a relative or malformed path', () => {
+    expect(() => transport.format('app.sock')).toThrow(TypeError);
     expect(() => transport.format('app.sock')).toThrow(/a URI holds an absolute path/);
     expect(() => transport.format('')).toThrow(TypeError);
   });

@@ -1,4 +1,4 @@
-import { errnoOf, strerror } from '@evergreen/errno';
+import { errnoOf, errorcode, strerror } from '@evergreen/errno';
 
 /**
  * The kinds a transport error can also be. `kinds` lists the classes an error
@@ -117,6 +117,16 @@ export class StreamErrorFactory {
    */
   withCode(action: string, code: string, state: string, cause?: unknown): StreamError {
     return new this.#Class(`${action}: ${state}`, { errno: errnoOf(code), code, cause });
+  }
+
+  /**
+   * An error for a libuv status a binding returned instead of throwing (a
+   * tty handle's `setRawMode`, …): `${action}: ${strerror(errno)}`, with that
+   * `errno` and its `code` (no `code` when the running Node does not name the
+   * number). Never throws.
+   */
+  withErrno(action: string, errno: number): StreamError {
+    return new this.#Class(`${action}: ${strerror(errno)}`, { errno, code: errorcode[errno] });
   }
 
   /**

@@ -8,6 +8,9 @@ import type { StreamConnection } from './stream-connection.js';
 /** How long a finished handler's connection may take to flush before it is closed (10 s). */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
+/** The longest delay a Node timer honours; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Called with each accepted connection. */
 export type ConnectionHandler<C> = (conn: C) => unknown;
 
@@ -34,7 +37,7 @@ export interface BindOptions {
 
 /** `close` options. */
 export interface ServerCloseOptions {
-  /** How long active connections may go on finishing before they are closed (default 0). */
+  /** How long active connections may go on finishing before they are closed, 0..2^31-1 ms (default 0). */
   drainMs?: number;
 }
 
@@ -125,11 +128,11 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   /**
    * Hands each accepted connection to `handleConnection` (the ones that
    * waited since `bind` first); resolves when the server is closed.
-   * Throws `TypeError` when there is no handler and no override.
+   * Rejects with `TypeError` when there is no handler and no override.
    */
   serve(): Promise<void> {
     if (this.#handler === undefined && this.handleConnection === StreamServer.prototype.handleConnection) {
-      throw new TypeError('Cannot serve: pass a handler to the constructor or override handleConnection');
+      return Promise.reject(new TypeError('Cannot serve: pass a handler to the constructor or override handleConnection'));
     }
     this.#served ??= withResolvers();
     if (this.#closing !== undefined) return this.#closing;
@@ -149,11 +152,28 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
    * Stops accepting, lets active connections finish for up to `drainMs`, then
    * closes the rest (their pending reads reject with `StreamClosedError`).
    * Resolves when every connection and the listener are closed. Idempotent.
+   * Rejects, and closes nothing, with `TypeError` for options that are not an
+   * object or a `drainMs` that is not a number, `RangeError` for a `drainMs`
+   * outside 0..2^31-1 (what a timer can wait).
    */
   close(options: ServerCloseOptions = {}): Promise<void> {
-    this.#closing ??= this.#shutdown(options.drainMs ?? 0);
+    let drainMs: number;
+    try {
+      drainMs = drainMsOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this._beforeClose();
+    this.#closing ??= this.#shutdown(drainMs);
     return this.#closing;
   }
+
+  /**
+   * Transports: runs on every `close()` with valid options, before the
+   * listener stops (a pipe server unlinks its socket file here, as libuv
+   * does). Must be idempotent.
+   */
+  protected _beforeClose(): void {}
 
   async #shutdown(drainMs: number): Promise<void> {
     const listener = this.#listener;
@@ -232,6 +252,17 @@ export async function listenOn(listener: Server, options: Parameters<Server['lis
   listener.listen(options);
   await Promise.race([once(listener, 'listening'), failed]);
   failed.catch(() => {});
+}
+
+/** `drainMs` of `close()`'s options, checked (see `close`). */
+function drainMsOf(options: ServerCloseOptions): number {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Cannot close the server with options ${String(options)}: expected an object such as { drainMs: 1000 }`);
+  }
+  const { drainMs = 0 } = options;
+  if (typeof drainMs !== 'number') throw new TypeError(`Cannot use drainMs ${String(drainMs)}: expected a number of milliseconds`);
+  if (!(drainMs >= 0 && drainMs <= MAX_TIMER_MS)) throw new RangeError(`Cannot use drainMs ${drainMs}: expected 0..${MAX_TIMER_MS} milliseconds`);
+  return drainMs;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -60,6 +60,7 @@ describe('BaseStream', () => {
     const pending = stream.readUntil('\n');
     stream.feed('partial');
     stream.fail(resetError());
+    await expect(pending).rejects.toBeInstanceOf(StreamError);
     await expect(pending).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 

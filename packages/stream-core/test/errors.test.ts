@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ECONNREFUSED, EINVAL } from '@evergreen/errno';
+import { ECONNREFUSED, EINVAL, EIO } from '@evergreen/errno';
 import { IncompleteReadError, LimitExceededError, StreamClosedError, StreamError, StreamErrorFactory } from '../src/index.js';
 
 class DemoError extends StreamError {}
@@ -51,6 +51,16 @@ describe('errors', () => {
     expect(error).toMatchObject({ code: 'EINVAL', errno: EINVAL, cause, message: 'Cannot read the server address: the server is not bound' });
     expect(errors.withCode('Cannot connect', 'EISCONN', 'the stream is connected').cause).toBeUndefined();
     expect(() => errors.withCode('Cannot x', 'ENOTANERROR', 'y')).toThrow(RangeError);
+  });
+
+  it("a libuv status a binding returned carries that errno and its code; an unnamed number carries no code", () => {
+    const error = errors.withErrno('Cannot enter raw mode', EIO);
+    expect(error).toBeInstanceOf(DemoError);
+    expect(error).toMatchObject({ errno: EIO, code: 'EIO', message: 'Cannot enter raw mode: i/o error' });
+    expect('cause' in error).toBe(false);
+    const unnamed = errors.withErrno('Cannot enter raw mode', -123456);
+    expect(unnamed).toMatchObject({ errno: -123456, message: 'Cannot enter raw mode: unknown error -123456' });
+    expect(unnamed.code).toBeUndefined();
   });
 
   it('plain kind errors constructed directly still work with instanceof', () => {

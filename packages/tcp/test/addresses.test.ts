@@ -158,7 +158,9 @@ describe('TCP addresses', () => {
 
   it('a server names its address only while bound', async () => {
     const server = new TCPServer(() => {});
-    expect(captured(() => server.sockname)).toBeInstanceOf(TCPError);
+    const unbound = captured(() => server.sockname);
+    expect(unbound).toBeInstanceOf(TCPError);
+    expect(unbound).toMatchObject({ code: 'EINVAL', errno: EINVAL });
     await server.bind(LOOPBACK_V4);
     expect(server.sockname).toEqual({ address: '127.0.0.1', port: expect.any(Number), family: 'IPv4' });
     expect(server.sockname.port).toBeGreaterThan(0);

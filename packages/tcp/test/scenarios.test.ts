@@ -57,6 +57,8 @@ describe('TCP scenarios of the original library', () => {
       expect(error).toBeInstanceOf(StreamClosedError);
       expect((error as Error).name).toBe('StreamClosedError');
       expect(() => client.write('x')).toThrow(TCPError);
+      expect(() => client.write('x')).toThrow(StreamClosedError);
+      expect(() => client.write('x')).toThrow('Cannot write: the stream is closed');
       await until(() => server.connections.size === 0, 'the handler to finish');
     } finally {
       await server.close();

@@ -42,6 +42,7 @@ describe('TCPServer close under load', () => {
       for (const record of await Promise.all(clientReads)) expect(record.length).toBe(0);
       expect(server.connections.size).toBe(0);
       expect(() => server.sockname).toThrow(TCPError);
+      expect(() => server.sockname).toThrow(StreamClosedError);
       const late = await rejection(new TCPClient().connect(address));
       expect((late as TCPError).code).toBe('ECONNREFUSED');
     } finally {

@@ -1,5 +1,4 @@
 import type { ReadStream, WriteStream } from 'node:tty';
-import { ENOTTY, errorcode, strerror } from '@evergreen/errno';
 import { DuplexStream, type BaseStreamOptions } from '@evergreen/stream-core';
 import { descriptorDuplex, type DescriptorDuplex } from './descriptor-duplex.js';
 import { rawModeRegistry } from './raw-mode-registry.js';
@@ -149,9 +148,7 @@ export class TTYStream extends DuplexStream {
   }
 
   #handle(action: string): TTYHandle {
-    if (this.#tty === undefined) {
-      throw new TTYError(`${action}: fd ${this.#fd} is not a terminal`, { errno: ENOTTY, code: errorcode[ENOTTY] });
-    }
+    if (this.#tty === undefined) throw this._errors.withCode(action, 'ENOTTY', `fd ${this.#fd} is not a terminal`);
     const handle = this.closed ? undefined : ttyHandle(this.#tty);
     if (handle === undefined) throw this._errors.closed(action);
     return handle;
@@ -159,6 +156,6 @@ export class TTYStream extends DuplexStream {
 
   /** Throws the `TTYError` for libuv's result `status` (0 or a negative errno). */
   #check(status: number, action: string): void {
-    if (status !== 0) throw new TTYError(`${action}: ${strerror(status)}`, { errno: status, code: errorcode[status] });
+    if (status !== 0) throw this._errors.withErrno(action, status);
   }
 }

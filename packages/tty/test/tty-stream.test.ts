@@ -58,11 +58,16 @@ describe('TTYStream over a FIFO', () => {
     const { readFd, writeFd } = fifo();
     await using reader = new TTYStream(readFd, true);
     await using writer = new TTYStream(writeFd, false);
-    for (const action of [() => reader.winsize, () => writer.setRawMode(true), () => reader.resizes()]) {
+    const cases: [() => unknown, string][] = [
+      [() => reader.winsize, `Cannot read the window size: fd ${readFd} is not a terminal`],
+      [() => writer.setRawMode(true), `Cannot enter raw mode: fd ${writeFd} is not a terminal`],
+      [() => reader.resizes(), `Cannot read the window size: fd ${readFd} is not a terminal`],
+    ];
+    for (const [action, message] of cases) {
       const error = thrown(action);
       expect(error).toBeInstanceOf(TTYError);
       expect(error).toBeInstanceOf(StreamError);
-      expect(error).toMatchObject({ code: 'ENOTTY', errno: ENOTTY });
+      expect(error).toMatchObject({ code: 'ENOTTY', errno: ENOTTY, message });
     }
     expect(reader.isRaw).toBe(false);
   });

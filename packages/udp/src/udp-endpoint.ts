@@ -124,17 +124,17 @@ export class UDPEndpoint implements DatagramSocket {
     return this.#closed;
   }
 
-  /** The bound address. Throws `UDPError` when not bound yet or closed. */
+  /** The bound address. Throws `UDPError` `EINVAL` when not bound yet, a closed `UDPError` once closed. */
   get sockname(): SocketAddress {
     return this.#withSocket('Cannot read sockname', (socket) => toSocketAddress(socket.address()));
   }
 
-  /** `SO_RCVBUF` as the kernel reports it (Linux doubles what was asked). Throws `UDPError` when not bound or closed. */
+  /** `SO_RCVBUF` as the kernel reports it (Linux doubles what was asked). Throws `UDPError` `EINVAL` when not bound, a closed one once closed. */
   get recvBufferSize(): number {
     return this.#withSocket('Cannot read recvBufferSize', (socket) => socket.getRecvBufferSize());
   }
 
-  /** `SO_SNDBUF` as the kernel reports it. Throws `UDPError` when not bound or closed. */
+  /** `SO_SNDBUF` as the kernel reports it. Throws `UDPError` `EINVAL` when not bound, a closed one once closed. */
   get sendBufferSize(): number {
     return this.#withSocket('Cannot read sendBufferSize', (socket) => socket.getSendBufferSize());
   }
@@ -162,14 +162,14 @@ export class UDPEndpoint implements DatagramSocket {
    *
    * Errors: `UDPError` with the system `code` (`EADDRINUSE`, `EADDRNOTAVAIL`,
    * `ENOTFOUND`…) — the endpoint stays unbound and may bind again; `UDPError`
-   * when already bound (also implicitly, by a first `send()`); a closed
+   * `EINVAL` when already bound (also implicitly, by a first `send()`); a closed
    * `UDPError` after `close()`.
    */
   async bind(address: AddressInput): Promise<void> {
     const { host, port } = toUDPAddress(address);
     const action = `Cannot bind ${formatHostPort({ host, port })}`;
     if (this.#closed) throw this.#closedError(action);
-    if (this.#binding !== undefined) throw new UDPError(`${action}: the endpoint is already bound`);
+    if (this.#binding !== undefined) throw this.#errors.withCode(action, 'EINVAL', 'the endpoint is already bound');
     await this.#open(action, host, port, false);
   }
 
@@ -214,10 +214,14 @@ export class UDPEndpoint implements DatagramSocket {
    * Errors: a closed `UDPError` after `close()`, and for a receive still
    * waiting when `close()` runs; `signal.reason` when aborted (nothing is
    * taken); a `UDPError` for an error the socket reported (then the endpoint
-   * goes on receiving).
+   * goes on receiving); `TypeError` for a `signal` that is not an
+   * `AbortSignal`.
    */
   receive(options?: ReceiveOptions): Promise<Datagram> {
     const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(new TypeError('Cannot receive: expected signal to be an AbortSignal'));
+    }
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return Promise.reject(this.#closedError('Cannot receive'));
     const datagram = this.#queue.shift();
@@ -229,8 +233,8 @@ export class UDPEndpoint implements DatagramSocket {
   /**
    * Joins the multicast group `group` (on `interfaceAddress`, default: the
    * OS's choice). Needs a bound endpoint. Throws `UDPError` (`EINVAL` for an
-   * address that is not multicast, `EADDRINUSE` when already a member, or not
-   * bound / closed).
+   * address that is not multicast or an endpoint not bound, `EADDRINUSE` when
+   * already a member; a closed one once closed).
    */
   addMembership(group: string, interfaceAddress?: string): void {
     this.#withSocket(`Cannot join multicast group ${group}`, (socket) => socket.addMembership(group, interfaceAddress));
@@ -373,7 +377,7 @@ export class UDPEndpoint implements DatagramSocket {
   #withSocket<T>(action: string, use: (socket: Socket) => T): T {
     if (this.#closed) throw this.#closedError(action);
     const socket = this.#socket;
-    if (socket === undefined) throw new UDPError(`${action}: the endpoint is not bound`);
+    if (socket === undefined) throw this.#errors.withCode(action, 'EINVAL', 'the endpoint is not bound');
     try {
       return use(socket);
     } catch (err) {

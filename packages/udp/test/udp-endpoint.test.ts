@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { describe, expect, it } from 'vitest';
-import { EADDRINUSE, EADDRNOTAVAIL, EMSGSIZE } from '@evergreen/errno';
+import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, EMSGSIZE } from '@evergreen/errno';
 import { StreamClosedError, StreamError } from '@evergreen/stream-core';
 import { UDPError, type UDPEndpoint } from '../src/index.js';
 import { V4, V6, bound, endpoint, until } from './helpers.js';
@@ -48,7 +48,8 @@ describe('UDPEndpoint', () => {
   it('a first send without bind binds an ephemeral port of the destination family', async () => {
     const server = await bound(V4);
     const client = endpoint();
-    expect(() => client.sockname).toThrow(/Cannot read sockname: the endpoint is not bound/);
+    expect(() => client.sockname).toThrow(UDPError);
+    expect(() => client.sockname).toThrow(expect.objectContaining({ code: 'EINVAL', errno: EINVAL, message: 'Cannot read sockname: the endpoint is not bound' }));
     await client.send('hello', server.sockname);
     const { port, family } = client.sockname;
     expect(family).toBe('IPv4');
@@ -202,15 +203,21 @@ describe('UDPEndpoint', () => {
       await expect(sending).rejects.toBeInstanceOf(StreamClosedError);
     });
 
-    it('reports bad arguments of send() as rejections, never synchronous throws', async () => {
+    it('reports bad arguments of send(), bind() and receive() as rejections, never synchronous throws', async () => {
       const client = await bound(V4);
-      let bad: Promise<void> | undefined;
+      let bad: Promise<unknown> | undefined;
       expect(() => (bad = client.send('x', { host: '127.0.0.1', port: 70000 }))).not.toThrow();
       await expect(bad).rejects.toBeInstanceOf(RangeError);
       expect(() => (bad = client.send(42 as unknown as string, { host: '127.0.0.1', port: 9 }))).not.toThrow();
       await expect(bad).rejects.toBeInstanceOf(TypeError);
       expect(() => (bad = client.bind('nonsense' as never))).not.toThrow();
       await expect(bad).rejects.toBeInstanceOf(TypeError);
+      expect(() => (bad = client.receive({ signal: { aborted: false } as AbortSignal }))).not.toThrow();
+      await expect(bad).rejects.toBeInstanceOf(TypeError);
+      await expect(bad).rejects.toThrow('Cannot receive: expected signal to be an AbortSignal');
+      // The bad receive took nothing: the next datagram goes to a good one.
+      await client.send('still here', client.sockname);
+      expect((await client.receive())[0].toString()).toBe('still here');
     });
 
     it('close rejects every waiting receive, and is idempotent', async () => {
@@ -314,17 +321,22 @@ describe('UDPEndpoint', () => {
       const err = await second.bind(first.sockname).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UDPError);
       expect(err).toMatchObject({ code: 'EADDRINUSE', errno: EADDRINUSE });
-      expect((err as Error).cause).toBeInstanceOf(Error);
+      expect((err as Error).cause).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
       await second.bind(V4);
       expect(second.sockname.port).not.toBe(first.sockname.port);
     });
 
-    it('binding twice, or after a send bound implicitly, rejects with UDPError', async () => {
+    it('binding twice, or after a send bound implicitly, rejects with UDPError EINVAL', async () => {
       const server = await bound(V4);
-      await expect(server.bind(V4)).rejects.toThrow(/the endpoint is already bound/);
+      const alreadyBound = { code: 'EINVAL', errno: EINVAL, message: 'Cannot bind 127.0.0.1:0: the endpoint is already bound' };
+      const twice = await server.bind(V4).catch((e: unknown) => e);
+      expect(twice).toBeInstanceOf(UDPError);
+      expect(twice).toMatchObject(alreadyBound);
       const client = endpoint();
       await client.send('x', server.sockname);
-      await expect(client.bind(V4)).rejects.toBeInstanceOf(UDPError);
+      const afterSend = await client.bind(V4).catch((e: unknown) => e);
+      expect(afterSend).toBeInstanceOf(UDPError);
+      expect(afterSend).toMatchObject(alreadyBound);
     });
 
     it('sending data that is not bytes or a string rejects with TypeError', async () => {
@@ -389,7 +401,10 @@ describe('UDPEndpoint', () => {
     });
 
     it('joining a group needs a bound endpoint', () => {
-      expect(() => endpoint().addMembership(GROUP)).toThrow(/Cannot join multicast group 239\.255\.42\.99: the endpoint is not bound/);
+      const unbound = endpoint();
+      const message = 'Cannot join multicast group 239.255.42.99: the endpoint is not bound';
+      expect(() => unbound.addMembership(GROUP)).toThrow(UDPError);
+      expect(() => unbound.addMembership(GROUP)).toThrow(expect.objectContaining({ code: 'EINVAL', errno: EINVAL, message }));
     });
   });
 });
@@ -400,7 +415,7 @@ describe.runIf(process.platform === 'linux')('UDPEndpoint broadcast (Linux: 127.
   it('a broadcast send needs the broadcast option', async () => {
     const receiver = await bound({ host: BROADCAST, port: 0 });
     const plain = await bound(V4);
-    await expect(plain.send('no', receiver.sockname)).rejects.toMatchObject({ code: 'EACCES' });
+    await expect(plain.send('no', receiver.sockname)).rejects.toMatchObject({ name: 'UDPError', code: 'EACCES' });
     const allowed = await bound(V4, { broadcast: true });
     await allowed.send('yes', receiver.sockname);
     const [data, from] = await receiver.receive();

@@ -149,8 +149,9 @@ export function describeBorrowedReads(harness: StreamPairHarness): void {
         const pending = pair.reader.readInto(target, { signal: controller.signal });
         pair.writer.write('abcd');
         await until(() => pair.reader.readableLength === 4, 'the bytes to arrive');
-        controller.abort(new Error('stop'));
-        await expect(pending).rejects.toThrow('stop');
+        const reason = new Error('stop');
+        controller.abort(reason);
+        await expect(pending).rejects.toBe(reason);
         pair.writer.write('efgh');
         expect((await pair.reader.readBytes(8)).toString()).toBe('abcdefgh');
       } finally {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errnoOf } from '@evergreen/errno';
 import { StreamClosedError } from '../errors.js';
 import type { StreamConnection } from '../stream-connection.js';
+import type { ServerCloseOptions } from '../stream-server.js';
 import { connectPair, until, type StreamTransportHarness } from './harness.js';
 
 /** Servers: accepting, handlers, connect, and closing with connections open. */
@@ -149,6 +150,39 @@ export function describeServer<A>(harness: StreamTransportHarness<A>): void {
       const { code, errno } = refused as { code?: string; errno?: number };
       expect(['ECONNREFUSED', 'ENOENT']).toContain(code);
       expect(errno).toBe(errnoOf(code!));
+    });
+
+    it('serve() and close() report bad arguments as rejections, and a rejected close() closes nothing', async () => {
+      const server = harness.createServer(undefined);
+      await server.bind(harness.bindAddress());
+      try {
+        let result: Promise<void> | undefined;
+        expect(() => (result = server.serve())).not.toThrow();
+        await expect(result).rejects.toBeInstanceOf(TypeError);
+        await expect(result).rejects.toThrow('Cannot serve: pass a handler to the constructor or override handleConnection');
+        const bad: [unknown, typeof TypeError, string][] = [
+          [null, TypeError, 'Cannot close the server with options null: expected an object such as { drainMs: 1000 }'],
+          [{ drainMs: '5' }, TypeError, 'Cannot use drainMs 5: expected a number of milliseconds'],
+          [{ drainMs: -1 }, RangeError, 'Cannot use drainMs -1: expected 0..2147483647 milliseconds'],
+          [{ drainMs: Number.NaN }, RangeError, 'Cannot use drainMs NaN: expected 0..2147483647 milliseconds'],
+          [{ drainMs: Infinity }, RangeError, 'Cannot use drainMs Infinity: expected 0..2147483647 milliseconds'],
+        ];
+        for (const [options, kind, message] of bad) {
+          expect(() => (result = server.close(options as ServerCloseOptions))).not.toThrow();
+          await expect(result).rejects.toBeInstanceOf(kind);
+          await expect(result).rejects.toThrow(message);
+        }
+        // Still listening (and a socket file still there): a client connects.
+        const client = harness.createClient();
+        try {
+          await harness.connect(client, harness.connectAddress(server));
+          expect(client.connected).toBe(true);
+        } finally {
+          client.close();
+        }
+      } finally {
+        await server.close();
+      }
     });
 
     it('a handler that returns flushes what it wrote, then closes the connection', async () => {
