@@ -49,12 +49,25 @@ export interface DatagramSocket {
   close(): void;
 }
 
-/** The bounds of a datagram socket's receive queue, which a daemon sets per server. */
+/**
+ * The bounds of a datagram socket's receive queue and the sizes of its kernel
+ * buffers, which a daemon sets per server. Every field is optional: absent,
+ * the transport's default (for the buffers: the OS's) holds.
+ */
 export interface DatagramBindOptions {
   /** Most datagrams that wait for a `receive()`; past that arrivals are dropped and counted. */
   maxQueuedDatagrams?: number;
   /** Most payload bytes that wait likewise. */
   maxQueuedBytes?: number;
+  /**
+   * The kernel's receive buffer in bytes (`SO_RCVBUF`, an integer >= 1): what
+   * arrives while the process is busy waits there, and past it the kernel
+   * drops. Linux doubles the value (for its bookkeeping) and caps it at
+   * `net.core.rmem_max`, silently: read the socket's to see what it got.
+   */
+  recvBufferSize?: number;
+  /** The kernel's send buffer in bytes (`SO_SNDBUF`), doubled and capped at `net.core.wmem_max` likewise. */
+  sendBufferSize?: number;
 }
 
 /** A datagram transport (UDP). */
@@ -62,8 +75,10 @@ export interface DatagramTransport<A = unknown> extends TransportBase<A> {
   readonly kind: 'datagram';
   /**
    * A socket bound to `address` (port 0: any free port) with the receive
-   * queue bounds of `options` (the transport's defaults where absent).
-   * Rejects with the transport's error when the address cannot be had.
+   * queue bounds and buffer sizes of `options` (the defaults where absent).
+   * Rejects with the transport's error when the address cannot be had or the
+   * OS refuses an option, with `TypeError`/`RangeError` for an option of the
+   * wrong type or out of range.
    */
   bind(address: A, options?: DatagramBindOptions): Promise<DatagramSocket>;
 }

@@ -16,8 +16,10 @@ export interface UDPTransport extends DatagramTransport<HostPort> {
  * `TypeError` naming what is wrong (a wrong scheme, a missing or malformed
  * port, a port out of 0..65535, an unbracketed IPv6 literal, a path other
  * than a lone `/`, a query); `format` throws like `toHostPort` for a
- * malformed address. `bind` resolves a bound {@link UDPEndpoint} and
- * rejects like `UDPEndpoint#bind`.
+ * malformed address. `bind` resolves a bound {@link UDPEndpoint} with the
+ * endpoint options given (the queue bounds and socket buffer sizes of
+ * `DatagramBindOptions` among them) and rejects like `UDPEndpoint#bind`, or
+ * with the constructor's `TypeError`/`RangeError` for a malformed option.
  */
 export const transport: UDPTransport = {
   kind: 'datagram',

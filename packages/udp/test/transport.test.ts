@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DatagramTransport, HostPort } from '@evergreen/stream-core';
 import { UDPEndpoint, UDPError, transport } from '../src/index.js';
@@ -62,6 +63,26 @@ describe('transport', () => {
     }
   });
 
+  it('bind through the DatagramTransport interface sets the socket buffer sizes it is given', async () => {
+    const plugin: DatagramTransport<HostPort> = transport;
+    // Linux caps SO_RCVBUF/SO_SNDBUF at rmem_max/wmem_max and doubles what it grants: asking at most the cap, at least that much is reported.
+    const requested = Math.min(1024 * 1024, kernelLimit('rmem_max'), kernelLimit('wmem_max'));
+    const socket = await plugin.bind(V4, { recvBufferSize: requested, sendBufferSize: requested });
+    try {
+      expect(socket).toBeInstanceOf(UDPEndpoint);
+      expect((socket as UDPEndpoint).recvBufferSize).toBeGreaterThanOrEqual(requested);
+      expect((socket as UDPEndpoint).sendBufferSize).toBeGreaterThanOrEqual(requested);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('bind rejects a buffer size out of range with RangeError and one of the wrong type with TypeError', async () => {
+    await expect(transport.bind(V4, { recvBufferSize: 0 })).rejects.toThrow(RangeError);
+    await expect(transport.bind(V4, { sendBufferSize: 2 ** 31 })).rejects.toThrow(RangeError);
+    await expect(transport.bind(V4, { recvBufferSize: '65536' as never })).rejects.toThrow(TypeError);
+  });
+
   it('bind of a bound port rejects with UDPError EADDRINUSE', async () => {
     const server = await transport.bind(V4);
     try {
@@ -73,3 +94,8 @@ describe('transport', () => {
     }
   });
 });
+
+/** A `net.core` socket buffer cap of this machine (`rmem_max`, `wmem_max`), in bytes. */
+function kernelLimit(name: 'rmem_max' | 'wmem_max'): number {
+  return Number(readFileSync(`/proc/sys/net/core/${name}`, 'utf8').trim());
+}

@@ -14,6 +14,7 @@ const LIMIT_FLAGS: Readonly<Record<LimitKey, string>> = {
   drainMs: '--drain-ms <ms>',
   highWaterMark: '--high-water-mark <bytes>',
   maxBufferSize: '--max-buffer-size <bytes>',
+  recvBufferSize: '--recv-buffer-size <bytes>',
 };
 
 /** The limits `servers set` can change on a running server (the update schema's). */

@@ -51,7 +51,8 @@ const DEFAULT_PAGE = 100;
  *
  * Errors: {@link DaemonError} for a request it refuses (unknown server or
  * connection, name taken, server draining, a listen or target URI its
- * transport rejects, a transport or module that cannot be loaded), `BindError`
+ * transport rejects, an option the transport's kind has no use for, a
+ * transport or module that cannot be loaded), `BindError`
  * when an address cannot be had, `ConfigError` when a reloaded config does
  * not validate (nothing changes then), and the file system's error when the
  * state cannot be written (the change is undone).
@@ -426,7 +427,10 @@ export class Daemon {
     const env: HandlerEnvironment = { transports: registry, baseDir: configBaseDir(this.#configFile), streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize } };
     try {
       const transport = await registry.forURI(spec.listen);
-      if (transport.kind === 'stream') return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env));
+      if (transport.kind === 'stream') {
+        refuseDatagramOptions(spec, transport.scheme);
+        return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env));
+      }
       const listen = transport.parse(spec.listen) as object;
       return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }));
     } catch (error) {
@@ -450,6 +454,17 @@ export class Daemon {
     this.#log.level = level;
     for (const host of this.#hosts.values()) host.setLogLevel(level);
   }
+}
+
+/**
+ * A stream server has no datagram socket to size: `recvBufferSize` on one is
+ * the request's mistake (`DaemonError` invalid at `recvBufferSize`), caught
+ * when the server is added or its config read rather than ignored.
+ */
+function refuseDatagramOptions(spec: ServerSpec, scheme: string): void {
+  if (spec.recvBufferSize === undefined) return;
+  const data = { path: 'recvBufferSize', value: spec.recvBufferSize, expected: 'no recvBufferSize on a stream server (it sizes a datagram socket)' };
+  throw new DaemonError('invalid', `Cannot add server "${spec.name}": recvBufferSize applies to datagram (udp) servers and "${scheme}" is a stream transport`, data);
 }
 
 /** A failure to build a server as the request's fault (a URI its transport rejects) or as something unavailable. */

@@ -39,7 +39,9 @@ class Session implements DatagramSession {
  * `maxPerSource`, `allow`/`deny`), ended after `idleTimeoutMs` without
  * traffic — and the handler gets every datagram with its session. Datagrams
  * from a refused source are dropped and counted. Pausing with `unbind`
- * closes the socket and its sessions; `refuse` drops every datagram.
+ * closes the socket and its sessions; `refuse` drops every datagram. The
+ * socket's kernel receive buffer is the spec's `recvBufferSize` (the OS's
+ * default without one), set each time it binds.
  */
 export class DatagramHost extends HostedServer {
   readonly #transport: DatagramTransport;
@@ -57,7 +59,7 @@ export class DatagramHost extends HostedServer {
 
   protected async _listen(): Promise<void> {
     try {
-      this.#socket = await this.#transport.bind(this.#address);
+      this.#socket = await this.#transport.bind(this.#address, { recvBufferSize: this.spec.recvBufferSize });
     } catch (error) {
       throw new BindError(`Cannot start server "${this.name}" on ${this.spec.listen}: ${(error as Error).message}`, error);
     }

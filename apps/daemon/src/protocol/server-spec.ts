@@ -20,6 +20,8 @@ export const DEFAULT_DRAIN_MS = 10_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The largest socket buffer size the kernel takes (`SO_RCVBUF` is a C `int`). */
+export const MAX_SOCKET_BUFFER_BYTES = 2 ** 31 - 1;
 
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/./;
@@ -54,7 +56,7 @@ export const moduleHandlerSchema = z.strictObject({
 /** What a server does with each connection. */
 export const handlerSchema = z.discriminatedUnion('type', [echoHandlerSchema, discardHandlerSchema, forwardHandlerSchema, moduleHandlerSchema]);
 
-/** The limits and access lists of a server: what `servers.update` may change while it runs. */
+/** The limits, access lists and buffer sizes of a server: a server entry's optional fields (`servers.update` changes those of {@link serverUpdateSchema} while it runs). */
 export const serverLimitsShape = {
   maxConnections: count('maxConnections').optional().describe(`Most active connections (UDP: client flows); default ${DEFAULT_MAX_CONNECTIONS}`),
   maxPerSource: count('maxPerSource').optional().describe(`Most active connections from one source address; default ${DEFAULT_MAX_PER_SOURCE}`),
@@ -64,6 +66,12 @@ export const serverLimitsShape = {
   drainMs: milliseconds().optional().describe(`How long connections may finish when the server stops; default ${DEFAULT_DRAIN_MS}`),
   highWaterMark: count('highWaterMark').optional().describe('Unread bytes per connection above which reading pauses (default 1 MiB)'),
   maxBufferSize: count('maxBufferSize').optional().describe('Most bytes one read may buffer (default 64 MiB)'),
+  recvBufferSize: z
+    .int()
+    .min(1, 'recvBufferSize must be at least 1')
+    .max(MAX_SOCKET_BUFFER_BYTES)
+    .optional()
+    .describe('Datagram (udp) servers only: the listening socket\'s kernel receive buffer in bytes (SO_RCVBUF; Linux caps it at net.core.rmem_max); default: the OS\'s'),
 };
 
 /** One hosted server: a config `servers[]` entry, and exactly what `servers.add` takes. */
@@ -79,7 +87,8 @@ export const serverSpecSchema = z.strictObject({
  * `servers.update`: the server's name and the limits to change on the running
  * server; a field set to null returns to its default. The per-connection
  * buffer limits (`highWaterMark`, `maxBufferSize`) are fixed when a
- * connection is made, so they change with a restart (`config.reload`), not here.
+ * connection is made, and `recvBufferSize` when the server binds, so they
+ * change with a restart (`config.reload`), not here.
  */
 export const serverUpdateSchema = z.strictObject({
   name: serverSpecSchema.shape.name,

@@ -14,12 +14,25 @@ import { Payload, type Transfer } from './payload.js';
  * they take the same number of chunks.
  */
 
-/** Payload bytes per datagram: with the 4-byte header a datagram is at most 8 KiB. */
-export const CHUNK_BYTES = 8 * 1024 - 4;
-/** How long a client first waits for a reply before it sends the chunk again; each resend doubles it (up to MAX_WAIT_MS), so a loaded loopback is not flooded with resends. */
-const FIRST_WAIT_MS = 200;
+/**
+ * Payload bytes per datagram: with the 4-byte header a datagram is 32 KiB.
+ * Loopback charges about 33 KiB of receive buffer for one, so the 200
+ * datagrams of 200 clients waiting at once (about 6.6 MiB) fit the 8 MiB
+ * Linux grants a 4 MiB `SO_RCVBUF`; 60 KiB datagrams would not, and 8 KiB
+ * ones cost four times the round trips.
+ */
+export const CHUNK_BYTES = 32 * 1024 - 4;
+/**
+ * How long a client first waits for a reply before it sends the chunk again:
+ * 1 s, TCP's initial retransmission timeout (RFC 6298). With 200 clients in
+ * one process on 2 shared cores a round trip can take a few hundred ms; a
+ * shorter wait resends datagrams that were only queued, and those duplicates
+ * overflow the daemon's buffer. Each resend doubles the wait (up to
+ * MAX_WAIT_MS), so a loaded loopback is not flooded with resends.
+ */
+const FIRST_WAIT_MS = 1_000;
 const MAX_WAIT_MS = 2_000;
-/** The most times one chunk is sent: a chunk gives up after about 20 s. */
+/** The most times one chunk is sent: a chunk gives up after about 27 s. */
 const MAX_SENDS = 14;
 /** The upstream's receive buffer: it hears every client at once (the kernel caps it at net.core.rmem_max). */
 const UPSTREAM_RECV_BUFFER = 4 * 1024 * 1024;
