@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { median } from '../runner.mjs';
+import { NODE_BINARY } from '../transports/options.mjs';
 import { RpcConnection } from './rpc-connection.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -61,7 +62,7 @@ class LoadChild {
   }
 
   static start() {
-    const child = fork(fileURLToPath(new URL('./load-process.mjs', import.meta.url)), [], { stdio: 'inherit' });
+    const child = fork(fileURLToPath(new URL('./load-process.mjs', import.meta.url)), [], { execPath: NODE_BINARY, stdio: 'inherit' });
     children.push(child);
     return new LoadChild(child);
   }
@@ -88,7 +89,7 @@ async function startDaemon(bin, name) {
   const socket = join(home, 'ctl', 'control.sock');
   const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}-control.cpuprofile`];
   const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_STATE_HOME: join(home, 'state-home'), XDG_RUNTIME_DIR: join(home, 'runtime') };
-  const child = spawn(process.execPath, [...profile, bin, '--config', config, '--socket', socket, '--state-dir', join(home, 'state')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(NODE_BINARY, [...profile, bin, '--config', config, '--socket', socket, '--state-dir', join(home, 'state')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const lines = createInterface({ input: child.stdout });
   // Read every line (the daemon writes its log synchronously), until it listens.
@@ -101,7 +102,7 @@ async function startDaemon(bin, name) {
 
 async function startRaw() {
   const socket = join(dir, 'raw.sock');
-  const child = fork(fileURLToPath(new URL('./raw-server.mjs', import.meta.url)), [socket], { stdio: 'inherit' });
+  const child = fork(fileURLToPath(new URL('./raw-server.mjs', import.meta.url)), [socket], { execPath: NODE_BINARY, stdio: 'inherit' });
   children.push(child);
   await once(child, 'message');
   return { child, socket };

@@ -9,7 +9,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROFILE_DIR } from '../transports/options.mjs';
+import { NODE_BINARY, PROFILE_DIR } from '../transports/options.mjs';
 import { startProcess, stopProcess } from './processes.mjs';
 import { freshDir } from './run-dir.mjs';
 
@@ -49,7 +49,7 @@ export async function startDaemon(servers, name = 'evergreend') {
   const env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state-home'), XDG_RUNTIME_DIR: join(dir, 'runtime') };
   delete env.EVERGREEN_SOCKET;
   const args = [...profileFlags(name), BIN, '--config', config, '--socket', join(dir, 'control.sock'), '--state-dir', join(dir, 'state')];
-  const { child, pid, ready } = await startProcess(process.execPath, args, startedPorts, { env });
+  const { child, pid, ready } = await startProcess(NODE_BINARY, args, startedPorts, { env });
   if (ready.length !== servers.length) {
     await stopProcess(child);
     throw new Error(`Cannot use evergreend: it started ${ready.length} servers, ${servers.length} were configured`);

@@ -7,7 +7,8 @@
 //
 // BENCH_QUICK=1 (small and short), BENCH_ONLY=relay,connection-rate,relay-idle-memory
 // (the names are distinct from the transport benchmarks', so one BENCH_ONLY
-// filters both suites), BENCH_PROFILE=dir (evergreend runs with --cpu-prof).
+// filters both suites), BENCH_PROFILE=dir (evergreend runs with --cpu-prof),
+// BENCH_NODE=/path/to/node (evergreend and every Node child run under it).
 import * as relay from './relay.mjs';
 import * as connectionRate from './connection-rate.mjs';
 import * as relayIdleMemory from './relay-idle-memory.mjs';
