@@ -8,7 +8,9 @@
 // suspended in `readUntil('\n')` and ours suspended in
 // `readBytes(n, { partial: true })` at most 1.1x the floor's bytes per
 // connection. For information: the raw echo server of echo.mjs (its
-// splitter on 'data', no async handler), the V8 heap used per connection
+// splitter on 'data', no async handler), the floor's handler also holding
+// one small array per connection (how steeply RSS follows the heap at this
+// size), the V8 heap used per connection
 // (the part of the RSS the JavaScript objects account for), and what the
 // RSS per connection is made of: the V8 heap's resident young generation,
 // old generation and other spaces, and the rest (outside the V8 heap).
@@ -21,11 +23,21 @@ import { reportCost } from './measure.mjs';
 import { rawServer, ourServer } from './servers.mjs';
 import { echoLines, servers as echoServers } from './echo.mjs';
 
+/** Elements of the array floorHolding holds: 14 numbers, 160 B of heap with the array's headers. */
+const HELD_ELEMENTS = 14;
+
 export const servers = {
   raw: echoServers.raw,
   floor: rawServer(async (socket) => {
     await new Promise((resolve) => socket.once('data', resolve));
     socket.end();
+  }),
+  /** The floor's handler holding one small array while it waits (it returns it, so it is held). */
+  floorHolding: rawServer(async (socket) => {
+    const held = new Array(HELD_ELEMENTS).fill(0);
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.end();
+    return held;
   }),
   ours: echoServers.ours,
   oursNodeChunks: ourServer(echoLines, { nodeChunks: true }),
@@ -51,7 +63,7 @@ const POLL_MS = 10;
 const ROUNDS = sized(3, 1);
 const TARGET = 1.1;
 /** The servers measured, in the order of the first round. */
-const SERVERS = ['floor', 'ours', 'oursPartial', 'oursNodeChunks', 'raw'];
+const SERVERS = ['floor', 'ours', 'oursPartial', 'oursNodeChunks', 'raw', 'floorHolding'];
 
 /** Every socket of the load client gets this: the server going away first must not crash it. */
 const ignoreError = () => {};
@@ -97,6 +109,7 @@ export async function run(transport) {
       compare('ours', 'floor', "suspended in readUntil('\\n') vs the async-handler floor", TARGET),
       compare('oursPartial', 'floor', 'suspended in readBytes(n, { partial: true }) vs the async-handler floor', TARGET),
       compare('oursNodeChunks', 'floor', "suspended in readUntil('\\n'), reading Node's chunks, vs the async-handler floor (information)"),
+      compare('floorHolding', 'floor', 'the floor holding one more small array per connection vs the floor (information)'),
       compare('floor', 'raw', 'the async-handler floor vs a raw echo server (information)'),
       compare('ours', 'raw', "suspended in readUntil('\\n') vs a raw echo server (information)"),
     ];
