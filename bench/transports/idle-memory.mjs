@@ -8,8 +8,12 @@
 // suspended in `readUntil('\n')` and ours suspended in
 // `readBytes(n, { partial: true })` at most 1.1x the floor's bytes per
 // connection. For information: the raw echo server of echo.mjs (its
-// splitter on 'data', no async handler), and the V8 heap used per
-// connection (the part of the RSS the JavaScript objects account for).
+// splitter on 'data', no async handler), the floor's handler also holding
+// one small array per connection (how steeply RSS follows the heap at this
+// size), the V8 heap used per connection
+// (the part of the RSS the JavaScript objects account for), and what the
+// RSS per connection is made of: the V8 heap's resident young generation,
+// old generation and other spaces, and the rest (outside the V8 heap).
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sized } from './options.mjs';
@@ -19,11 +23,21 @@ import { reportCost } from './measure.mjs';
 import { rawServer, ourServer } from './servers.mjs';
 import { echoLines, servers as echoServers } from './echo.mjs';
 
+/** Elements of the array floorHolding holds: 14 numbers, 160 B of heap with the array's headers. */
+const HELD_ELEMENTS = 14;
+
 export const servers = {
   raw: echoServers.raw,
   floor: rawServer(async (socket) => {
     await new Promise((resolve) => socket.once('data', resolve));
     socket.end();
+  }),
+  /** The floor's handler holding one small array while it waits (it returns it, so it is held). */
+  floorHolding: rawServer(async (socket) => {
+    const held = new Array(HELD_ELEMENTS).fill(0);
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.end();
+    return held;
   }),
   ours: echoServers.ours,
   oursNodeChunks: ourServer(echoLines, { nodeChunks: true }),
@@ -49,7 +63,7 @@ const POLL_MS = 10;
 const ROUNDS = sized(3, 1);
 const TARGET = 1.1;
 /** The servers measured, in the order of the first round. */
-const SERVERS = ['floor', 'ours', 'oursPartial', 'oursNodeChunks', 'raw'];
+const SERVERS = ['floor', 'ours', 'oursPartial', 'oursNodeChunks', 'raw', 'floorHolding'];
 
 /** Every socket of the load client gets this: the server going away first must not crash it. */
 const ignoreError = () => {};
@@ -72,26 +86,30 @@ export const load = {
 export async function run(transport) {
   const loader = await startLoad(transport, 'idle-memory');
   try {
-    const rss = Object.fromEntries(SERVERS.map((server) => [server, []]));
-    const heap = Object.fromEntries(SERVERS.map((server) => [server, []]));
+    const samples = Object.fromEntries(SERVERS.map((server) => [server, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const server of round % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
-        const perConnection = await memoryPerConnection(loader, transport, server);
-        rss[server].push(perConnection.rss);
-        heap[server].push(perConnection.heapUsed);
+        samples[server].push(await memoryPerConnection(loader, transport, server));
       }
     }
+    const medianOf = (server, part) => median(samples[server].map((sample) => sample[part]));
+    const rss = (server) => medianOf(server, 'rss');
     const compare = (server, baseline, what, target) => {
       const name = `idle memory, ${CONNECTIONS} connections: RSS per connection, ${what} [${transport.label}]`;
-      const result = reportCost(name, 'bytes', median(rss[server]), median(rss[baseline]), target);
-      const heapUsed = { ours: median(heap[server]), baseline: median(heap[baseline]) };
+      const result = reportCost(name, 'bytes', rss(server), rss(baseline), target);
+      const heapUsed = { ours: medianOf(server, 'heapUsed'), baseline: medianOf(baseline, 'heapUsed') };
       console.log(`  V8 heap used per connection: ours ${heapUsed.ours.toFixed(0)} bytes, baseline ${heapUsed.baseline.toFixed(0)} bytes, ratio ${(heapUsed.ours / heapUsed.baseline).toFixed(2)}x`);
       return { ...result, heapUsed };
     };
+    for (const server of SERVERS) {
+      const [young, old, otherHeap, outside, heapUsed] = ['young', 'old', 'otherHeap', 'outside', 'heapUsed'].map((part) => medianOf(server, part).toFixed(0));
+      console.log(`  ${server}, RSS per connection ${rss(server).toFixed(0)} bytes: V8 young generation ${young}, old generation ${old}, other V8 spaces ${otherHeap}, outside the V8 heap ${outside} (V8 heap used ${heapUsed}; medians)`);
+    }
     return [
       compare('ours', 'floor', "suspended in readUntil('\\n') vs the async-handler floor", TARGET),
       compare('oursPartial', 'floor', 'suspended in readBytes(n, { partial: true }) vs the async-handler floor', TARGET),
       compare('oursNodeChunks', 'floor', "suspended in readUntil('\\n'), reading Node's chunks, vs the async-handler floor (information)"),
+      compare('floorHolding', 'floor', 'the floor holding one more small array per connection vs the floor (information)'),
       compare('floor', 'raw', 'the async-handler floor vs a raw echo server (information)'),
       compare('ours', 'raw', "suspended in readUntil('\\n') vs a raw echo server (information)"),
     ];
@@ -100,7 +118,11 @@ export async function run(transport) {
   }
 }
 
-/** `{ rss, heapUsed }` growth per connection of a fresh `server` holding CONNECTIONS idle connections. */
+/**
+ * Growth per connection of a fresh `server` holding CONNECTIONS idle
+ * connections: `rss`, `heapUsed`, the V8 heap's resident `young`, `old` and
+ * `otherHeap` pages, and `outside` (RSS not in the V8 heap).
+ */
 async function memoryPerConnection(loader, transport, server) {
   const { child, address } = await startServer(transport, 'idle-memory', server);
   try {
@@ -111,7 +133,9 @@ async function memoryPerConnection(loader, transport, server) {
       await allAccepted(child, open + count);
     }
     const after = await child.request('memory', { settleMs: SETTLE_MS });
-    return { rss: (after.rss - before.rss) / CONNECTIONS, heapUsed: (after.heapUsed - before.heapUsed) / CONNECTIONS };
+    const grown = (part) => (after[part] - before[part]) / CONNECTIONS;
+    const [rss, young, old, otherHeap] = ['rss', 'young', 'old', 'otherHeap'].map(grown);
+    return { rss, heapUsed: grown('heapUsed'), young, old, otherHeap, outside: rss - young - old - otherHeap };
   } finally {
     // The server goes first, so over TCP its side (not the client's ports) holds TIME_WAIT.
     await child.stop();

@@ -4,11 +4,12 @@
 // bench/transports/<benchmark>.mjs and reports the address it listens on.
 //
 // Requests: `gc`, `usage` (CPU time and minor page faults so far, see ipc.mjs),
-// `connections` (how many are open), `memory` (`{ rss, heapUsed }` in bytes,
-// after letting the process settle and collecting garbage), `heapSnapshot`
-// (written into the run's directory: its path), `exit`.
+// `connections` (how many are open), `memory` (in bytes, after letting the
+// process settle and collecting garbage: `rss`, `heapUsed`, and the V8 heap's
+// resident pages by generation, see `residentHeap`), `heapSnapshot` (written
+// into the run's directory: its path), `exit`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
 import { answerRequests, usage } from './ipc.mjs';
 import { transportNamed } from './transports.mjs';
@@ -35,8 +36,24 @@ answerRequests(
       await sleep(settleMs);
       for (let i = 0; i < GC_PASSES; i++) globalThis.gc();
       const { rss, heapUsed } = process.memoryUsage();
-      return { rss, heapUsed };
+      return { rss, heapUsed, ...residentHeap() };
     },
   },
   address,
 );
+
+/**
+ * The V8 heap's resident pages (`physical_space_size`), by what holds them:
+ * `young` (the new space, where every object is first allocated and which
+ * V8 grows while many survive), `old` (where survivors are moved), and
+ * `otherHeap` (code, large objects, …). What RSS holds beyond these is
+ * outside the V8 heap (malloc: Node's and libuv's per-socket state, …).
+ */
+function residentHeap() {
+  const bytes = { young: 0, old: 0, otherHeap: 0 };
+  for (const { space_name: name, physical_space_size: size } of getHeapSpaceStatistics()) {
+    const part = name === 'new_space' || name === 'new_large_object_space' ? 'young' : name === 'old_space' ? 'old' : 'otherHeap';
+    bytes[part] += size;
+  }
+  return bytes;
+}

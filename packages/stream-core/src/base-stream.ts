@@ -84,7 +84,7 @@ export type WriteData = string | Uint8Array;
  */
 export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposable {
   readonly #buffer = new ReadBuffer();
-  readonly #queue = new ReadQueue();
+  readonly #queue: ReadQueue;
   readonly #ctx: ReadContext;
   readonly #highWaterMark: number;
   #paused = false;
@@ -115,7 +115,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     // bound (limit plus one chunk) holds whatever the two options say.
     this.#highWaterMark = Math.min(positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark'), maxBufferSize);
     this._errors = StreamErrorFactory.for(options.errorClass);
-    this.#ctx = { buffer: this.#buffer, ended: false, failure: undefined, maxBufferSize, errors: this._errors };
+    // The queue is its reads' context too (one object, not two, per stream).
+    this.#ctx = this.#queue = new ReadQueue(this.#buffer, maxBufferSize, this._errors);
   }
 
   /**

@@ -96,11 +96,11 @@ export class DuplexStream extends BaseStream {
 
   #duplex: Duplex | undefined;
 
-  /** Node's `onread` option for a socket of this module. */
-  static get _onread(): { buffer: () => Uint8Array; callback: (nread: number, memory: Uint8Array) => boolean } {
-    const { readMemory, read } = DuplexStream.#listeners;
-    return { buffer: readMemory, callback: read as (nread: number, memory: Uint8Array) => boolean };
-  }
+  /** Node's `onread` option for a socket of this module (one frozen object, shared: Node only reads it). */
+  static readonly _onread: Readonly<{ buffer: () => Uint8Array; callback: (nread: number, memory: Uint8Array) => boolean }> = Object.freeze({
+    buffer: DuplexStream.#listeners.readMemory,
+    callback: DuplexStream.#listeners.read as (nread: number, memory: Uint8Array) => boolean,
+  });
 
   constructor(duplex?: Duplex, options: DuplexStreamOptions = {}) {
     super(options);
@@ -258,7 +258,9 @@ function onreadSymbols(socket: Socket): readonly symbol[] | undefined {
     if (found.some((symbol) => symbol === undefined)) return undefined;
     onreadFieldSymbols = found as symbol[];
   }
-  return onreadFieldSymbols.every((symbol) => Object.hasOwn(socket, symbol)) ? onreadFieldSymbols : undefined;
+  // A loop, not `every`: this runs for every accepted socket, and allocates nothing.
+  for (let i = 0; i < onreadFieldSymbols.length; i++) if (!Object.hasOwn(socket, onreadFieldSymbols[i])) return undefined;
+  return onreadFieldSymbols;
 }
 
 /**
@@ -280,13 +282,13 @@ function readIntoMemory(duplex: Duplex): boolean {
   if (duplex.connecting || duplex.destroyed || duplex.bytesRead !== 0 || duplex.readableLength !== 0) return false;
   const symbols = onreadSymbols(duplex);
   if (symbols === undefined) return false;
-  const [buffer, callback, generate] = symbols;
-  const { buffer: readMemory, callback: read } = DuplexStream._onread;
-  const memory = readMemory();
+  const onread = DuplexStream._onread;
+  const memory = onread.buffer();
   const fields = duplex as unknown as Record<symbol, unknown>;
-  fields[buffer] = memory;
-  fields[callback] = read;
-  fields[generate] = readMemory;
+  // Indexed, not destructured: no iterator per accepted socket.
+  fields[symbols[0]] = memory;
+  fields[symbols[1]] = onread.callback;
+  fields[symbols[2]] = onread.buffer;
   handle.useUserBuffer(memory);
   return true;
 }

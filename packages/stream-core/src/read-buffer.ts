@@ -1,6 +1,13 @@
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * The chunk list of every buffer that has held nothing yet: shared, frozen
+ * (a write to it throws), replaced by a list of its own on the first push.
+ * A connection that never receives a byte allocates no list.
+ */
+const NO_CHUNKS = Object.freeze([]) as readonly Buffer[] as Buffer[];
+
+/**
  * What to hand `Buffer#indexOf`: a one-byte needle as a number, which Node
  * searches without its buffer-search setup.
  */
@@ -29,7 +36,7 @@ const COMPACT_AFTER_CHUNKS = 64;
  * arrives in. The cursor is dropped by every `take`.
  */
 export class ReadBuffer {
-  #chunks: Buffer[] = [];
+  #chunks: Buffer[] = NO_CHUNKS;
   /** Index of the first chunk with unread bytes. */
   #head = 0;
   /** Read offset into `#chunks[#head]`. */
@@ -58,8 +65,14 @@ export class ReadBuffer {
   /** Appends a chunk (kept by reference, never copied). Empty chunks are ignored. */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    this.#list().push(chunk);
     this.#length += chunk.length;
+  }
+
+  /** The chunk list, made on first use. */
+  #list(): Buffer[] {
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
+    return this.#chunks;
   }
 
   /**
@@ -116,7 +129,7 @@ export class ReadBuffer {
         this.#cursorBase = this.#length - (last.length - (i === this.#head ? this.#offset : 0));
       }
     } else {
-      this.#chunks.push(storage.subarray(at, at + n));
+      this.#list().push(storage.subarray(at, at + n));
     }
     this.#tail = storage;
     this.#tailUsed = at + n;
@@ -332,7 +345,7 @@ export class ReadBuffer {
 
   /** Drops everything. */
   clear(): void {
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     this.#tail = this.#lent = undefined;
     this.#head = this.#offset = this.#length = 0;
     this.#cursorChunk = this.#cursorBase = 0;

@@ -1,3 +1,5 @@
+import type { ReadBuffer } from './read-buffer.js';
+import type { StreamError, StreamErrorFactory } from './errors.js';
 import type { QueuedRead, ReadContext } from './read-request.js';
 
 /**
@@ -5,13 +7,28 @@ import type { QueuedRead, ReadContext } from './read-request.js';
  * head is ever polled, so a later read never takes bytes an earlier one is
  * waiting for. Removing an aborted read consumes nothing.
  *
+ * The queue is also the `ReadContext` its reads are polled against (the
+ * stream's buffer, whether it ended, its limits): one object per stream
+ * instead of two, since every idle connection holds both.
+ *
  * Cost: the usual single pending read is held in a field; an array exists
  * only while more than one read waits (an idle connection is mostly such
  * small allocations).
  */
-export class ReadQueue {
+export class ReadQueue implements ReadContext {
+  readonly buffer: ReadBuffer;
+  ended = false;
+  failure: StreamError | undefined = undefined;
+  readonly maxBufferSize: number;
+  readonly errors: StreamErrorFactory;
   #head: QueuedRead | undefined;
   #rest: QueuedRead[] | undefined;
+
+  constructor(buffer: ReadBuffer, maxBufferSize: number, errors: StreamErrorFactory) {
+    this.buffer = buffer;
+    this.maxBufferSize = maxBufferSize;
+    this.errors = errors;
+  }
 
   get isEmpty(): boolean {
     return this.#head === undefined;

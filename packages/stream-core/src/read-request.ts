@@ -39,8 +39,8 @@ export const BULK_READ = 16 * 1024;
 export abstract class ReadRequest<T> {
   #resolve: ((value: T) => void) | undefined;
   #reject: ((reason: unknown) => void) | undefined;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined;
+  /** The caller's abort signal and the listener on it, while attached (one field: most reads have none). */
+  #abort: { signal: AbortSignal; onAbort: () => void } | undefined;
 
   /** Tries to complete from `ctx`; throws the error the read rejects with. */
   abstract poll(ctx: ReadContext): Poll<T>;
@@ -50,8 +50,7 @@ export abstract class ReadRequest<T> {
     this.#resolve = resolve;
     this.#reject = reject;
     if (signal !== undefined && onAbort !== undefined) {
-      this.#signal = signal;
-      this.#onAbort = onAbort;
+      this.#abort = { signal, onAbort };
       signal.addEventListener('abort', onAbort, { once: true });
     }
   }
@@ -132,12 +131,14 @@ export abstract class ReadRequest<T> {
 
   /** Rejects with the abort signal's reason; bytes the read held go back to the front of `ctx.buffer`. */
   abort(_ctx: ReadContext): void {
-    this.fail(this.#signal?.reason);
+    this.fail(this.#abort?.signal.reason);
   }
 
   #detach(): void {
-    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#onAbort = undefined;
+    const abort = this.#abort;
+    if (abort === undefined) return;
+    this.#abort = undefined;
+    abort.signal.removeEventListener('abort', abort.onAbort);
   }
 }
 

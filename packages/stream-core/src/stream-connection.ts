@@ -7,11 +7,17 @@ import type { StreamServer } from './stream-server.js';
  * is closed.
  */
 export class StreamConnection extends DuplexStream {
+  /** Kept once the handle is gone: the server still settles the handler's promise for this connection. */
   #server: StreamServer<StreamConnection> | null = null;
 
-  /** The server that accepted this connection, or `null` once closed. */
+  /** The server that accepted this connection, or `null` once closed (or its handle is gone). */
   get server(): StreamServer<StreamConnection> | null {
-    return this.closed ? null : this.#server;
+    return this.closed || this._duplex?.destroyed === true ? null : this.#server;
+  }
+
+  /** Internal: the server that accepted this connection, also once it is closed (`null` if none did). */
+  get _acceptor(): StreamServer<StreamConnection> | null {
+    return this.#server;
   }
 
   /** Internal: registers the connection with the server that accepted it (`null` detaches). */
@@ -21,8 +27,6 @@ export class StreamConnection extends DuplexStream {
 
   /** Tells the server its connection's handle is gone. */
   protected override _handleClosed(): void {
-    const server = this.#server;
-    this.#server = null;
-    server?._release(this);
+    this.#server?._release(this);
   }
 }

@@ -214,7 +214,20 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
       this.#failed(error, conn);
       return;
     }
-    if (isPromiseLike(result)) result.then(() => this.#finish(conn), (error: unknown) => this.#failed(error, conn));
+    // Bound to the connection rather than closures over it and the server:
+    // an idle connection holds this reaction as long as its handler runs.
+    if (isPromiseLike(result)) result.then(StreamServer.#handlerFinished.bind(conn), StreamServer.#handlerFailed.bind(conn));
+  }
+
+  /** The handler's promise of the connection `this` fulfilled. */
+  static #handlerFinished(this: StreamConnection): void {
+    // Only accepted connections are dispatched: the acceptor is set.
+    void (this._acceptor as StreamServer).#finish(this);
+  }
+
+  /** The handler's promise of the connection `this` rejected with `error`. */
+  static #handlerFailed(this: StreamConnection, error: unknown): void {
+    (this._acceptor as StreamServer).#failed(error, this);
   }
 
   async #finish(conn: C): Promise<void> {

@@ -33,13 +33,18 @@ export interface NetSocketOptions {
  */
 export function toNetSocketOptions(options: TCPSocketOptions): NetSocketOptions {
   const { noDelay = true, keepAlive = false, keepAliveInitialDelayMs = 0 } = options;
-  for (const [name, value] of [['noDelay', noDelay], ['keepAlive', keepAlive]] as const) {
-    if (typeof value !== 'boolean') throw new TypeError(`Cannot use ${name} ${String(value)}: expected a boolean`);
-  }
+  // Called for every accepted connection: checked one by one, so nothing
+  // but the result is allocated (no array to loop over).
+  checkBoolean('noDelay', noDelay);
+  checkBoolean('keepAlive', keepAlive);
   if (!Number.isSafeInteger(keepAliveInitialDelayMs) || keepAliveInitialDelayMs < 0) {
     throw new RangeError(`Cannot use keepAliveInitialDelayMs ${keepAliveInitialDelayMs}: expected a non-negative integer`);
   }
   return { noDelay, keepAlive, keepAliveInitialDelay: keepAliveInitialDelayMs };
+}
+
+function checkBoolean(name: string, value: unknown): void {
+  if (typeof value !== 'boolean') throw new TypeError(`Cannot use ${name} ${String(value)}: expected a boolean`);
 }
 
 /** Applies `options` to a socket that is already connected (an accepted one). */
