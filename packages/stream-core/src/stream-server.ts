@@ -8,8 +8,8 @@ import type { StreamConnection } from './stream-connection.js';
 /** How long a finished handler's connection may take to flush before it is closed (10 s). */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
-/** The longest delay a Node timer honours; a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest delay a Node timer honours (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Called with each accepted connection. */
 export type ConnectionHandler<C> = (conn: C) => unknown;

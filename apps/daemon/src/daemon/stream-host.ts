@@ -1,6 +1,6 @@
-import { DEFAULT_CLOSE_TIMEOUT_MS, within, type StreamConnection, type StreamServer, type StreamTransport } from '@evergreen/stream-core';
+import { DEFAULT_CLOSE_TIMEOUT_MS, MAX_TIMER_MS, within, type StreamConnection, type StreamServer, type StreamTransport } from '@evergreen/stream-core';
 import type { StreamHandler } from '../handlers/handler.js';
-import { MAX_TIMER_MS, type ServerSpec } from '../protocol/server-spec.js';
+import type { ServerSpec } from '../protocol/server-spec.js';
 import { LOCAL_SOURCE } from './admission.js';
 import { BindError } from './bind-error.js';
 import { HostedServer, type HostContext } from './hosted-server.js';

@@ -1,6 +1,7 @@
+import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import { z } from 'zod';
 import { logLevelSchema } from './log-level.js';
-import { serverSpecSchema, serverUpdateSchema, MAX_TIMER_MS } from './server-spec.js';
+import { serverSpecSchema, serverUpdateSchema } from './server-spec.js';
 
 /**
  * The daemon's control methods and the schema of each one's options (the

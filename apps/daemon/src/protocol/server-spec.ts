@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import { z } from 'zod';
 import { parseCidr } from './cidr.js';
 
@@ -18,8 +19,6 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 export const DEFAULT_DRAIN_MS = 10_000;
 /** The default of a forward's `connectTimeoutMs` (10 s). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The largest socket buffer size the kernel takes (`SO_RCVBUF` is a C `int`). */
 export const MAX_SOCKET_BUFFER_BYTES = 2 ** 31 - 1;
 
