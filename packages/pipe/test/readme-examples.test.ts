@@ -1,12 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readmeExamples, runExample } from '../../../scripts/readme-examples.mjs';
+import { packageExamples, runCleanly } from '../../../scripts/readme-example-tests.mjs';
 
-const readme = fileURLToPath(new URL('../README.md', import.meta.url));
-const cwd = fileURLToPath(new URL('..', import.meta.url));
+const { examples, cwd } = packageExamples(import.meta.url);
 
 describe('the README examples, run as a user would', () => {
-  const examples = readmeExamples(readme);
   const [echo, fifo, uris] = examples;
 
   it('has the three examples these tests know', () => {
@@ -17,10 +14,8 @@ describe('the README examples, run as a user would', () => {
     ['echoes lines over a Unix socket and removes the socket file', () => echo, 'hello\npipes\n\n'],
     ['adopts both ends of a FIFO and reads to its end', () => fifo, 'through a FIFO\n\n'],
     ['parses and formats pipe URIs', () => uris, '/run/app.sock\n"\\u0000app"\npipe:///tmp/50%25%20off.sock\n'],
-  ])('%s, and exits', async (_what, example, stdout) => {
-    const run = await runExample(example().code, { cwd });
-    expect(run.stderr).toBe('');
-    expect(run.exitCode).toBe(0);
-    expect(run.stdout).toBe(stdout);
+  ])('%s, and exits', async (_what, example, expected) => {
+    const stdout = await runCleanly(example().code, { cwd });
+    expect(stdout).toBe(expected);
   }, 30_000);
 });

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readmeExamples, runExample } from '../../../scripts/readme-examples.mjs';
+import { packageExamples, runCleanly } from '../../../scripts/readme-example-tests.mjs';
 
-const readme = fileURLToPath(new URL('../README.md', import.meta.url));
-const cwd = fileURLToPath(new URL('..', import.meta.url));
+const { examples, cwd } = packageExamples(import.meta.url);
 
 describe('the README examples', () => {
-  const examples = readmeExamples(readme);
   const [keyReader, filter] = examples;
 
   it('has the two examples these tests know', () => {
@@ -21,9 +18,7 @@ describe('the README examples', () => {
   });
 
   it('the line filter upper-cases what a pipe feeds it and exits at its end', async () => {
-    const run = await runExample(filter.code, { cwd, input: 'a\nbc\n' });
-    expect(run.stderr).toBe('');
-    expect(run.exitCode).toBe(0);
-    expect(run.stdout).toBe('A\nBC\n');
+    const stdout = await runCleanly(filter.code, { cwd, input: 'a\nbc\n' });
+    expect(stdout).toBe('A\nBC\n');
   }, 30_000);
 });
