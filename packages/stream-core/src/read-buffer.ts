@@ -251,12 +251,20 @@ export class ReadBuffer {
     const chunk = this.#chunks[this.#head];
     if (chunk === undefined) return undefined;
     const start = this.#offset;
-    const found = chunk.indexOf(searchable(needle), start);
+    const found = needle.length === 1 ? chunk.indexOf(needle[0], start) : chunk.indexOf(needle, start);
     if (found >= 0) {
-      const n = found + needle.length - start;
-      if (n > limit) return undefined;
-      this.#consume(n);
-      return chunk.subarray(start, start + n);
+      const end = found + needle.length;
+      if (end - start > limit) return undefined;
+      if (end < chunk.length) {
+        // Inside the head chunk: only the offset moves (the cursor is reset by every take).
+        this.#offset = end;
+        this.#length -= end - start;
+        this.#cursorChunk = this.#head;
+        this.#cursorBase = 0;
+      } else {
+        this.#consume(end - start);
+      }
+      return chunk.subarray(start, end);
     }
     if (this.#head === this.#chunks.length - 1) return undefined;
     // The head chunk is searched: only a match straddling its end is left.
