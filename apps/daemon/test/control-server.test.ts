@@ -4,6 +4,7 @@ import { RpcClient } from '../src/ctl/rpc-client.js';
 import { DaemonDisconnectedError } from '../src/ctl/daemon-disconnected-error.js';
 import { MAX_CONTROL_CONNECTIONS, MAX_MESSAGE_BYTES, MAX_OUTSTANDING_REQUESTS } from '../src/protocol/limits.js';
 import { RpcError, RpcErrorCode } from '../src/protocol/rpc-error.js';
+import { ControlServer } from '../src/daemon/control-server.js';
 import { RawClient, onCleanup, recordingLog, startServer, until } from './helpers.js';
 
 async function client(path: string): Promise<RpcClient> {
@@ -21,6 +22,8 @@ async function rejection(promise: Promise<unknown>): Promise<RpcError> {
   throw new Error('it resolved');
 }
 
+const STALL_CLOSE = 'Closing a control connection: it has not read what it was sent';
+
 /** Another connection still gets answers. */
 async function stillServes(path: string): Promise<void> {
   const other = await client(path);
@@ -34,7 +37,13 @@ describe('ControlServer', () => {
     const hello = (await (await client(path)).call('hello')) as Record<string, unknown>;
     expect(hello).toMatchObject({ name: 'evergreend', version: '0.0.0-test', protocol: 1, topics: ['servers', 'log'] });
     expect(hello.methods).toEqual(expect.arrayContaining(['hello', 'subscribe', 'unsubscribe', 'echo', 'typed']));
-    expect(hello.limits).toMatchObject({ maxMessageBytes: MAX_MESSAGE_BYTES, maxControlConnections: 64, maxOutstandingRequests: 64 });
+    expect(hello.limits).toMatchObject({ maxMessageBytes: MAX_MESSAGE_BYTES, maxControlConnections: 64, maxOutstandingRequests: 64, replyStallTimeoutMs: 60_000 });
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, 2 ** 31])('refuses replyStallTimeoutMs %s with a RangeError', (ms) => {
+    expect(() => new ControlServer({ path: '/tmp/unused.sock', methods: {}, info: { name: 'evergreend', version: '0', protocol: 1 }, replyStallTimeoutMs: ms })).toThrow(
+      /^Cannot use replyStallTimeoutMs .*: expected an integer from 1 to 2147483647$/,
+    );
   });
 
   it('creates the socket 0600 in a 0700 directory and removes it on close', async () => {
@@ -237,6 +246,24 @@ describe('ControlServer', () => {
     });
   });
 
+    it('a client that never reads is closed once its replies have waited replyStallTimeoutMs to go out; the others are served', async () => {
+      const log = recordingLog();
+      const { server, path, controls } = await startServer({ log, replyStallTimeoutMs: 200 });
+      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
+      const count = 200;
+      for (let id = 0; id < count; id++) raw.send([0, id, 'big', [{ bytes: 64 * 1024 }]]);
+      await until(() => server.connections === 0);
+      expect(log.entries.filter((entry) => entry.message === STALL_CLOSE)).toEqual([{ level: 'warn', details: { session: expect.any(Number), timeoutMs: 200 }, message: STALL_CLOSE }]);
+      expect(controls.handled).toBeLessThan(count);
+      // The daemon's side is gone: reading on finds the end (or a reset, for the requests it never read).
+      const ended = await raw.conn.readUntilClose({ maxBytes: count * 65 * 1024 }).then(
+        () => 'end',
+        (error: { code?: string }) => error.code,
+      );
+      expect(['end', 'ECONNRESET']).toContain(ended);
+      await stillServes(path);
+    });
+
   describe('events', () => {
     it('sends published events to subscribers of their topic only', async () => {
       const { server, path } = await startServer();
@@ -259,6 +286,19 @@ describe('ControlServer', () => {
       expect(error.code).toBe(RpcErrorCode.INVALID_PARAMS);
       expect(error.data).toMatchObject({ path: 'topics[1]', value: 'nope' });
       expect(() => server.publish('nope', {})).toThrow(RangeError);
+    });
+
+    it('a subscriber that stops reading a few big events is closed once they have waited replyStallTimeoutMs to go out', async () => {
+      const log = recordingLog();
+      const { server, path } = await startServer({ log, replyStallTimeoutMs: 200 });
+      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
+      raw.send([0, 1, 'subscribe', [{ topics: ['log'] }]]);
+      expect(await raw.next()).toEqual([1, 1, null, { topics: ['log'] }]);
+      // 64 events of 60 KB: more than the socket holds, far fewer than its queue's 1024.
+      const line = 'l'.repeat(60_000);
+      for (let n = 0; n < 64; n++) server.publish('log', { n, line });
+      await until(() => server.connections === 0);
+      expect(log.entries.map((entry) => entry.message)).toEqual([STALL_CLOSE]);
     });
 
     it('a subscriber that stops reading gets one dropped event, and is closed when it still does not read', async () => {

@@ -1,11 +1,13 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { PipeServer, pipePathKind, type PipeConnection } from '@evergreen/pipe';
+import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import {
   CLOSE_FLUSH_TIMEOUT_MS,
   CONTROL_HIGH_WATER_MARK_BYTES,
   MAX_CONTROL_CONNECTIONS,
   MAX_OUTSTANDING_REQUESTS,
+  REPLY_STALL_TIMEOUT_MS,
   REQUEST_LIMITS,
   SUBSCRIBER_QUEUE_EVENTS,
 } from '../protocol/limits.js';
@@ -44,6 +46,12 @@ export interface ControlServerOptions {
   readonly topics?: readonly string[];
   /** Where misbehaving clients and failing handlers are reported (default: nowhere). */
   readonly log?: ControlLog;
+  /**
+   * Milliseconds what was written to a connection may wait to go out
+   * before the connection is closed (default `REPLY_STALL_TIMEOUT_MS`,
+   * 60 s): an integer from 1 to `MAX_TIMER_MS`.
+   */
+  readonly replyStallTimeoutMs?: number;
 }
 
 /**
@@ -55,10 +63,13 @@ export interface ControlServerOptions {
  * `publish` sends events to subscribers.
  *
  * Every misbehaving client (bad bytes, too much, too many, not reading)
- * loses only its own connection; the others go on.
+ * loses only its own connection; the others go on. One that does not read
+ * what it was sent is not read either, and is closed once that has waited
+ * `replyStallTimeoutMs` to go out.
  *
  * Errors: the constructor throws `TypeError` for a method named like a
- * built-in or without a schema and handler; `listen` rejects as described
+ * built-in or without a schema and handler, `RangeError` for a bad
+ * `replyStallTimeoutMs`; `listen` rejects as described
  * there. Cost: one listening socket; per connection one session.
  */
 export class ControlServer {
@@ -66,6 +77,7 @@ export class ControlServer {
   readonly #info: ControlServerInfo;
   readonly #topics: readonly string[];
   readonly #log: ControlLog;
+  readonly #replyStallTimeoutMs: number;
   readonly #methods: ReadonlyMap<string, ControlMethod>;
   readonly #sessions = new Set<ControlSession>();
   readonly #server: PipeServer;
@@ -75,6 +87,7 @@ export class ControlServer {
     this.#info = options.info;
     this.#topics = [...(options.topics ?? [])];
     this.#log = options.log ?? silentLog;
+    this.#replyStallTimeoutMs = stallTimeout(options.replyStallTimeoutMs);
     this.#methods = this.#methodTable(options.methods);
     this.#server = new PipeServer((conn) => this.#accept(conn), {
       highWaterMark: CONTROL_HIGH_WATER_MARK_BYTES,
@@ -134,7 +147,7 @@ export class ControlServer {
       conn.write(encodeNotification('error', [{ code: RpcErrorCode.BUSY, message }]));
       return lingerAndClose(conn, CLOSE_FLUSH_TIMEOUT_MS);
     }
-    const session = new ControlSession(conn, (request, from) => this.#dispatch(request, from), this.#log);
+    const session = new ControlSession(conn, (request, from) => this.#dispatch(request, from), this.#log, this.#replyStallTimeoutMs);
     this.#sessions.add(session);
     return session.run().finally(() => this.#sessions.delete(session));
   }
@@ -209,7 +222,17 @@ export class ControlServer {
         maxControlConnections: MAX_CONTROL_CONNECTIONS,
         maxOutstandingRequests: MAX_OUTSTANDING_REQUESTS,
         subscriberQueueEvents: SUBSCRIBER_QUEUE_EVENTS,
+        replyStallTimeoutMs: this.#replyStallTimeoutMs,
       },
     };
   }
+}
+
+/** `replyStallTimeoutMs` checked: the default when missing; `RangeError` unless an integer from 1 to `MAX_TIMER_MS`. */
+function stallTimeout(ms: number | undefined): number {
+  if (ms === undefined) return REPLY_STALL_TIMEOUT_MS;
+  if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) {
+    throw new RangeError(`Cannot use replyStallTimeoutMs ${String(ms)}: expected an integer from 1 to ${MAX_TIMER_MS}`);
+  }
+  return ms;
 }

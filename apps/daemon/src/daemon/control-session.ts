@@ -21,7 +21,9 @@ export type RequestDispatcher = (request: RpcRequest, session: ControlSession) =
  *
  * Limits: at most `MAX_OUTSTANDING_REQUESTS` requests are handled at once;
  * past that, and while its replies are not reaching the peer, it reads
- * nothing more from the socket (the peer's writes then back up).
+ * nothing more from the socket (the peer's writes then back up). Replies
+ * or events that wait longer than the stall timeout to go out close the
+ * connection: a peer that never reads cannot keep its slot.
  * A decode error or a message whose msgid cannot be read gets an `error`
  * notification, and the connection is closed (once the peer has had up to
  * `CLOSE_FLUSH_TIMEOUT_MS` to read it).
@@ -41,6 +43,7 @@ export class ControlSession {
   readonly #conn: PipeConnection;
   readonly #dispatch: RequestDispatcher;
   readonly #log: ControlLog;
+  readonly #stallTimeoutMs: number;
   readonly #decoder = new MessageDecoder();
   readonly #topics = new Set<string>();
   readonly #events: SubscriberQueue;
@@ -52,15 +55,17 @@ export class ControlSession {
   #batch: Buffer[] = [];
   #batchBytes = 0;
 
-  constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog) {
+  /** `stallTimeoutMs`: how long written bytes may wait to go out before the connection is closed. */
+  constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog, stallTimeoutMs: number) {
     this.#conn = conn;
     this.#dispatch = dispatch;
     this.#log = log;
+    this.#stallTimeoutMs = stallTimeoutMs;
     this.#events = new SubscriberQueue(SUBSCRIBER_QUEUE_EVENTS, {
       send: (bytes) => this.#send(bytes),
       flush: () => {
         this.#writeBatch();
-        return this.#conn.flush();
+        return this.#drained();
       },
       overflowed: (count) => this.#log.warn({ session: this.id, count }, 'Dropping events: a subscriber is not reading'),
       stalled: (count) => {
@@ -122,7 +127,7 @@ export class ControlSession {
       // Replies not reaching the peer: take no more work until they do.
       if (this.#congested) {
         this.#writeBatch();
-        await this.#conn.flush();
+        await this.#drained();
         this.#congested = false;
       } else if (this.#outstanding >= MAX_OUTSTANDING_REQUESTS) {
         await this.#slot();
@@ -140,6 +145,19 @@ export class ControlSession {
     }
     // The peer ended its side: it may still read the replies it waits for.
     while (this.#outstanding > 0) await this.#slot();
+  }
+
+  /**
+   * Resolves once everything written has gone out to the OS; rejects when
+   * the connection closes first. Closes it when that takes longer than the
+   * stall timeout: the peer is not reading.
+   */
+  #drained(): Promise<void> {
+    const timer = setTimeout(() => {
+      this.#log.warn({ session: this.id, timeoutMs: this.#stallTimeoutMs }, 'Closing a control connection: it has not read what it was sent');
+      this.#conn.close();
+    }, this.#stallTimeoutMs);
+    return this.#conn.flush().finally(() => clearTimeout(timer));
   }
 
   /** Resolves when a request is answered. */

@@ -25,6 +25,13 @@ export const MAX_OUTSTANDING_REQUESTS = 64;
 /** Events queued for one subscriber that is not reading, counted (1024): a burst fits; a stalled reader costs at most this. */
 export const SUBSCRIBER_QUEUE_EVENTS = 1024;
 
+/**
+ * How long what the daemon wrote to a control connection may wait to go
+ * out (60 s) before the connection is closed: a client that never reads
+ * its replies or events cannot keep one of the connection slots.
+ */
+export const REPLY_STALL_TIMEOUT_MS = 60_000;
+
 /** Unread bytes a control connection buffers before its socket is paused (64 KiB): one read's worth, so backpressure reaches the peer soon. */
 export const CONTROL_HIGH_WATER_MARK_BYTES = 64 * 1024;
 

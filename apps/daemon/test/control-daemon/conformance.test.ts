@@ -47,6 +47,7 @@ describe('a client built from docs/control.md on node:net and @msgpack/msgpack d
       maxControlConnections: 64,
       maxOutstandingRequests: 64,
       subscriberQueueEvents: 1024,
+      replyStallTimeoutMs: 60_000,
     });
     const status = (await rpc.call('status')) as Record<string, unknown>;
     expect(status).toMatchObject({ name: 'evergreend', pid: daemon.pid, servers: { total: 1, listening: 1, paused: 0, stopping: 0 }, connections: 0 });
