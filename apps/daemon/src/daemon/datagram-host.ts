@@ -80,13 +80,20 @@ export class DatagramHost extends HostedServer {
     return this.#socket === undefined ? null : this.#transport.format(this.#socket.sockname);
   }
 
+  /**
+   * Hands every datagram to its session until the socket closes. A failed
+   * receive the socket reports (a `recvmsg` error) is logged and receiving
+   * goes on: one bad read does not stop the server.
+   */
   async #receive(socket: DatagramSocket): Promise<void> {
     while (!socket.closed) {
       let datagram: [Buffer, SocketAddress];
       try {
         datagram = await socket.receive();
-      } catch {
-        return; // the socket was closed
+      } catch (error) {
+        if (socket.closed) return;
+        this._log.warn({ err: error }, 'datagram receive failed: the server goes on receiving');
+        continue;
       }
       this.#datagram(socket, ...datagram);
     }
