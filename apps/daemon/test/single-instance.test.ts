@@ -6,6 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUp, connectOutcome, createSandbox, exchange, startDaemon, startNode, targetOf, type Sandbox } from './daemon-process.js';
 
 const HOLD_UNIX_SOCKET = fileURLToPath(new URL('fixtures/hold-unix-socket.mjs', import.meta.url));
+const LOCK_RACE = fileURLToPath(new URL('fixtures/lock-race.mjs', import.meta.url));
+/** Processes racing for one stale lock, and how many times the race is run. */
+const RACERS = 4;
+const RACES = 5;
 
 afterEach(cleanUp);
 
@@ -57,5 +61,26 @@ describe('one daemon per control socket', () => {
     expect((await daemon.waitForExit()).code).toBe(0);
     expect(existsSync(sandbox.lockFile)).toBe(false);
     expect(existsSync(sandbox.socket)).toBe(false);
+  });
+
+  it(`processes racing to replace a lock naming a dead pid: exactly one takes it, the others are told it runs (${RACERS} racers, ${RACES} races)`, { timeout: 60_000 }, async () => {
+    const sandbox = await createSandbox();
+    await mkdir(dirname(sandbox.socket), { recursive: true, mode: 0o700 });
+    const dead = startNode(sandbox, HOLD_UNIX_SOCKET, [`${sandbox.socket}.dead`]);
+    dead.signal('SIGKILL');
+    await dead.waitForExit();
+    for (let race = 0; race < RACES; race++) {
+      await writeFile(sandbox.lockFile, `${dead.pid}\n`);
+      const startAt = Date.now() + 1000;
+      const racers = Array.from({ length: RACERS }, () => startNode(sandbox, LOCK_RACE, [sandbox.socket, String(startAt)]));
+      const outcomes = await Promise.all(racers.map((racer) => racer.waitForLine('an outcome', (line) => line)));
+      const holders = racers.filter((_, i) => outcomes[i] === 'held');
+      expect(holders, `race ${race}: ${outcomes.join(', ')}`).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome !== 'held')).toEqual(Array(RACERS - 1).fill(`running ${holders[0]!.pid}`));
+      expect((await readFile(sandbox.lockFile, 'utf8')).trim()).toBe(String(holders[0]!.pid));
+      expect(existsSync(`${sandbox.lockFile}.break`)).toBe(false);
+      for (const racer of racers) racer.signal('SIGKILL');
+      await Promise.all(racers.map((racer) => racer.waitForExit()));
+    }
   });
 });

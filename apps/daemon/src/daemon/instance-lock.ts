@@ -1,4 +1,5 @@
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Another daemon holds the lock: `pid` is its process. */
 export class AlreadyRunningError extends Error {
@@ -11,8 +12,11 @@ export class AlreadyRunningError extends Error {
   }
 }
 
-/** How many times a stale lock is replaced before giving up (another daemon keeps winning the race). */
-const MAX_ATTEMPTS = 5;
+/** How many times the lock is tried before giving up (other daemons keep winning the race). */
+const MAX_ATTEMPTS = 20;
+
+/** How long to wait (5 ms) while another daemon is replacing a stale lock. */
+const BREAK_WAIT_MS = 5;
 
 /**
  * One daemon per control socket: `<socket>.lock` holds the owner's pid. It
@@ -20,6 +24,9 @@ const MAX_ATTEMPTS = 5;
  * answer a probe is never taken for a dead one. The lock is created whole
  * (written to a temp file, then hard-linked into place, which fails if it
  * exists); a lock whose pid is no longer alive is stale and replaced.
+ * Only the holder of `<socket>.lock.break` (created the same way) checks
+ * and deletes a stale lock, so daemons racing to replace one cannot both
+ * win: while it is held, the lock file can only be deleted by its holder.
  *
  * Throws {@link AlreadyRunningError} when a live process holds it, or the
  * file system's error. Release it with `release()` on the way out; a daemon
@@ -46,20 +53,37 @@ export class InstanceLock {
     await writeFile(temp, `${process.pid}\n`, { mode: 0o600 });
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-        try {
-          await link(temp, this.path);
+        if (await created(temp, this.path)) {
           this.#held = true;
           return;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         }
         const owner = await readOwner(this.path);
-        if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw new AlreadyRunningError(this.#socket, owner);
-        await unlink(this.path).catch(() => {});
+        if (isOtherLive(owner)) throw new AlreadyRunningError(this.#socket, owner);
+        await this.#breakStale(temp);
       }
       throw new Error(`Cannot lock "${this.path}": another daemon keeps taking it`);
     } finally {
       await unlink(temp).catch(() => {});
+    }
+  }
+
+  /**
+   * Deletes the lock file if it is (still) stale, holding the break file
+   * meanwhile; waits a moment instead when another daemon holds that. A
+   * break file whose daemon died is deleted (it dies inside these few
+   * steps only if killed there).
+   */
+  async #breakStale(temp: string): Promise<void> {
+    const breaker = `${this.path}.break`;
+    if (!(await created(temp, breaker))) {
+      if (isOtherLive(await readOwner(breaker))) await sleep(BREAK_WAIT_MS);
+      else await unlink(breaker).catch(() => {});
+      return;
+    }
+    try {
+      if (!isOtherLive(await readOwner(this.path))) await unlink(this.path).catch(() => {});
+    } finally {
+      await unlink(breaker).catch(() => {});
     }
   }
 
@@ -69,6 +93,22 @@ export class InstanceLock {
     this.#held = false;
     if ((await readOwner(this.path)) === process.pid) await unlink(this.path).catch(() => {});
   }
+}
+
+/** Hard-links `temp` to `path`: true when that created it, false when `path` exists; other errors throw. */
+async function created(temp: string, path: string): Promise<boolean> {
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** Whether `pid` is a live process other than this one (a file naming this process is left by an earlier one that had its pid). */
+function isOtherLive(pid: number | undefined): pid is number {
+  return pid !== undefined && pid !== process.pid && isAlive(pid);
 }
 
 async function readOwner(path: string): Promise<number | undefined> {
