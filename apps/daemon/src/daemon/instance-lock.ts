@@ -69,14 +69,17 @@ export class InstanceLock {
 
   /**
    * Deletes the lock file if it is (still) stale, holding the break file
-   * meanwhile; waits a moment instead when another daemon holds that. A
-   * break file whose daemon died is deleted (it dies inside these few
-   * steps only if killed there).
+   * meanwhile; waits a moment instead when another daemon holds that (or
+   * has just let it go). A break file naming a dead daemon is deleted: it
+   * was killed inside these few steps.
    */
   async #breakStale(temp: string): Promise<void> {
     const breaker = `${this.path}.break`;
     if (!(await created(temp, breaker))) {
-      if (isOtherLive(await readOwner(breaker))) await sleep(BREAK_WAIT_MS);
+      const holder = await readOwner(breaker);
+      // Gone since (undefined) or held: look again. Deleting a break file that
+      // vanished could delete the next daemon's.
+      if (holder === undefined || isOtherLive(holder)) await sleep(BREAK_WAIT_MS);
       else await unlink(breaker).catch(() => {});
       return;
     }
