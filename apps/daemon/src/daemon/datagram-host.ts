@@ -1,6 +1,7 @@
 import type { DatagramSocket, DatagramTransport, SocketAddress } from '@evergreen/stream-core';
 import type { DatagramHandler, DatagramSession } from '../handlers/handler.js';
 import type { ServerSpec } from '../protocol/server-spec.js';
+import { eachDatagram } from '../handlers/each-datagram.js';
 import { BindError } from './bind-error.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
@@ -63,7 +64,12 @@ export class DatagramHost extends HostedServer {
     } catch (error) {
       throw new BindError(`Cannot start server "${this.name}" on ${this.spec.listen}: ${(error as Error).message}`, error);
     }
-    void this.#receive(this.#socket);
+    const socket = this.#socket;
+    void eachDatagram(
+      socket,
+      (data, from) => this.#datagram(socket, data, from),
+      (error) => this._log.warn({ err: error }, 'datagram receive failed: the server goes on receiving'),
+    );
   }
 
   protected async _unlisten(): Promise<void> {
@@ -78,25 +84,6 @@ export class DatagramHost extends HostedServer {
 
   protected _address(): string | null {
     return this.#socket === undefined ? null : this.#transport.format(this.#socket.sockname);
-  }
-
-  /**
-   * Hands every datagram to its session until the socket closes. A failed
-   * receive the socket reports (a `recvmsg` error) is logged and receiving
-   * goes on: one bad read does not stop the server.
-   */
-  async #receive(socket: DatagramSocket): Promise<void> {
-    while (!socket.closed) {
-      let datagram: [Buffer, SocketAddress];
-      try {
-        datagram = await socket.receive();
-      } catch (error) {
-        if (socket.closed) return;
-        this._log.warn({ err: error }, 'datagram receive failed: the server goes on receiving');
-        continue;
-      }
-      this.#datagram(socket, ...datagram);
-    }
   }
 
   #datagram(socket: DatagramSocket, data: Buffer, from: SocketAddress): void {

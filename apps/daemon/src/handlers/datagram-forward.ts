@@ -1,4 +1,5 @@
 import type { AddressInput, DatagramSocket, DatagramTransport } from '@evergreen/stream-core';
+import { eachDatagram } from './each-datagram.js';
 import type { DatagramHandler, DatagramSession, HandlerEnvironment } from './handler.js';
 
 /**
@@ -36,16 +37,18 @@ export async function forwardDatagrams(target: string, bindAddress: unknown, env
   };
 }
 
-/** Sends every datagram `socket` receives back to the session's client, until the socket closes. */
-async function relayReplies(socket: DatagramSocket, session: DatagramSession): Promise<void> {
-  while (!socket.closed) {
-    let data: Buffer;
-    try {
-      [data] = await socket.receive();
-    } catch {
-      return; // closed with the session
-    }
-    session.touch();
-    await session.reply(data).catch(() => {});
-  }
+/**
+ * Sends every datagram `socket` receives back to the session's client, until
+ * the socket closes. A failed receive (the socket goes on) is dropped like a
+ * lost datagram: the handler has no log, and the session goes on.
+ */
+function relayReplies(socket: DatagramSocket, session: DatagramSession): Promise<void> {
+  return eachDatagram(
+    socket,
+    async (data) => {
+      session.touch();
+      await session.reply(data).catch(() => {});
+    },
+    () => {},
+  );
 }
