@@ -1,4 +1,4 @@
-import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Another daemon holds the lock: `pid` is its process. */
@@ -12,11 +12,17 @@ export class AlreadyRunningError extends Error {
   }
 }
 
-/** How many times the lock is tried before giving up (other daemons keep winning the race). */
-const MAX_ATTEMPTS = 20;
+/** How long the lock is tried (5 s) before giving up while other daemons keep taking turns at it. */
+const LOCK_TIMEOUT_MS = 5_000;
 
-/** How long to wait (5 ms) while another daemon is replacing a stale lock. */
+/** How long to wait (5 ms) before looking again while another daemon is replacing a stale lock. */
 const BREAK_WAIT_MS = 5;
+
+/** Age (1 s) past which a break file is stale whoever it names: a live holder keeps it a few milliseconds. */
+const BREAK_STALE_MS = 1_000;
+
+/** What a lock or break file says: the pid in it, `'missing'` when there is no file, `'unreadable'` when it names no pid. */
+type Owner = number | 'missing' | 'unreadable';
 
 /**
  * One daemon per control socket: `<socket>.lock` holds the owner's pid. It
@@ -25,10 +31,16 @@ const BREAK_WAIT_MS = 5;
  * (written to a temp file, then hard-linked into place, which fails if it
  * exists); a lock whose pid is no longer alive is stale and replaced.
  * Only the holder of `<socket>.lock.break` (created the same way) checks
- * and deletes a stale lock, so daemons racing to replace one cannot both
- * win: while it is held, the lock file can only be deleted by its holder.
+ * and deletes a stale lock, and only a lock file that names a dead process
+ * (or no pid at all): a missing one may be created again by anyone at any
+ * moment, so the holder then deletes nothing and tries to link again.
+ * Daemons racing to replace one stale lock thus cannot both win. The race
+ * left needs a daemon killed while it holds the break file and two others
+ * reclaiming that file within the same milliseconds.
  *
- * Throws {@link AlreadyRunningError} when a live process holds it, or the
+ * Throws {@link AlreadyRunningError} when a live process holds it, an
+ * `Error` naming the lock when it cannot be taken within 5 s (other
+ * daemons keep taking turns, or a break file is held that long), or the
  * file system's error. Release it with `release()` on the way out; a daemon
  * killed without releasing leaves a stale lock for the next one to replace.
  */
@@ -52,39 +64,37 @@ export class InstanceLock {
     const temp = `${this.path}.${process.pid}`;
     await writeFile(temp, `${process.pid}\n`, { mode: 0o600 });
     try {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      for (const deadline = Date.now() + LOCK_TIMEOUT_MS; Date.now() < deadline; ) {
         if (await created(temp, this.path)) {
           this.#held = true;
           return;
         }
         const owner = await readOwner(this.path);
         if (isOtherLive(owner)) throw new AlreadyRunningError(this.#socket, owner);
-        await this.#breakStale(temp);
+        if (owner !== 'missing') await this.#breakStale(temp);
       }
-      throw new Error(`Cannot lock "${this.path}": another daemon keeps taking it`);
+      throw new Error(`Cannot lock "${this.path}": it was not free, stale or held by a live daemon within ${LOCK_TIMEOUT_MS} ms (see "${this.path}.break")`);
     } finally {
       await unlink(temp).catch(() => {});
     }
   }
 
   /**
-   * Deletes the lock file if it is (still) stale, holding the break file
-   * meanwhile; waits a moment instead when another daemon holds that (or
-   * has just let it go). A break file naming a dead daemon is deleted: it
-   * was killed inside these few steps.
+   * Deletes the lock file if it (still) names a dead process or no pid,
+   * holding the break file meanwhile; waits a moment instead when another
+   * daemon holds that. A break file that names a dead process, or is older
+   * than `BREAK_STALE_MS`, is stale and deleted.
    */
   async #breakStale(temp: string): Promise<void> {
     const breaker = `${this.path}.break`;
     if (!(await created(temp, breaker))) {
-      const holder = await readOwner(breaker);
-      // Gone since (undefined) or held: look again. Deleting a break file that
-      // vanished could delete the next daemon's.
-      if (holder === undefined || isOtherLive(holder)) await sleep(BREAK_WAIT_MS);
-      else await unlink(breaker).catch(() => {});
+      if (await isStaleBreak(breaker)) await unlink(breaker).catch(() => {});
+      else await sleep(BREAK_WAIT_MS);
       return;
     }
     try {
-      if (!isOtherLive(await readOwner(this.path))) await unlink(this.path).catch(() => {});
+      const owner = await readOwner(this.path);
+      if (owner !== 'missing' && !isOtherLive(owner)) await unlink(this.path).catch(() => {});
     } finally {
       await unlink(breaker).catch(() => {});
     }
@@ -94,7 +104,9 @@ export class InstanceLock {
   async release(): Promise<void> {
     if (!this.#held) return;
     this.#held = false;
-    if ((await readOwner(this.path)) === process.pid) await unlink(this.path).catch(() => {});
+    // On the way out: a lock file that cannot be read is left alone, not thrown about.
+    const owner = await readOwner(this.path).catch(() => 'unreadable' as const);
+    if (owner === process.pid) await unlink(this.path).catch(() => {});
   }
 }
 
@@ -109,15 +121,29 @@ async function created(temp: string, path: string): Promise<boolean> {
   }
 }
 
-/** Whether `pid` is a live process other than this one (a file naming this process is left by an earlier one that had its pid). */
-function isOtherLive(pid: number | undefined): pid is number {
-  return pid !== undefined && pid !== process.pid && isAlive(pid);
+/** Whether the break file `path` is stale: it names a dead process or no pid, or is older than `BREAK_STALE_MS`. Gone: not stale (look again). */
+async function isStaleBreak(path: string): Promise<boolean> {
+  const [owner, age] = await Promise.all([readOwner(path), stat(path).then((info) => Date.now() - info.mtimeMs, () => undefined)]);
+  if (owner === 'missing' || age === undefined) return false;
+  return !isOtherLive(owner) || age > BREAK_STALE_MS;
 }
 
-async function readOwner(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
+/** Whether `owner` is a live process other than this one (a file naming this process is left by an earlier one that had its pid). */
+function isOtherLive(owner: Owner): owner is number {
+  return typeof owner === 'number' && owner !== process.pid && isAlive(owner);
+}
+
+/** The pid in the file at `path` (see {@link Owner}); other read errors throw. */
+async function readOwner(path: string): Promise<Owner> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw error;
+  }
   const pid = Number.parseInt(text, 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 ? pid : 'unreadable';
 }
 
 /** Whether a process with this pid exists (signal 0 checks without sending; EPERM means it exists but is not ours). */
