@@ -244,7 +244,6 @@ describe('ControlServer', () => {
       for (let id = 0; id < count; id++) expect((await raw.next())![1]).toBe(id);
       expect(controls.handled).toBe(count);
     });
-  });
 
     it('a client that never reads is closed once its replies have waited replyStallTimeoutMs to go out; the others are served', async () => {
       const log = recordingLog();
@@ -263,6 +262,20 @@ describe('ControlServer', () => {
       expect(['end', 'ECONNRESET']).toContain(ended);
       await stillServes(path);
     });
+
+    it('a client that sends a few big requests and then neither reads nor writes is closed once its replies have waited replyStallTimeoutMs', async () => {
+      const log = recordingLog();
+      const { server, path, controls } = await startServer({ log, replyStallTimeoutMs: 200 });
+      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
+      // 16 replies of 64 KiB: more than the socket holds, far fewer than the 64 requests handled at once.
+      const count = 16;
+      for (let id = 0; id < count; id++) raw.send([0, id, 'big', [{ bytes: 64 * 1024 }]]);
+      await until(() => server.connections === 0);
+      expect(controls.handled).toBe(count);
+      expect(log.entries.map((entry) => entry.message)).toEqual([STALL_CLOSE]);
+      await stillServes(path);
+    });
+  });
 
   describe('events', () => {
     it('sends published events to subscribers of their topic only', async () => {

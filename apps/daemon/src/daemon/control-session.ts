@@ -54,6 +54,8 @@ export class ControlSession {
   /** Messages sent this tick, written together when it ends (or once they reach 64 KiB). */
   #batch: Buffer[] = [];
   #batchBytes = 0;
+  /** The flush being watched for a stall, from the first write the connection had to buffer until it goes out. */
+  #stall: Promise<void> | undefined;
 
   /** `stallTimeoutMs`: how long written bytes may wait to go out before the connection is closed. */
   constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog, stallTimeoutMs: number) {
@@ -150,9 +152,15 @@ export class ControlSession {
   /**
    * Resolves once everything written has gone out to the OS; rejects when
    * the connection closes first. Closes it when that takes longer than the
-   * stall timeout: the peer is not reading.
+   * stall timeout: the peer is not reading. One watch at a time, shared by
+   * the serve loop, the subscriber queue and the write that started it.
    */
   #drained(): Promise<void> {
+    return (this.#stall ??= this.#watchStall().finally(() => (this.#stall = undefined)));
+  }
+
+  /** One flush raced against the stall timeout (see `#drained`). */
+  #watchStall(): Promise<void> {
     const timer = setTimeout(() => {
       this.#log.warn({ session: this.id, timeoutMs: this.#stallTimeoutMs }, 'Closing a control connection: it has not read what it was sent');
       this.#conn.close();
@@ -259,5 +267,8 @@ export class ControlSession {
       return;
     }
     this.#congested = true;
+    // Watched from now, not only when the serve loop next looks: a peer that
+    // stops reading and writing leaves that loop waiting for its requests.
+    this.#drained().catch(() => {});
   }
 }
