@@ -251,6 +251,7 @@ export class ReadBuffer {
     const chunk = this.#chunks[this.#head];
     if (chunk === undefined) return undefined;
     const start = this.#offset;
+    // `searchable` and `#consume` written out: this runs once per line of readUntil.
     const found = needle.length === 1 ? chunk.indexOf(needle[0], start) : chunk.indexOf(needle, start);
     if (found >= 0) {
       const end = found + needle.length;

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DatagramSocket, SocketAddress } from '@evergreen/stream-core';
 
 /**
@@ -6,7 +7,8 @@ import type { DatagramSocket, SocketAddress } from '@evergreen/stream-core';
  * promise, the next receive waits for it. A receive that fails while the
  * socket stays open (a `recvmsg` error, which the socket reports to one
  * receive and then goes on) goes to `onError`, and receiving goes on: one
- * bad read does not end the loop. Never rejects unless a callback throws.
+ * bad read does not end the loop; the next receive waits a turn of the
+ * event loop. Never rejects unless a callback throws.
  * Cost: one `receive()` per datagram.
  */
 export async function eachDatagram(
@@ -21,6 +23,8 @@ export async function eachDatagram(
     } catch (error) {
       if (socket.closed) return;
       onError(error);
+      // A socket that kept failing at once would otherwise hold the event loop.
+      await nextTurn();
       continue;
     }
     const handled = onDatagram(...datagram);
