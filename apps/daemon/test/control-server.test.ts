@@ -24,6 +24,20 @@ async function rejection(promise: Promise<unknown>): Promise<RpcError> {
 
 const STALL_CLOSE = 'Closing a control connection: it has not read what it was sent';
 
+/**
+ * A server with a 200 ms reply stall timeout and a client that sends
+ * `count` requests for 64 KiB replies and then neither reads nor writes;
+ * resolves once the server has closed that client.
+ */
+async function silentClientClosed(count: number) {
+  const log = recordingLog();
+  const { server, path, controls } = await startServer({ log, replyStallTimeoutMs: 200 });
+  const raw = await RawClient.connect(path, { highWaterMark: 1024 });
+  for (let id = 0; id < count; id++) raw.send([0, id, 'big', [{ bytes: 64 * 1024 }]]);
+  await until(() => server.connections === 0);
+  return { log, path, controls, raw };
+}
+
 /** Another connection still gets answers. */
 async function stillServes(path: string): Promise<void> {
   const other = await client(path);
@@ -246,12 +260,8 @@ describe('ControlServer', () => {
     });
 
     it('a client that never reads is closed once its replies have waited replyStallTimeoutMs to go out; the others are served', async () => {
-      const log = recordingLog();
-      const { server, path, controls } = await startServer({ log, replyStallTimeoutMs: 200 });
-      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
       const count = 200;
-      for (let id = 0; id < count; id++) raw.send([0, id, 'big', [{ bytes: 64 * 1024 }]]);
-      await until(() => server.connections === 0);
+      const { log, path, controls, raw } = await silentClientClosed(count);
       expect(log.entries.filter((entry) => entry.message === STALL_CLOSE)).toEqual([{ level: 'warn', details: { session: expect.any(Number), timeoutMs: 200 }, message: STALL_CLOSE }]);
       expect(controls.handled).toBeLessThan(count);
       // The daemon's side is gone: reading on finds the end (or a reset, for the requests it never read).
@@ -264,13 +274,9 @@ describe('ControlServer', () => {
     });
 
     it('a client that sends a few big requests and then neither reads nor writes is closed once its replies have waited replyStallTimeoutMs', async () => {
-      const log = recordingLog();
-      const { server, path, controls } = await startServer({ log, replyStallTimeoutMs: 200 });
-      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
       // 16 replies of 64 KiB: more than the socket holds, far fewer than the 64 requests handled at once.
       const count = 16;
-      for (let id = 0; id < count; id++) raw.send([0, id, 'big', [{ bytes: 64 * 1024 }]]);
-      await until(() => server.connections === 0);
+      const { log, path, controls } = await silentClientClosed(count);
       expect(controls.handled).toBe(count);
       expect(log.entries.map((entry) => entry.message)).toEqual([STALL_CLOSE]);
       await stillServes(path);
