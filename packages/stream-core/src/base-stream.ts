@@ -14,8 +14,9 @@ import {
   type ReadContext,
   type ReadRequest,
 } from './read-request.js';
-import { StreamErrorFactory, type StreamErrorClass } from './errors.js';
+import { StreamErrorFactory, type StreamError, type StreamErrorClass } from './errors.js';
 import { delimiterBytes, type Delimiter } from './delimiter.js';
+import { positiveLimit } from './limit-option.js';
 
 /** Unread bytes above which the transport is paused (1 MiB). */
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -97,6 +98,12 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #writeEnded = false;
   #closedByCall = false;
   /**
+   * The transport error that ended the stream. The read side's own
+   * (`#ctx.failure`) is the same error, unless the peer's FIN came first:
+   * then every byte it sent is here, and the error ends writing only.
+   */
+  #failure: StreamError | undefined;
+  /**
    * What the next read is expected to be while none waits: the last one
    * again. `#expectedSize`: the bytes of the last exact bulk `readBytes` or
    * whole bulk `readInto` (0 for any other), for which the OS reads into
@@ -126,7 +133,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * then report end of stream.
    */
   get closed(): boolean {
-    return this.#closedByCall || this.#ctx.failure !== undefined || (this.#ctx.ended && this.#writeEnded);
+    return this.#closedByCall || this.#failure !== undefined || (this.#ctx.ended && this.#writeEnded);
   }
 
   /** Unread bytes currently buffered (with those a waiting `readInto` already holds in its target). */
@@ -148,7 +155,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * `partial`).
    */
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
-    if (!Number.isInteger(n) || n < 0) return Promise.reject(new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`));
+    if (!Number.isInteger(n) || n < 0) return Promise.reject(byteCountError(n));
     const buffer = this.#buffer;
     this.#expect(options?.partial === true ? 0 : n, false);
     if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
@@ -324,7 +331,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * `StreamClosedError` after `close()`, `shutdown()` or a transport error.
    */
   write(data: WriteData): boolean {
-    if (this.closed) throw this._errors.closed('Cannot write', this.#ctx.failure);
+    if (this.closed) throw this._errors.closed('Cannot write', this.#failure);
     if (this.#writeEnded) throw this._errors.closed('Cannot write', undefined, 'the write side');
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw new TypeError('Cannot write: expected a string or a Uint8Array');
@@ -336,27 +343,43 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return this._writeChunk(data);
   }
 
-  /** Resolves when everything written so far has been handed to the OS. */
+  /**
+   * Resolves when everything written so far has been handed to the OS.
+   * Rejects with `StreamClosedError` when `close()` or a transport error
+   * (its `cause`) leaves bytes unsent, and with the transport's error (with
+   * `errno` and `code`) when the OS refuses the bytes.
+   */
   async flush(): Promise<void> {
     if (this.#closedByCall) throw this._errors.closed('Cannot flush');
     // A shutdown under way already sends everything written, then FIN.
     if (this.#shutdown !== undefined) return this.#shutdown;
+    if (this.#failure !== undefined) throw this._errors.closed('Cannot flush', this.#failure);
     await this.#whenConnected();
-    await this._flushWrites();
+    await this._flushWrites().catch((error: unknown) => Promise.reject(this.#sendError('Cannot flush', error)));
   }
 
   /**
    * Sends everything written, then closes the write side (FIN). Reading goes
    * on until the peer ends. Idempotent: later calls share the first one's
-   * promise.
+   * promise. Rejects as `flush()` does.
    */
   shutdown(): Promise<void> {
     if (this.#closedByCall) return Promise.reject(this._errors.closed('Cannot shut down'));
     this.#writeEnded = true;
     this.#shutdown ??= this.#whenConnected()
       .then(() => this._endWrites())
-      .then(() => this.#releaseIfDone());
+      .then(
+        () => this.#releaseIfDone(),
+        (error: unknown) => Promise.reject(this.#sendError('Cannot shut down', error)),
+      );
     return this.#shutdown;
+  }
+
+  /** What a failed flush or shutdown rejects with: `StreamClosedError` once the stream was closed or failed, else `error`. */
+  #sendError(action: string, error: unknown): unknown {
+    if (this.#closedByCall) return this._errors.closed(action);
+    if (this.#failure !== undefined) return this._errors.closed(action, this.#failure);
+    return error;
   }
 
   /**
@@ -404,7 +427,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   #whenConnected(): Promise<void> {
     if (this.#connected) return Promise.resolve();
-    if (this.closed) return Promise.reject(this._errors.closed('Cannot send', this.#ctx.failure));
+    if (this.closed) return Promise.reject(this._errors.closed('Cannot send', this.#failure));
     return new Promise((resolve, reject) => (this.#connectWaiters ??= []).push({ resolve, reject }));
   }
 
@@ -513,16 +536,21 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   /**
    * Transport: the handle failed (`ECONNRESET`, …). Bytes already buffered
    * stay readable; the read that would wait for more rejects with the error,
-   * as an instance of the transport's class carrying `errno`/`code`.
+   * as an instance of the transport's class carrying `errno`/`code`. After
+   * the peer's FIN (every byte it sent is buffered) reads go on reporting
+   * end of stream: the error (a write's `EPIPE`, …) ends writing only.
    */
   protected _pushError(cause: unknown, action = 'Connection failed'): void {
-    if (this.#closedByCall || this.#ctx.failure !== undefined) return;
+    if (this.#closedByCall || this.#failure !== undefined) return;
     const error = this._errors.system(action, cause);
-    this.#ctx.failure = error;
-    this.#ctx.ended = true;
-    this.#queue.serve(this.#ctx);
+    this.#failure = error;
     this.#rejectConnectWaiters(error);
     this.#pendingWrites = undefined;
+    const ctx = this.#ctx;
+    if (ctx.ended) return;
+    ctx.failure = error;
+    ctx.ended = true;
+    this.#queue.serve(ctx);
   }
 
   /** Hands `data` to the OS handle; true if it was taken at once. */
@@ -539,14 +567,12 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   protected abstract _resumeReading(): void;
 }
 
-function positiveLimit(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!(value > 0) || !(Number.isInteger(value) || value === Infinity)) {
-    throw new RangeError(`Cannot use ${name} ${value}: expected a positive integer`);
-  }
-  return value;
-}
-
 function maxBytesOf(options: LimitedReadOptions | undefined): number {
   return positiveLimit(options?.maxBytes, Infinity, 'maxBytes');
+}
+
+/** The error of a bad byte count: `TypeError` when it is not a number, else `RangeError`. */
+function byteCountError(n: unknown): Error {
+  if (typeof n !== 'number') return new TypeError(`Cannot read bytes: the count must be a non-negative integer, not a ${typeof n}`);
+  return new RangeError(`Cannot read ${n} bytes: expected a non-negative integer`);
 }

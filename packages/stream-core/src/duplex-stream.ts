@@ -211,6 +211,9 @@ export class DuplexStream extends BaseStream {
 
   protected _flushWrites(): Promise<void> {
     const duplex = this.#duplex!;
+    // Destroyed by a failure whose 'error' event is still to come: what was
+    // pending is gone (Node empties the write buffer), not sent.
+    if (duplex.destroyed && !duplex.writableFinished) return Promise.reject(this._errors.closed('Cannot flush', duplex.errored ?? undefined));
     if (duplex.writableLength === 0 || duplex.writableEnded) return Promise.resolve();
     // Write callbacks run in order: the empty write's runs after every
     // earlier chunk reached the OS, or with the error that stopped them.

@@ -2,7 +2,8 @@ export { BaseStream, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE } from './
 export type { BaseStreamOptions, ReadOptions, ReadBytesOptions, LimitedReadOptions, WriteData } from './base-stream.js';
 export { DuplexStream } from './duplex-stream.js';
 export type { DuplexStreamOptions } from './duplex-stream.js';
-export { StreamServer, listenOn, DEFAULT_CLOSE_TIMEOUT_MS, MAX_TIMER_MS } from './stream-server.js';
+export { StreamServer, listenOn, DEFAULT_CLOSE_TIMEOUT_MS } from './stream-server.js';
+export { MAX_TIMER_MS } from './limit-option.js';
 export type { ConnectionHandler, StreamServerOptions, BindOptions, ServerCloseOptions } from './stream-server.js';
 export { StreamConnection } from './stream-connection.js';
 export { within } from './within.js';

@@ -2,14 +2,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { within } from './within.js';
 import { StreamClosedError, StreamErrorFactory, type StreamErrorClass } from './errors.js';
-import type { BaseStreamOptions } from './base-stream.js';
+import { DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE, type BaseStreamOptions } from './base-stream.js';
+import { positiveLimit, timerDelay } from './limit-option.js';
 import type { StreamConnection } from './stream-connection.js';
 
 /** How long a finished handler's connection may take to flush before it is closed (10 s). */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
-
-/** The longest delay a Node timer honours (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Called with each accepted connection. */
 export type ConnectionHandler<C> = (conn: C) => unknown;
@@ -74,11 +72,20 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   /** Builds this server's errors (bind failures) as its transport's class. */
   protected readonly _errors: StreamErrorFactory;
 
+  /**
+   * Throws `TypeError` for a `handler` or `onError` that is not a function
+   * and for option values that are not numbers, `RangeError` for numbers out
+   * of range (`highWaterMark`/`maxBufferSize` positive integers,
+   * `closeTimeoutMs` 0..2^31-1): checked here, not at the first connection.
+   */
   constructor(handler?: ConnectionHandler<C>, options: StreamServerOptions<C> = {}, errorClass?: StreamErrorClass) {
     if (handler !== undefined && typeof handler !== 'function') throw new TypeError('Cannot create the server: the handler must be a function');
+    if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('Cannot create the server: onError must be a function');
+    positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark');
+    positiveLimit(options.maxBufferSize, DEFAULT_MAX_BUFFER_SIZE, 'maxBufferSize');
     this.#handler = handler;
     this.#onError = options.onError ?? ((error) => console.error(error));
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.#closeTimeoutMs = timerDelay(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, 'closeTimeoutMs');
     this._connectionOptions = { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize };
     this._errors = StreamErrorFactory.for(errorClass);
   }
@@ -272,10 +279,7 @@ function drainMsOf(options: ServerCloseOptions): number {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Cannot close the server with options ${String(options)}: expected an object such as { drainMs: 1000 }`);
   }
-  const { drainMs = 0 } = options;
-  if (typeof drainMs !== 'number') throw new TypeError(`Cannot use drainMs ${String(drainMs)}: expected a number of milliseconds`);
-  if (!(drainMs >= 0 && drainMs <= MAX_TIMER_MS)) throw new RangeError(`Cannot use drainMs ${drainMs}: expected 0..${MAX_TIMER_MS} milliseconds`);
-  return drainMs;
+  return timerDelay(options.drainMs, 0, 'drainMs');
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

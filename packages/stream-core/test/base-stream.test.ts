@@ -112,6 +112,8 @@ describe('BaseStream', () => {
       [() => stream.readUntil('\n', { maxBytes: 0 }), RangeError],
       [() => stream.readBytes(-1), RangeError],
       [() => stream.readBytes(1.5), RangeError],
+      [() => stream.readBytes('3' as unknown as number), TypeError],
+      [() => stream.readUntil('\n', { maxBytes: 'x' as unknown as number }), TypeError],
       [() => stream.readInto('x' as unknown as Uint8Array), TypeError],
       [() => stream.readUntilRegex('x' as unknown as RegExp), TypeError],
       [() => stream.readUntilRegex(/x/, { maxBytes: -1 }), RangeError],
@@ -129,6 +131,7 @@ describe('BaseStream', () => {
     const stream = new MemoryStream();
     expect(() => stream.write(42 as unknown as string)).toThrow(TypeError);
     expect(() => new MemoryStream({ highWaterMark: -5 })).toThrow(RangeError);
+    expect(() => new MemoryStream({ maxBufferSize: '1024' as unknown as number })).toThrow(TypeError);
   });
 
   it('IncompleteReadError consumes the partial record: nothing is read twice', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errnoOf } from '@evergreen/errno';
 import { StreamClosedError } from '../errors.js';
 import type { StreamConnection } from '../stream-connection.js';
-import type { ServerCloseOptions } from '../stream-server.js';
+import type { ServerCloseOptions, StreamServerOptions } from '../stream-server.js';
 import { connectPair, until, type StreamTransportHarness } from './harness.js';
 
 /** Servers: accepting, handlers, connect, and closing with connections open. */
@@ -162,7 +162,7 @@ export function describeServer<A>(harness: StreamTransportHarness<A>): void {
         await expect(result).rejects.toThrow('Cannot serve: pass a handler to the constructor or override handleConnection');
         const bad: [unknown, typeof TypeError, string][] = [
           [null, TypeError, 'Cannot close the server with options null: expected an object such as { drainMs: 1000 }'],
-          [{ drainMs: '5' }, TypeError, 'Cannot use drainMs 5: expected a number of milliseconds'],
+          [{ drainMs: '5' }, TypeError, 'Cannot use drainMs "5": expected a number of milliseconds'],
           [{ drainMs: -1 }, RangeError, 'Cannot use drainMs -1: expected 0..2147483647 milliseconds'],
           [{ drainMs: Number.NaN }, RangeError, 'Cannot use drainMs NaN: expected 0..2147483647 milliseconds'],
           [{ drainMs: Infinity }, RangeError, 'Cannot use drainMs Infinity: expected 0..2147483647 milliseconds'],
@@ -182,6 +182,23 @@ export function describeServer<A>(harness: StreamTransportHarness<A>): void {
         }
       } finally {
         await server.close();
+      }
+    });
+
+    it('bad options throw when the server is made, not when a connection arrives', () => {
+      const handler = (): void => {};
+      const bad: [object, typeof TypeError, string][] = [
+        [{ highWaterMark: -1 }, RangeError, 'Cannot use highWaterMark -1: expected a positive integer'],
+        [{ maxBufferSize: '64' }, TypeError, 'Cannot use maxBufferSize "64": expected a positive integer'],
+        [{ closeTimeoutMs: 2 ** 31 }, RangeError, 'Cannot use closeTimeoutMs 2147483648: expected 0..2147483647 milliseconds'],
+        [{ closeTimeoutMs: Number.NaN }, RangeError, 'Cannot use closeTimeoutMs NaN: expected 0..2147483647 milliseconds'],
+        [{ closeTimeoutMs: 'x' }, TypeError, 'Cannot use closeTimeoutMs "x": expected a number of milliseconds'],
+        [{ onError: 5 }, TypeError, 'Cannot create the server: onError must be a function'],
+      ];
+      for (const [options, kind, message] of bad) {
+        const make = (): unknown => harness.createServer(handler, options as StreamServerOptions<StreamConnection>);
+        expect(make).toThrow(kind);
+        expect(make).toThrow(message);
       }
     });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamClosedError } from '../errors.js';
-import { sha256 as digest, type StreamPairHarness } from './harness.js';
+import { sha256 as digest, until, type StreamPairHarness } from './harness.js';
 
 /** Lifecycle of one stream: write, shutdown, close. */
 export function describeStreamLifecycle(harness: StreamPairHarness): void {
@@ -46,6 +46,24 @@ export function describeStreamLifecycle(harness: StreamPairHarness): void {
       }
     });
 
+    it('close() during a flush or shutdown rejects it with StreamClosedError of the transport', async () => {
+      const pair = await harness.createPair();
+      try {
+        // More than any OS buffer between the two: the reader is not reading.
+        pair.writer.write(Buffer.alloc(8 * 1024 * 1024));
+        const flushed = pair.writer.flush();
+        const shutdown = pair.writer.shutdown();
+        pair.writer.close();
+        for (const pending of [flushed, shutdown]) {
+          const error = await pending.catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(StreamClosedError);
+          expect(error).toBeInstanceOf(harness.errorClass);
+        }
+      } finally {
+        await pair.close();
+      }
+    });
+
     it('close rejects a pending read with StreamClosedError of the transport', async () => {
       const pair = await harness.createPair();
       try {
@@ -80,6 +98,52 @@ export function describeTwoWay(harness: StreamPairHarness): void {
         await pair.reader.shutdown();
         expect((await pair.writer.readUntilClose()).toString()).toBe('reply after your FIN\n');
         expect(pair.writer.closed).toBe(true);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("a write error after the peer's FIN ends writing only: reads go on reporting end of stream", async () => {
+      const pair = await harness.createPair();
+      try {
+        pair.writer.write('last words');
+        pair.writer.close();
+        // Resolves short only at the FIN: every byte the peer sent is in.
+        expect((await pair.reader.readBytes(100)).toString()).toBe('last words');
+        // The peer is gone: writing to it fails (EPIPE or ECONNRESET) within a few writes.
+        for (let attempt = 0; attempt < 50 && !pair.reader.closed; attempt++) {
+          pair.reader.write('anyone there?');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(pair.reader.closed).toBe(true);
+        const writeError = (() => {
+          try {
+            pair.reader.write('x');
+          } catch (error) {
+            return error;
+          }
+        })();
+        expect(writeError).toBeInstanceOf(StreamClosedError);
+        expect(['EPIPE', 'ECONNRESET']).toContain(((writeError as Error).cause as { code?: string }).code);
+        expect((await pair.reader.readBytes(1)).length).toBe(0);
+        expect((await pair.reader.readUntil('\n')).length).toBe(0);
+        expect(await pair.reader.readInto(Buffer.alloc(4))).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('flush() after a reset that dropped unsent bytes rejects with StreamClosedError, the reset as its cause', async () => {
+      const pair = await harness.createPair();
+      try {
+        pair.writer.write(Buffer.alloc(8 * 1024 * 1024));
+        // Closing with unread bytes resets the connection (TCP sends RST; a Unix socket's writer gets EPIPE).
+        pair.reader.close();
+        await until(() => pair.writer.closed, "the writer to see the reader's reset");
+        const error = await pair.writer.flush().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StreamClosedError);
+        expect(error).toBeInstanceOf(harness.errorClass);
+        expect(['EPIPE', 'ECONNRESET']).toContain(((error as Error).cause as { code?: string }).code);
       } finally {
         await pair.close();
       }
