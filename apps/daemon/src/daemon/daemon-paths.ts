@@ -39,7 +39,8 @@ export function resolvePaths(choices: PathChoices, configSocket?: string): Daemo
   const env = choices.env ?? process.env;
   const configFile = choices.config !== undefined ? resolve(choices.config) : defaultConfigFile(env);
   const stateDir = resolve(choices.stateDir ?? join(xdg(env, 'XDG_STATE_HOME', join('.local', 'state')), 'evergreen'));
-  const socket = resolve(choices.socket ?? env.EVERGREEN_SOCKET ?? configSocket ?? defaultSocketPath(env));
+  // An empty EVERGREEN_SOCKET is unset, as evergreenctl reads it (resolve('') would be the working directory).
+  const socket = resolve(choices.socket ?? (env.EVERGREEN_SOCKET || undefined) ?? configSocket ?? defaultSocketPath(env));
   return { configFile, stateDir, socket };
 }
 
