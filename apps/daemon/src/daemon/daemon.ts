@@ -13,6 +13,7 @@ import { DatagramHost } from './datagram-host.js';
 import type { HostedServer } from './hosted-server.js';
 import type { Logger } from './logger.js';
 import { plannedServers, specKey, type PlannedServer } from './server-set.js';
+import { SerialQueue } from './serial-queue.js';
 import { StateFile, type DaemonState } from './state-file.js';
 import { StreamHost } from './stream-host.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
@@ -70,6 +71,12 @@ export class Daemon {
   /** Hosts no longer listed that have not stopped yet (being removed, or replaced by a reload): a shutdown stops them too. */
   readonly #leaving = new Set<HostedServer>();
   readonly #listeners = new Set<DaemonListener>();
+  /**
+   * Every change to the servers (add, update, remove, pause, resume, reload)
+   * runs alone: each awaits binds, files or modules, and two interleaved
+   * ones would act on what the other is halfway through changing.
+   */
+  readonly #changes = new SerialQueue();
   readonly #startedAt = Date.now();
   #conflicts: Conflict[] = [];
   #connectionNumber = 0;
@@ -156,7 +163,11 @@ export class Daemon {
    * `DaemonError` (already-exists, busy while one of that name drains,
    * invalid, unavailable) or `BindError`.
    */
-  async addServer(spec: ServerSpec): Promise<ServerInfo> {
+  addServer(spec: ServerSpec): Promise<ServerInfo> {
+    return this.#change(() => this.#addServer(spec));
+  }
+
+  async #addServer(spec: ServerSpec): Promise<ServerInfo> {
     const name = spec.name;
     if (this.#hosts.has(name)) throw new DaemonError('already-exists', `Cannot add server "${name}": a server of that name exists`, { name });
     this.#claim(name, 'being added');
@@ -179,7 +190,11 @@ export class Daemon {
    * Changes the limits and access lists of a running server (a null field
    * returns to its default); they hold from its next connection on.
    */
-  async updateServer(update: ServerUpdate): Promise<ServerInfo> {
+  updateServer(update: ServerUpdate): Promise<ServerInfo> {
+    return this.#change(() => this.#updateServer(update));
+  }
+
+  async #updateServer(update: ServerUpdate): Promise<ServerInfo> {
     const host = this.#host(update.name);
     const merged: Record<string, unknown> = { ...host.spec };
     for (const [key, value] of Object.entries(update)) {
@@ -200,6 +215,18 @@ export class Daemon {
    * removal is recorded before the drain; the promise resolves after it.
    */
   async removeServer(name: string, drainMs?: number): Promise<ServerInfo> {
+    // The drain runs outside the queue: other changes need not wait for it.
+    const host = await this.#change(() => this.#unlist(name));
+    try {
+      await this.#track(host, drainMs);
+      return host.info();
+    } finally {
+      this.#busy.delete(name);
+    }
+  }
+
+  /** Takes server `name` off the list and records its removal; the name stays busy until its drain ends. */
+  async #unlist(name: string): Promise<HostedServer> {
     const host = this.#host(name);
     this.#claim(name, 'draining');
     this.#hosts.delete(name);
@@ -214,16 +241,20 @@ export class Daemon {
         this.#leaving.delete(host);
         this.#hosts.set(name, host);
       });
-      this.#log.info({ server: name }, 'server removed: draining');
-      await this.#track(host, drainMs);
-      return host.info();
-    } finally {
+    } catch (error) {
       this.#busy.delete(name);
+      throw error;
     }
+    this.#log.info({ server: name }, 'server removed: draining');
+    return host;
   }
 
   /** Pauses a server (`unbind` frees its address, `refuse` keeps it and closes new connections); remembered across restarts. */
-  async pauseServer(name: string, mode: PauseMode): Promise<ServerInfo> {
+  pauseServer(name: string, mode: PauseMode): Promise<ServerInfo> {
+    return this.#change(() => this.#pauseServer(name, mode));
+  }
+
+  async #pauseServer(name: string, mode: PauseMode): Promise<ServerInfo> {
     const host = this.#host(name);
     const before = host.pausedMode;
     await host.pause(mode);
@@ -233,7 +264,11 @@ export class Daemon {
   }
 
   /** Resumes a paused server (after `unbind` it binds again, which may fail: `BindError`). */
-  async resumeServer(name: string): Promise<ServerInfo> {
+  resumeServer(name: string): Promise<ServerInfo> {
+    return this.#change(() => this.#resumeServer(name));
+  }
+
+  async #resumeServer(name: string): Promise<ServerInfo> {
     const host = this.#host(name);
     const before = host.pausedMode;
     await host.resume();
@@ -295,7 +330,11 @@ export class Daemon {
    * file does not validate) or `DaemonError` (a server cannot be built) with
    * nothing changed; a server that fails to bind is reported in `failed`.
    */
-  async reload(options: { dryRun?: boolean; config?: DaemonConfig } = {}): Promise<ReloadReport> {
+  reload(options: { dryRun?: boolean; config?: DaemonConfig } = {}): Promise<ReloadReport> {
+    return this.#change(() => this.#reload(options));
+  }
+
+  async #reload(options: { dryRun?: boolean; config?: DaemonConfig }): Promise<ReloadReport> {
     const config = options.config ?? (await loadConfig(this.#configFile));
     const { servers, conflicts } = plannedServers(config.servers, this.#state);
     const report: ReloadReport = { dryRun: options.dryRun === true, added: [], removed: [], restarted: [], unchanged: [], conflicts, failed: [] };
@@ -341,6 +380,8 @@ export class Daemon {
    */
   shutdown(drainMs?: number): Promise<void> {
     this.#shutdown ??= (async () => {
+      // The change under way finishes first (the ones queued after it are refused), so none starts a server after this.
+      await this.#changes.idle();
       // Hosts still draining after a remove or reload get this shutdown's drain too.
       const hosts = [...this.#hosts.values(), ...this.#leaving];
       this.#hosts.clear();
@@ -365,6 +406,14 @@ export class Daemon {
     }
     this.#hosts.set(name, host);
     if (old !== undefined) void this.#track(old);
+  }
+
+  /** Runs `change` alone, after the changes queued before it; refused with `DaemonError` busy once the daemon is shutting down. */
+  #change<T>(change: () => Promise<T>): Promise<T> {
+    return this.#changes.run(() => {
+      if (this.#shutdown !== undefined) return Promise.reject(new DaemonError('busy', 'Cannot change the servers: the daemon is shutting down'));
+      return change();
+    });
   }
 
   #host(name: string): HostedServer {

@@ -92,6 +92,11 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   const lock = await InstanceLock.acquire(paths.socket);
   let control: ControlServer | undefined;
   const log = createLogger(config.log.level, (record) => control?.publish('log', record));
+  // A promise a handler module leaves rejected with nobody to catch it (a
+  // read started and never awaited) is that handler's bug: logged, never the
+  // end of the daemon and of every server in it. A synchronous throw outside
+  // any promise still ends the process, as in any Node program.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, UNHANDLED_REJECTION));
   const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log });
   let stopping = false;
   const stop = (reason: string, drainMs?: number): void => {
@@ -129,6 +134,9 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   process.on('SIGHUP', () => void reload(daemon, log));
   return new Promise<number>(() => {});
 }
+
+/** The log message of a promise rejection nobody handled. */
+export const UNHANDLED_REJECTION = 'unhandled promise rejection (a handler module left a promise uncaught): logged, the daemon goes on';
 
 async function reload(daemon: Daemon, log: Logger): Promise<void> {
   try {

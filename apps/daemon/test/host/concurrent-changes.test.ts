@@ -1,0 +1,80 @@
+import { createConnection } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DaemonError } from '../../src/daemon/daemon-error.js';
+import { addressOf, Client, config, endpoint, loopbackServer, rejection, releaseAll, startDaemon, stateOnDisk, tempDir } from './harness.js';
+
+afterEach(releaseAll);
+
+/** A module handler: building it imports a file, so a change that builds one awaits in the middle. */
+const MODULE_HANDLER = fileURLToPath(new URL('./fixtures/every-second-throws.mjs', import.meta.url));
+
+/** How a connect to `uri` ends: 'connected', or the error code (ECONNREFUSED, ENOENT). */
+function connectOutcome(uri: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection(endpoint(uri));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('changes to the servers made at the same time run one after another', () => {
+  it('two reloads at once: the first applies the config, the second finds nothing to do, and shutdown still stops every server', async () => {
+    const daemon = await startDaemon([loopbackServer('keep'), loopbackServer('gone', 'discard')]);
+    const goneAddress = addressOf(daemon, 'gone');
+    const next = config([loopbackServer('keep'), { name: 'added', listen: 'tcp://127.0.0.1:0', handler: { type: 'module', path: MODULE_HANDLER } }]);
+
+    const [first, second] = await Promise.all([daemon.reload({ config: next }), daemon.reload({ config: next })]);
+
+    expect(first).toMatchObject({ added: ['added'], removed: ['gone'], unchanged: ['keep'], failed: [] });
+    expect(second).toMatchObject({ added: [], removed: [], restarted: [], unchanged: ['keep', 'added'], failed: [] });
+    expect(daemon.listServers().map((server) => server.name).sort()).toEqual(['added', 'keep']);
+    const keepAddress = addressOf(daemon, 'keep');
+    await daemon.shutdown(0);
+    expect(await connectOutcome(goneAddress)).toBe('ECONNREFUSED');
+    expect(await connectOutcome(keepAddress)).toBe('ECONNREFUSED');
+  });
+
+  it('a resume and a remove of one server at once: the remove comes last and nothing is left listening', async () => {
+    const dir = await tempDir();
+    const listen = `pipe://${dir}/paused.sock`;
+    const daemon = await startDaemon([{ name: 'paused', listen, handler: { type: 'echo' } }]);
+    await daemon.pauseServer('paused', 'unbind');
+
+    const [resumed, removed] = await Promise.all([daemon.resumeServer('paused'), daemon.removeServer('paused', 0)]);
+
+    expect(resumed.state).toBe('listening');
+    expect(removed.state).toBe('stopped');
+    expect(daemon.listServers()).toEqual([]);
+    expect(['ENOENT', 'ECONNREFUSED']).toContain(await connectOutcome(listen));
+  });
+
+  it('a reload that restarts a server and a remove of it at once: the remove comes last, and what runs is what the state file says', async () => {
+    const stateDir = await tempDir();
+    const daemon = await startDaemon([loopbackServer('kept'), loopbackServer('removed')], stateDir);
+    const oldAddress = addressOf(daemon, 'removed');
+    const changed = config([loopbackServer('kept'), { name: 'removed', listen: 'tcp://127.0.0.1:0', handler: { type: 'module', path: MODULE_HANDLER } }]);
+
+    const [report, removed] = await Promise.all([daemon.reload({ config: changed }), daemon.removeServer('removed', 0)]);
+
+    expect(report.restarted).toEqual(['removed']);
+    expect(removed).toMatchObject({ state: 'stopped', handler: { type: 'module' } });
+    expect(daemon.listServers().map((server) => server.name)).toEqual(['kept']);
+    expect((await stateOnDisk(stateDir)).runtime.removed).toMatchObject({ spec: null });
+    expect(await connectOutcome(oldAddress)).toBe('ECONNREFUSED');
+    expect(await (await Client.connect(addressOf(daemon, 'kept'))).exchange('ok\n')).toBe('ok\n');
+  });
+
+  it('a change asked for once shutdown has begun is refused with DaemonError busy, and starts nothing', async () => {
+    const daemon = await startDaemon([loopbackServer('only')]);
+    const stopping = daemon.shutdown(0);
+    const error = await rejection(daemon.addServer(loopbackServer('late')));
+    await stopping;
+    expect(error).toBeInstanceOf(DaemonError);
+    expect((error as DaemonError).kind).toBe('busy');
+    expect(daemon.listServers()).toEqual([]);
+  });
+});
