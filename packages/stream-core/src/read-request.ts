@@ -180,8 +180,6 @@ export class BytesRequest extends ReadRequest<Buffer> {
   override wants(ctx: ReadContext): number {
     return this.partial || this.n < BULK_READ ? 0 : Math.max(0, this.n - ctx.buffer.length);
   }
-
-
 }
 
 /**
