@@ -1,6 +1,6 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUp, connectOutcome, createSandbox, exchange, lockOwner, startDaemon, startNode, targetOf, type Sandbox } from './daemon-process.js';
@@ -99,5 +99,27 @@ describe('one daemon per control socket', () => {
       for (const racer of racers) racer.signal('SIGKILL');
       await Promise.all(racers.map((racer) => racer.waitForExit()));
     }
+  });
+});
+
+describe('one daemon per state dir', () => {
+  it('a second daemon on another socket but the same state dir exits 1 naming the first pid and --state-dir; with a state dir of its own it starts', async () => {
+    const sandbox = await createSandbox();
+    const args = await echoConfig(sandbox);
+    const first = startDaemon(sandbox, args);
+    await first.started();
+    const otherSocket: Sandbox = { ...sandbox, socket: join(sandbox.dir, 'other', 'control.sock'), lockFile: join(sandbox.dir, 'other', 'control.sock.lock') };
+
+    const second = startDaemon(otherSocket, args);
+    expect((await second.waitForExit()).code).toBe(1);
+    expect(second.stderr).toBe(`evergreend: Cannot start evergreend: its state dir "${sandbox.stateDir}" is in use by another daemon (pid ${first.pid}); give each daemon its own with --state-dir\n`);
+    expect(second.stdout).not.toContain('evergreend started');
+    expect(existsSync(otherSocket.lockFile)).toBe(false);
+    expect(first.running).toBe(true);
+
+    const third = startDaemon(otherSocket, [...args, '--state-dir', join(sandbox.dir, 'state-b')]);
+    const [address] = await third.started();
+    expect(await exchange(targetOf(address!), 'own state\n')).toBe('own state\n');
+    expect(first.running).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processStartTime } from './process-start-time.js';
 
-/** Another daemon holds the lock: `pid` is its process. */
+/** Another daemon holds the control socket's lock: `pid` is its process. */
 export class AlreadyRunningError extends Error {
   readonly pid: number;
 
@@ -50,6 +50,9 @@ type Owner = Holder | 'missing' | 'unreadable';
  * left needs a daemon killed while it holds the break file and two others
  * reclaiming that file within the same milliseconds.
  *
+ * The same lock guards other files one daemon alone may use (its state
+ * dir): {@link acquireFor}.
+ *
  * Throws {@link AlreadyRunningError} when a live process holds it, an
  * `Error` naming the lock when it cannot be taken within 5 s (other
  * daemons keep taking turns, or a break file is held that long), or the
@@ -58,16 +61,26 @@ type Owner = Holder | 'missing' | 'unreadable';
  */
 export class InstanceLock {
   readonly path: string;
-  readonly #socket: string;
+  readonly #heldBy: (pid: number) => Error;
   #held = false;
 
-  private constructor(socket: string) {
-    this.#socket = socket;
-    this.path = `${socket}.lock`;
+  private constructor(file: string, heldBy: (pid: number) => Error) {
+    this.path = `${file}.lock`;
+    this.#heldBy = heldBy;
   }
 
-  static async acquire(socket: string): Promise<InstanceLock> {
-    const lock = new InstanceLock(socket);
+  /** Takes `<socket>.lock` for this process; throws as the class says ({@link AlreadyRunningError} when a live daemon holds it). */
+  static acquire(socket: string): Promise<InstanceLock> {
+    return InstanceLock.acquireFor(socket, (pid) => new AlreadyRunningError(socket, pid));
+  }
+
+  /**
+   * Takes `<file>.lock` for this process, by the same protocol (its break
+   * file is `<file>.lock.break`); the directory must exist. Throws
+   * `heldBy(pid)` when a live process holds it, else as the class says.
+   */
+  static async acquireFor(file: string, heldBy: (pid: number) => Error): Promise<InstanceLock> {
+    const lock = new InstanceLock(file, heldBy);
     await lock.#acquire();
     return lock;
   }
@@ -84,7 +97,7 @@ export class InstanceLock {
         }
         const owner = await readOwner(this.path);
         const live = await liveOther(owner);
-        if (live !== undefined) throw new AlreadyRunningError(this.#socket, live.pid);
+        if (live !== undefined) throw this.#heldBy(live.pid);
         if (owner !== 'missing') await this.#breakStale(temp);
       }
       throw new Error(`Cannot lock "${this.path}": it was not free, stale or held by a live daemon within ${LOCK_TIMEOUT_MS} ms (see "${this.path}.break")`);
