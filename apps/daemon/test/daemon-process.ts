@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,6 +62,11 @@ export async function createSandbox(): Promise<Sandbox> {
     configFile,
     writeConfig: (config) => writeFile(configFile, typeof config === 'string' ? config : JSON.stringify(config, null, 2)),
   };
+}
+
+/** The pid a lock file (`<socket>.lock`, its `.break`) names: the number it starts with (a start time may follow), NaN for none. */
+export async function lockOwner(file: string): Promise<number> {
+  return Number.parseInt(await readFile(file, 'utf8'), 10);
 }
 
 /** How a child ended. */

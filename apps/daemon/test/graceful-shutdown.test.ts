@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanUp, connectOutcome, connectTo, createSandbox, startDaemon, targetOf, type Client } from './daemon-process.js';
+import { cleanUp, connectOutcome, connectTo, createSandbox, lockOwner, startDaemon, targetOf, type Client } from './daemon-process.js';
 
 const TRANSFERS = 20;
 const HALF = 256 * 1024;
@@ -125,6 +124,6 @@ describe('SIGTERM', () => {
 
     const next = startDaemon(sandbox, args);
     await next.started();
-    expect((await readFile(sandbox.lockFile, 'utf8')).trim()).toBe(String(next.pid));
+    expect(await lockOwner(sandbox.lockFile)).toBe(next.pid);
   });
 });

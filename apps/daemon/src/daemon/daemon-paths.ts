@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 export interface DaemonPaths {
   /** The config file in use, or null to run the embedded default. */
   configFile: string | null;
-  /** The directory of the state file (created 0700 on first write). */
+  /** The directory of the state file (created 0700 on first write; evergreend creates it at start, to lock it). */
   stateDir: string;
   /** The control socket. */
   socket: string;

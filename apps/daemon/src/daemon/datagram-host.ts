@@ -5,7 +5,14 @@ import { eachDatagram } from '../handlers/each-datagram.js';
 import { BindError } from './bind-error.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import type { ServerOrigin } from '../protocol/results.js';
+
+/** What a session asks of its host: to end it, to report a stray datagram. */
+interface SessionOwner {
+  end(session: Session, error: unknown): void;
+  dropStray(session: Session, from: SocketAddress): void;
+}
 
 /** One client of a datagram server: its record (bytes, activity) and where replies go. */
 class Session implements DatagramSession {
@@ -14,10 +21,12 @@ class Session implements DatagramSession {
   record!: ConnectionRecord;
   readonly peer: SocketAddress;
   readonly #socket: DatagramSocket;
+  readonly #owner: SessionOwner;
 
-  constructor(peer: SocketAddress, socket: DatagramSocket) {
+  constructor(peer: SocketAddress, socket: DatagramSocket, owner: SessionOwner) {
     this.peer = peer;
     this.#socket = socket;
+    this.#owner = owner;
   }
 
   get context(): ConnectionRecord {
@@ -32,6 +41,19 @@ class Session implements DatagramSession {
   touch(): void {
     this.record.touch();
   }
+
+  end(error: unknown): void {
+    this.#owner.end(this, error);
+  }
+
+  dropStray(from: SocketAddress): void {
+    this.#owner.dropStray(this, from);
+  }
+}
+
+/** The key of a client's session: its address and port. */
+function keyOf(peer: SocketAddress): string {
+  return `${peer.address}|${peer.port}`;
 }
 
 /**
@@ -39,7 +61,9 @@ class Session implements DatagramSession {
  * session — listed, counted and limited like a connection (`maxConnections`,
  * `maxPerSource`, `allow`/`deny`), ended after `idleTimeoutMs` without
  * traffic — and the handler gets every datagram with its session. Datagrams
- * from a refused source are dropped and counted. Pausing with `unbind`
+ * from a refused source are dropped and counted. A session the handler ends
+ * is logged and counted as a handler error; the stray datagrams a handler
+ * drops are logged, rate-limited. Pausing with `unbind`
  * closes the socket and its sessions; `refuse` drops every datagram. The
  * socket's kernel receive buffer is the spec's `recvBufferSize` (the OS's
  * default without one), set each time it binds.
@@ -49,6 +73,11 @@ export class DatagramHost extends HostedServer {
   readonly #address: unknown;
   readonly #handler: DatagramHandler;
   readonly #sessions = new Map<string, Session>();
+  readonly #strays: RateLimitedLog;
+  readonly #owner: SessionOwner = {
+    end: (session, error) => this.#close(session, error),
+    dropStray: (session, from) => this.#strays.warn({ conn: session.record.id, from: `${from.address}:${from.port}` }, 'stray datagram dropped: its sender may not send into this session'),
+  };
   #socket: DatagramSocket | undefined;
 
   constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: DatagramTransport, handler: DatagramHandler) {
@@ -56,6 +85,7 @@ export class DatagramHost extends HostedServer {
     this.#transport = transport;
     this.#address = transport.parse(spec.listen);
     this.#handler = handler;
+    this.#strays = new RateLimitedLog(this._log, 'stray datagram');
   }
 
   protected async _listen(): Promise<void> {
@@ -87,7 +117,7 @@ export class DatagramHost extends HostedServer {
   }
 
   #datagram(socket: DatagramSocket, data: Buffer, from: SocketAddress): void {
-    const session = this.#sessions.get(`${from.address}|${from.port}`) ?? this.#open(socket, from);
+    const session = this.#sessions.get(keyOf(from)) ?? this.#open(socket, from);
     if (session === undefined) return;
     session.bytesRead += data.byteLength;
     session.touch();
@@ -103,18 +133,19 @@ export class DatagramHost extends HostedServer {
 
   #open(socket: DatagramSocket, from: SocketAddress): Session | undefined {
     if (this._refusal(from.address) !== undefined) return undefined;
-    const key = `${from.address}|${from.port}`;
-    const session = new Session(from, socket);
-    session.record = this._open(from.address, session, () => this.#close(key, session));
-    this.#sessions.set(key, session);
+    const session = new Session(from, socket, this.#owner);
+    session.record = this._open(from.address, session, () => this.#close(session));
+    this.#sessions.set(keyOf(from), session);
     return session;
   }
 
-  #close(key: string, session: Session): void {
+  /** Ends `session` once (`error`: the handler's failure that ended it, logged and counted). */
+  #close(session: Session, error?: unknown): void {
+    const key = keyOf(session.peer);
     if (this.#sessions.get(key) !== session) return;
     this.#sessions.delete(key);
     this.#handler.sessionClosed(session);
-    this._finish(session.record);
+    this._finish(session.record, error);
   }
 
   /** A datagram the handler could not deal with is logged and costs nothing else (the session goes on). */

@@ -49,7 +49,7 @@ export abstract class HostedServer {
     this.#admission = new Admission(spec);
     this._context = context;
     this._log = context.log.child({ server: spec.name });
-    this.#refusals = new RateLimitedLog(this._log);
+    this.#refusals = new RateLimitedLog(this._log, 'refusal');
   }
 
   get name(): string {

@@ -1,7 +1,8 @@
 import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processStartTime } from './process-start-time.js';
 
-/** Another daemon holds the lock: `pid` is its process. */
+/** Another daemon holds the control socket's lock: `pid` is its process. */
 export class AlreadyRunningError extends Error {
   readonly pid: number;
 
@@ -21,15 +22,26 @@ const BREAK_WAIT_MS = 5;
 /** Age (1 s) past which a break file is stale whoever it names: a live holder keeps it a few milliseconds. */
 const BREAK_STALE_MS = 1_000;
 
-/** What a lock or break file says: the pid in it, `'missing'` when there is no file, `'unreadable'` when it names no pid. */
-type Owner = number | 'missing' | 'unreadable';
+/** The process a lock or break file names: its pid, and its start time when the file records one (see `processStartTime`). */
+interface Holder {
+  pid: number;
+  startTime: string | undefined;
+}
+
+/** What a lock or break file says: who holds it, `'missing'` when there is no file, `'unreadable'` when it names no pid. */
+type Owner = Holder | 'missing' | 'unreadable';
 
 /**
- * One daemon per control socket: `<socket>.lock` holds the owner's pid. It
+ * One daemon per control socket: `<socket>.lock` holds the owner's pid and,
+ * where `/proc` tells it, the owner's start time (`<pid> <starttime>`). It
  * is taken *before* the socket is probed, so a live daemon too busy to
  * answer a probe is never taken for a dead one. The lock is created whole
  * (written to a temp file, then hard-linked into place, which fails if it
- * exists); a lock whose pid is no longer alive is stale and replaced.
+ * exists); a lock whose pid is no longer alive is stale and replaced, and so
+ * is one whose pid is alive but started at another time than the lock says
+ * (the dead owner's pid was given to another process). A lock with a pid
+ * alone (written by an older daemon, or where `/proc` is missing) is judged
+ * by the pid alone.
  * Only the holder of `<socket>.lock.break` (created the same way) checks
  * and deletes a stale lock, and only a lock file that names a dead process
  * (or no pid at all): a missing one may be created again by anyone at any
@@ -37,6 +49,9 @@ type Owner = number | 'missing' | 'unreadable';
  * Daemons racing to replace one stale lock thus cannot both win. The race
  * left needs a daemon killed while it holds the break file and two others
  * reclaiming that file within the same milliseconds.
+ *
+ * The same lock guards other files one daemon alone may use (its state
+ * dir): {@link acquireFor}.
  *
  * Throws {@link AlreadyRunningError} when a live process holds it, an
  * `Error` naming the lock when it cannot be taken within 5 s (other
@@ -46,23 +61,34 @@ type Owner = number | 'missing' | 'unreadable';
  */
 export class InstanceLock {
   readonly path: string;
-  readonly #socket: string;
+  readonly #heldBy: (pid: number) => Error;
   #held = false;
 
-  private constructor(socket: string) {
-    this.#socket = socket;
-    this.path = `${socket}.lock`;
+  private constructor(file: string, heldBy: (pid: number) => Error) {
+    this.path = `${file}.lock`;
+    this.#heldBy = heldBy;
   }
 
-  static async acquire(socket: string): Promise<InstanceLock> {
-    const lock = new InstanceLock(socket);
+  /** Takes `<socket>.lock` for this process; throws as the class says ({@link AlreadyRunningError} when a live daemon holds it). */
+  static acquire(socket: string): Promise<InstanceLock> {
+    return InstanceLock.acquireFor(socket, (pid) => new AlreadyRunningError(socket, pid));
+  }
+
+  /**
+   * Takes `<file>.lock` for this process, by the same protocol (its break
+   * file is `<file>.lock.break`); the directory must exist. Throws
+   * `heldBy(pid)` when a live process holds it, else as the class says.
+   */
+  static async acquireFor(file: string, heldBy: (pid: number) => Error): Promise<InstanceLock> {
+    const lock = new InstanceLock(file, heldBy);
     await lock.#acquire();
     return lock;
   }
 
   async #acquire(): Promise<void> {
     const temp = `${this.path}.${process.pid}`;
-    await writeFile(temp, `${process.pid}\n`, { mode: 0o600 });
+    const startTime = await processStartTime(process.pid);
+    await writeFile(temp, startTime === undefined ? `${process.pid}\n` : `${process.pid} ${startTime}\n`, { mode: 0o600 });
     try {
       for (const deadline = Date.now() + LOCK_TIMEOUT_MS; Date.now() < deadline; ) {
         if (await created(temp, this.path)) {
@@ -70,7 +96,8 @@ export class InstanceLock {
           return;
         }
         const owner = await readOwner(this.path);
-        if (isOtherLive(owner)) throw new AlreadyRunningError(this.#socket, owner);
+        const live = await liveOther(owner);
+        if (live !== undefined) throw this.#heldBy(live.pid);
         if (owner !== 'missing') await this.#breakStale(temp);
       }
       throw new Error(`Cannot lock "${this.path}": it was not free, stale or held by a live daemon within ${LOCK_TIMEOUT_MS} ms (see "${this.path}.break")`);
@@ -80,7 +107,8 @@ export class InstanceLock {
   }
 
   /**
-   * Deletes the lock file if it (still) names a dead process or no pid,
+   * Deletes the lock file if it (still) names a dead process or no pid (a
+   * pid now another process's counts as dead),
    * holding the break file meanwhile; waits a moment instead when another
    * daemon holds that. A break file that names a dead process, or is older
    * than `BREAK_STALE_MS`, is stale and deleted.
@@ -94,7 +122,7 @@ export class InstanceLock {
     }
     try {
       const owner = await readOwner(this.path);
-      if (owner !== 'missing' && !isOtherLive(owner)) await unlink(this.path).catch(() => {});
+      if (owner !== 'missing' && (await liveOther(owner)) === undefined) await unlink(this.path).catch(() => {});
     } finally {
       await unlink(breaker).catch(() => {});
     }
@@ -106,7 +134,7 @@ export class InstanceLock {
     this.#held = false;
     // On the way out: a lock file that cannot be read is left alone, not thrown about.
     const owner = await readOwner(this.path).catch(() => 'unreadable' as const);
-    if (owner === process.pid) await unlink(this.path).catch(() => {});
+    if (typeof owner === 'object' && owner.pid === process.pid) await unlink(this.path).catch(() => {});
   }
 }
 
@@ -125,15 +153,23 @@ async function created(temp: string, path: string): Promise<boolean> {
 async function isStaleBreak(path: string): Promise<boolean> {
   const [owner, age] = await Promise.all([readOwner(path), stat(path).then((info) => Date.now() - info.mtimeMs, () => undefined)]);
   if (owner === 'missing' || age === undefined) return false;
-  return !isOtherLive(owner) || age > BREAK_STALE_MS;
+  return (await liveOther(owner)) === undefined || age > BREAK_STALE_MS;
 }
 
-/** Whether `owner` is a live process other than this one (a file naming this process is left by an earlier one that had its pid). */
-function isOtherLive(owner: Owner): owner is number {
-  return typeof owner === 'number' && owner !== process.pid && isAlive(owner);
+/**
+ * `owner` when it is a live process other than this one (a file naming this
+ * process is left by an earlier one that had its pid), else undefined. Live:
+ * its pid is alive and, when the file records a start time and `/proc` gives
+ * one now, the two match. Never rejects.
+ */
+async function liveOther(owner: Owner): Promise<Holder | undefined> {
+  if (typeof owner !== 'object' || owner.pid === process.pid || !isAlive(owner.pid)) return undefined;
+  if (owner.startTime === undefined) return owner;
+  const startTime = await processStartTime(owner.pid);
+  return startTime === undefined || startTime === owner.startTime ? owner : undefined;
 }
 
-/** The pid in the file at `path` (see {@link Owner}); other read errors throw. */
+/** Who the file at `path` names (see {@link Owner}): `<pid>` or `<pid> <starttime>`; other read errors throw. */
 async function readOwner(path: string): Promise<Owner> {
   let text: string;
   try {
@@ -142,8 +178,10 @@ async function readOwner(path: string): Promise<Owner> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw error;
   }
-  const pid = Number.parseInt(text, 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : 'unreadable';
+  const [pidText, startTime] = text.trim().split(/\s+/);
+  const pid = Number.parseInt(pidText ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) return 'unreadable';
+  return { pid, startTime: startTime !== undefined && /^\d+$/.test(startTime) ? startTime : undefined };
 }
 
 /** Whether a process with this pid exists (signal 0 checks without sending; EPERM means it exists but is not ours). */

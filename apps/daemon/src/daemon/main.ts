@@ -14,8 +14,9 @@ import { DaemonError } from './daemon-error.js';
 import { resolvePaths, type DaemonPaths } from './daemon-paths.js';
 import { AlreadyRunningError, InstanceLock } from './instance-lock.js';
 import { createLogger, type Logger } from './logger.js';
+import { lockStateDir, StateDirInUseError } from './state-dir-lock.js';
 
-/** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running), 2 bad usage or config. */
+/** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use), 2 bad usage or config. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -31,14 +32,16 @@ Options:
                      on tcp://127.0.0.1:7007)
   --socket PATH      the control socket (default: $EVERGREEN_SOCKET, the config's
                      control.socket, $XDG_RUNTIME_DIR/evergreen/control.sock)
-  --state-dir DIR    where runtime changes are kept (default: $XDG_STATE_HOME/evergreen)
+  --state-dir DIR    where runtime changes are kept (default: $XDG_STATE_HOME/evergreen);
+                     one daemon per state dir: daemons on different sockets
+                     need a state dir each
   --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (default: the config's)
   --check            validate the config, print what would run, and exit (0 valid, 2 not)
   --version          print the version
   --help             print this help
 
 Signals: SIGHUP reloads the config; SIGTERM or SIGINT drains and exits (a second one forces it).
-Exit codes: 0 ok, 1 could not run (address in use, already running), 2 bad usage or config.`;
+Exit codes: 0 ok, 1 could not run (address in use, already running, state dir in use), 2 bad usage or config.`;
 
 /** What the command line says. */
 interface Flags {
@@ -87,9 +90,7 @@ async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
 }
 
 async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
-  // The lock lives beside the socket: the directory must be private first.
-  await ensurePrivateDirectory(dirname(paths.socket));
-  const lock = await InstanceLock.acquire(paths.socket);
+  const release = await takeLocks(paths);
   let control: ControlServer | undefined;
   const log = createLogger(config.log.level, (record) => control?.publish('log', record));
   // A promise a handler module leaves rejected with nobody to catch it (a
@@ -106,7 +107,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     void (async () => {
       await control?.close();
       await daemon.shutdown(drainMs);
-      await lock.release();
+      await release();
       log.info('stopped');
       process.exit(EXIT_OK);
     })();
@@ -121,7 +122,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   } catch (error) {
     await control?.close();
     await daemon.shutdown(0);
-    await lock.release();
+    await release();
     throw error;
   }
   log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
@@ -137,6 +138,27 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
 
 /** The log message of a promise rejection nobody handled. */
 export const UNHANDLED_REJECTION = 'unhandled promise rejection (a handler module left a promise uncaught): logged, the daemon goes on';
+
+/**
+ * Takes the control socket's lock, then the state dir's; resolves what
+ * releases both. Throws `AlreadyRunningError` or `StateDirInUseError` (the
+ * socket's lock released again), or the file system's error.
+ */
+async function takeLocks(paths: DaemonPaths): Promise<() => Promise<void>> {
+  // The lock lives beside the socket: the directory must be private first.
+  await ensurePrivateDirectory(dirname(paths.socket));
+  const socketLock = await InstanceLock.acquire(paths.socket);
+  try {
+    const stateLock = await lockStateDir(paths.stateDir);
+    return async () => {
+      await stateLock.release();
+      await socketLock.release();
+    };
+  } catch (error) {
+    await socketLock.release();
+    throw error;
+  }
+}
 
 async function reload(daemon: Daemon, log: Logger): Promise<void> {
   try {
@@ -195,6 +217,6 @@ function print(text: string): number {
 function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError) return EXIT_USAGE;
   if (error instanceof DaemonError) return error.kind === 'invalid' || error.kind === 'unavailable' ? EXIT_USAGE : EXIT_FAILURE;
-  if (error instanceof BindError || error instanceof AlreadyRunningError) return EXIT_FAILURE;
+  if (error instanceof BindError || error instanceof AlreadyRunningError || error instanceof StateDirInUseError) return EXIT_FAILURE;
   return EXIT_FAILURE;
 }

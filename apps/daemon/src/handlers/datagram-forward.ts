@@ -1,6 +1,13 @@
-import type { AddressInput, DatagramSocket, DatagramTransport } from '@evergreen/stream-core';
+import { toHostPort, type AddressInput, type DatagramSocket, type DatagramTransport, type HostPort, type SocketAddress } from '@evergreen/stream-core';
 import { eachDatagram } from './each-datagram.js';
 import type { DatagramHandler, DatagramSession, HandlerEnvironment } from './handler.js';
+import { isPeer, resolvePeer } from './upstream-peer.js';
+
+/** A session's upstream: its own socket, and the one address it sends to and hears from. */
+interface Upstream {
+  readonly socket: DatagramSocket;
+  readonly target: SocketAddress;
+}
 
 /**
  * A datagram handler that forwards each client's datagrams to `target` from
@@ -9,43 +16,77 @@ import type { DatagramHandler, DatagramSession, HandlerEnvironment } from './han
  *
  * The upstream socket binds `bindAddress` (the listening host, port 0: a
  * server on loopback forwards to loopback targets). It lives as long as the
- * session: the host closes idle sessions and bounds their number. A datagram
- * that arrives while the session's socket is being bound waits for it; a
- * bind that fails drops that session's datagrams and ends the session.
+ * session: the host closes idle sessions and bounds their number. The target
+ * is resolved once per session, for the socket's address family; only
+ * datagrams from that address and port are relayed to the client — anyone
+ * else's are dropped and reported to the session (`dropStray`), so no other
+ * host can inject datagrams into a client's session.
+ *
+ * A datagram that arrives while the session's socket is being opened waits
+ * for it. When the socket cannot be bound or the target does not resolve,
+ * the session ends with that error (the host logs and counts it as a handler
+ * failure) and its datagrams are dropped; the client's next datagram opens a
+ * new session, which tries again.
  */
 export async function forwardDatagrams(target: string, bindAddress: unknown, env: HandlerEnvironment): Promise<DatagramHandler> {
   const transport: DatagramTransport = await env.transports.datagramTransport(target);
   // The interface's datagram sockets take host/port addresses, as UDP's do.
-  const address = transport.parse(target) as AddressInput;
-  const upstreams = new WeakMap<DatagramSession, Promise<DatagramSocket>>();
+  const address = toHostPort(transport.parse(target) as AddressInput);
+  const upstreams = new WeakMap<DatagramSession, Promise<Upstream>>();
 
-  const open = (session: DatagramSession): Promise<DatagramSocket> => {
-    const binding = transport.bind(bindAddress);
-    upstreams.set(session, binding);
-    binding.then((socket) => relayReplies(socket, session), () => {});
-    return binding;
+  const open = (session: DatagramSession): Promise<Upstream> => {
+    const opening = openUpstream(transport, bindAddress, address);
+    upstreams.set(session, opening);
+    opening.then((upstream) => relayReplies(upstream, session), () => {});
+    return opening;
   };
   return {
     async datagram(data, session) {
-      const upstream = await (upstreams.get(session) ?? open(session));
-      if (!upstream.closed) await upstream.send(data, address);
+      let upstream: Upstream;
+      try {
+        upstream = await (upstreams.get(session) ?? open(session));
+      } catch (error) {
+        session.end(error);
+        return;
+      }
+      if (!upstream.socket.closed) await upstream.socket.send(data, upstream.target);
     },
     sessionClosed(session) {
-      upstreams.get(session)?.then((socket) => socket.close(), () => {});
+      upstreams.get(session)?.then((upstream) => upstream.socket.close(), () => {});
       upstreams.delete(session);
     },
   };
 }
 
 /**
- * Sends every datagram `socket` receives back to the session's client, until
- * the socket closes. A failed receive (the socket goes on) is dropped like a
- * lost datagram: the handler has no log, and the session goes on.
+ * Binds a socket on `bindAddress` and resolves `target` for its family.
+ * Rejects with the bind's error, or the resolver's (the socket is closed then).
  */
-function relayReplies(socket: DatagramSocket, session: DatagramSession): Promise<void> {
+async function openUpstream(transport: DatagramTransport, bindAddress: unknown, target: HostPort): Promise<Upstream> {
+  const socket = await transport.bind(bindAddress);
+  try {
+    return { socket, target: await resolvePeer(target, socket.sockname.family) };
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+}
+
+/**
+ * Sends every datagram the upstream socket receives from its target back to
+ * the session's client, until the socket closes; a datagram from anyone else
+ * is dropped and reported (`dropStray`), and does not keep the session alive.
+ * A failed receive (the socket goes on) is dropped like a lost datagram: the
+ * handler has no log, and the session goes on.
+ */
+function relayReplies({ socket, target }: Upstream, session: DatagramSession): Promise<void> {
   return eachDatagram(
     socket,
-    async (data) => {
+    async (data, from) => {
+      if (!isPeer(from, target)) {
+        session.dropStray(from);
+        return;
+      }
       session.touch();
       await session.reply(data).catch(() => {});
     },

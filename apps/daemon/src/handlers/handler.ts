@@ -27,6 +27,19 @@ export interface DatagramSession {
   reply(data: Uint8Array): Promise<void>;
   /** Tells the host the session did something (keeps it from idling out). */
   touch(): void;
+  /**
+   * Ends the session now because the handler cannot serve it: the host logs
+   * `error` with the session's id, counts it as a handler error, and calls
+   * `sessionClosed`. Ending a session that already ended does nothing. Never throws.
+   */
+  end(error: unknown): void;
+  /**
+   * Tells the host the handler dropped a datagram from `from`, which may not
+   * send into this session (a forward's upstream socket hears only its
+   * target). Logged at warn, at most 10 lines a second per server (then a
+   * count of the lines left out). Never throws.
+   */
+  dropStray(from: SocketAddress): void;
 }
 
 /**

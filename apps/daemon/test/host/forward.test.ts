@@ -1,10 +1,12 @@
+import type { RemoteInfo, Socket as UDPSocket } from 'node:dgram';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
-import { addressOf, Client, connectSocket, releaseAll, startDaemon, tempDir } from './harness.js';
+import { addressOf, Client, connectSocket, portOf, releaseAll, startDaemon, startDaemonWith, tempDir } from './harness.js';
 import { exchangePayloads } from './payload.js';
 import { mismatches, payloadUpstream, streamUpstream } from './upstreams.js';
-import { CHUNK_BYTES, datagramClient, datagramUpstream } from './datagram-transfer.js';
+import { boundSocket, CHUNK_BYTES, datagramClient, datagramUpstream } from './datagram-transfer.js';
 
 afterEach(releaseAll);
 
@@ -97,4 +99,50 @@ describe('forward between datagram transports', () => {
     expect(stats.bytesIn).toBeGreaterThanOrEqual(leastBytes);
     expect(stats.bytesOut).toBeGreaterThanOrEqual(leastBytes);
   }, BULK_TIMEOUT_MS);
+});
+
+/** Sends `text` from `socket` to 127.0.0.1:`port`; resolves once the OS took it. */
+function sendTo(socket: UDPSocket, text: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => socket.send(text, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+}
+
+/** A datagram transport (`nobind://`) whose every bind fails. */
+const UNBINDABLE = fileURLToPath(new URL('./fixtures/unbindable-udp.mjs', import.meta.url));
+
+describe('forward of datagrams: the session\'s upstream socket', () => {
+  it('relays only the target\'s replies: a stranger sending to the upstream port reaches no client', async () => {
+    const target = await boundSocket();
+    const upstreamPorts: number[] = [];
+    target.on('message', (data: Buffer, from: RemoteInfo) => {
+      upstreamPorts.push(from.port);
+      target.send(`reply to ${data.toString()}`, from.port, from.address);
+    });
+    const daemon = await startDaemon([{ name: 'ufwd', listen: 'udp://127.0.0.1:0', handler: { type: 'forward', target: `udp://127.0.0.1:${target.address().port}` } }]);
+    const [client, stranger] = [await boundSocket(), await boundSocket()];
+    const received: string[] = [];
+    client.on('message', (data: Buffer) => received.push(data.toString()));
+
+    await sendTo(client, 'hello', portOf(addressOf(daemon, 'ufwd')));
+    await until(() => received.length === 1, 'the target\'s reply');
+    const upstreamPort = upstreamPorts[0]!;
+    // The stranger's datagram goes first: relayed, it would reach the client before the target's.
+    await sendTo(stranger, 'injected by a stranger', upstreamPort);
+    await sendTo(target, 'more from the target', upstreamPort);
+    await until(() => received.length >= 2, 'the target\'s second datagram');
+
+    expect(received).toEqual(['reply to hello', 'more from the target']);
+    expect(daemon.server('ufwd').stats.active).toBe(1);
+  });
+
+  it('ends the session, counted as a handler error, when its upstream socket cannot be bound', async () => {
+    const servers = [{ name: 'ufwd', listen: 'udp://127.0.0.1:0', handler: { type: 'forward' as const, target: 'nobind://127.0.0.1:9' } }];
+    const daemon = await startDaemonWith({ transports: { nobind: UNBINDABLE }, servers });
+    const client = await boundSocket();
+
+    await sendTo(client, 'hello', portOf(addressOf(daemon, 'ufwd')));
+    await until(() => daemon.server('ufwd').stats.errors === 1, 'the session to fail');
+    await until(() => daemon.server('ufwd').stats.active === 0, 'the session to end');
+
+    expect(daemon.server('ufwd').stats.accepted).toBe(1);
+  });
 });

@@ -49,7 +49,12 @@ export type ServersInput = NonNullable<DaemonConfigInput['servers']>;
 
 /** A started daemon of `servers` (state in `stateDir`, a new temp dir by default), shut down (drain 0) after the test. */
 export async function startDaemon(servers: ServersInput, stateDir?: string): Promise<Daemon> {
-  const daemon = new Daemon({ config: config(servers), configFile: null, stateDir: stateDir ?? (await tempDir()), log: createLogger('silent') });
+  return startDaemonWith({ servers }, stateDir);
+}
+
+/** Like {@link startDaemon}, for a whole config (`transports` too); logging is silent. */
+export async function startDaemonWith(input: DaemonConfigInput, stateDir?: string): Promise<Daemon> {
+  const daemon = new Daemon({ config: silentConfig(input), configFile: null, stateDir: stateDir ?? (await tempDir()), log: createLogger('silent') });
   afterTest(() => daemon.shutdown(0));
   await daemon.start();
   return daemon;
@@ -62,7 +67,12 @@ export function loopbackServer(name: string, type: 'echo' | 'discard' = 'echo', 
 
 /** A validated config of `servers` (logging silent, as a reload would set it). */
 export function config(servers: ServersInput): DaemonConfig {
-  return parseConfig({ servers, log: { level: 'silent' } }, 'test');
+  return silentConfig({ servers });
+}
+
+/** `input` validated, its logging silent. */
+function silentConfig(input: DaemonConfigInput): DaemonConfig {
+  return parseConfig({ ...input, log: { level: 'silent' } }, 'test');
 }
 
 /** The bound address of a server of `daemon` (port 0 resolved). */
