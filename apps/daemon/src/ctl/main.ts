@@ -22,7 +22,8 @@ Exit codes:
   0  done
   1  the daemon said no (its message is printed), or a connect failed
   2  usage: unknown command or flag, bad flag value, no terminal for top
-  3  no daemon answers (start one with: npx evergreend), access denied, or it went away`;
+  3  no daemon answers (start one with: npx evergreend; hello is bounded to 5 s),
+     access denied, or it went away`;
 
 /**
  * Runs evergreenctl with `argv` (without node and the script) and resolves
