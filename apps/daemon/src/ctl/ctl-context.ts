@@ -84,6 +84,24 @@ export class CtlContext {
     return client;
   }
 
+  /**
+   * Whether a daemon answers `hello` at the socket now, on a fresh connection
+   * closed again at once (bounded by `HELLO_TIMEOUT_MS`; no version warnings).
+   * Never rejects: any failure is `false`.
+   */
+  async daemonAnswers(): Promise<boolean> {
+    let client: DaemonClient | undefined;
+    try {
+      client = await DaemonClient.connect(this.socketPath);
+      await helloWithin(client, HELLO_TIMEOUT_MS);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      client?.close();
+    }
+  }
+
   /** Closes every client `connect()` made. */
   closeAll(): void {
     for (const client of this.#clients) client.close();

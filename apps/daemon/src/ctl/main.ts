@@ -20,7 +20,8 @@ $XDG_RUNTIME_DIR/evergreen/control.sock, else <tmpdir>/evergreen-<uid>/control.s
 
 Exit codes:
   0  done
-  1  the daemon said no (its message is printed), or a connect failed
+  1  the daemon said no (its message is printed), a connect failed,
+     or the daemon dropped a logs -f that read too slowly
   2  usage: unknown command or flag, bad flag value, no terminal for top
   3  no daemon answers (start one with: npx evergreend; hello is bounded to 5 s),
      access denied, or it went away`;
