@@ -17,6 +17,8 @@ import { reportError } from './report-error.js';
 const EXIT_CODES_HELP = `
 The control socket: --socket, else $EVERGREEN_SOCKET, else
 $XDG_RUNTIME_DIR/evergreen/control.sock, else <tmpdir>/evergreen-<uid>/control.sock.
+The daemon's config file is not read: when it sets control.socket, pass that
+path with --socket or EVERGREEN_SOCKET.
 
 Exit codes:
   0  done
