@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_SERVERS } from '../src/protocol/limits.js';
 import { cleanUp, createSandbox, holdPort, runDaemon, type Sandbox } from './daemon-process.js';
 
 afterEach(cleanUp);
@@ -51,6 +52,12 @@ describe('a bad config is refused with one clear message, exit 2, and the saved 
     const text = message(refusal);
     expect(text).toContain(`Invalid config "${refusal.sandbox.configFile}":\nservers[0].handler.type: got "reverse"; `);
     for (const type of ['echo', 'discard', 'forward', 'module']) expect(text).toContain(`'${type}'`);
+  });
+
+  it('more servers than a daemon hosts names the bound', async () => {
+    const refusal = await refuse({ servers: Array.from({ length: MAX_SERVERS + 1 }, (_, n) => echo({ name: `s${n}` })) });
+    expect(refusal.code).toBe(2);
+    expect(message(refusal)).toMatch(new RegExp(`^Invalid config ".*":\nservers: got .*; expected at most ${MAX_SERVERS} servers, the most a daemon hosts$`));
   });
 
   it('an unknown field names its path and says it is unknown', async () => {

@@ -1,8 +1,16 @@
 import { PROTOCOL_VERSION } from '../protocol/methods.js';
 import { RpcError } from '../protocol/rpc-error.js';
 import { VERSION } from '../version.js';
-import { DaemonClient } from './daemon-client.js';
+import { DaemonClient, type DaemonHello } from './daemon-client.js';
+import { DaemonUnresponsiveError } from './daemon-unresponsive-error.js';
 import { ExitCode } from './exit-codes.js';
+
+/**
+ * How long the daemon may take to answer the `hello` greeting (5 s): it
+ * answers at once, so past that the peer is no daemon or a stuck one, and the
+ * command ends (exit 3) instead of waiting for ever (docs/cli.md).
+ */
+export const HELLO_TIMEOUT_MS = 5000;
 
 /** Where a command's output goes: `out` is the result (stdout), `err` diagnostics (stderr). */
 export interface CtlOutput {
@@ -21,7 +29,9 @@ export const processOutput: CtlOutput = {
  * output, and the daemon connection. `connect()` greets the daemon with
  * `hello` and warns on stderr (never stdout, which scripts parse) when its
  * protocol revision or version differ from this evergreenctl's.
- * Errors: `connect()` rejects like `DaemonClient.connect`.
+ * Errors: `connect()` rejects like `DaemonClient.connect`, and with
+ * `DaemonUnresponsiveError` when `hello` has no answer within
+ * `HELLO_TIMEOUT_MS`.
  */
 export class CtlContext {
   readonly #output: CtlOutput;
@@ -74,6 +84,24 @@ export class CtlContext {
     return client;
   }
 
+  /**
+   * Whether a daemon answers `hello` at the socket now, on a fresh connection
+   * closed again at once (bounded by `HELLO_TIMEOUT_MS`; no version warnings).
+   * Never rejects: any failure is `false`.
+   */
+  async daemonAnswers(): Promise<boolean> {
+    let client: DaemonClient | undefined;
+    try {
+      client = await DaemonClient.connect(this.socketPath);
+      await helloWithin(client, HELLO_TIMEOUT_MS);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      client?.close();
+    }
+  }
+
   /** Closes every client `connect()` made. */
   closeAll(): void {
     for (const client of this.#clients) client.close();
@@ -83,7 +111,7 @@ export class CtlContext {
   async #greet(client: DaemonClient): Promise<void> {
     let hello;
     try {
-      hello = await client.hello();
+      hello = await helloWithin(client, HELLO_TIMEOUT_MS);
     } catch (error) {
       if (!(error instanceof RpcError)) throw error;
       this.warn(`warning: cannot check the daemon's version: ${error.message}`);
@@ -94,4 +122,15 @@ export class CtlContext {
     }
     if (hello.version !== VERSION) this.warn(`warning: evergreend is version ${hello.version} and this evergreenctl ${VERSION}`);
   }
+}
+
+/** `client.hello()`, or `DaemonUnresponsiveError` (the client closed) when it has no answer within `ms`. */
+function helloWithin(client: DaemonClient, ms: number): Promise<DaemonHello> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new DaemonUnresponsiveError(client.path, ms));
+      client.close();
+    }, ms);
+    client.hello().then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 }

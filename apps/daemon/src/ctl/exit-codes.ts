@@ -6,7 +6,7 @@
 export const ExitCode = Object.freeze({
   /** Done. */
   OK: 0,
-  /** The daemon said no (its error is printed), or a `connect` connection failed. */
+  /** The daemon said no (its error is printed), a `connect` connection failed, or the daemon dropped a `logs -f` that read too slowly. */
   REFUSED: 1,
   /** Bad usage: an unknown command or flag, a bad flag value, no terminal for `top`. */
   USAGE: 2,

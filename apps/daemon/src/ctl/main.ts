@@ -17,12 +17,16 @@ import { reportError } from './report-error.js';
 const EXIT_CODES_HELP = `
 The control socket: --socket, else $EVERGREEN_SOCKET, else
 $XDG_RUNTIME_DIR/evergreen/control.sock, else <tmpdir>/evergreen-<uid>/control.sock.
+The daemon's config file is not read: when it sets control.socket, pass that
+path with --socket or EVERGREEN_SOCKET.
 
 Exit codes:
   0  done
-  1  the daemon said no (its message is printed), or a connect failed
+  1  the daemon said no (its message is printed), a connect failed,
+     or the daemon dropped a logs -f that read too slowly
   2  usage: unknown command or flag, bad flag value, no terminal for top
-  3  no daemon answers (start one with: npx evergreend), access denied, or it went away`;
+  3  no daemon answers (start one with: npx evergreend; hello is bounded to 5 s),
+     access denied, or it went away`;
 
 /**
  * Runs evergreenctl with `argv` (without node and the script) and resolves

@@ -16,7 +16,9 @@ export interface Rates {
  * Turns successive `stats` samples into bytes per second, from the byte
  * counters' difference over the time between samples. The first sample, and
  * a server new since the last one, have no rate yet (absent). A counter that
- * went down (the server was removed and added again) counts from zero.
+ * went down (the server was removed and added again) counts from zero. The
+ * total is the sum of the servers' rates (those in both samples), not of the
+ * daemon's totals, which drop when a server is removed. Never throws.
  * Cost: O(servers) per sample.
  */
 export class RateMeter {
@@ -30,11 +32,15 @@ export class RateMeter {
     const seconds = (at - last.at) / 1000;
     const rate = (now: number, before: number | undefined): number => (before === undefined || now < before ? now : now - before) / seconds;
     const servers = new Map<string, Rate>();
+    const total: Rate = { in: 0, out: 0 };
     for (const [name, now] of Object.entries(stats.servers)) {
       const before = last.stats.servers[name];
-      if (before !== undefined) servers.set(name, { in: rate(now.bytesIn, before.bytesIn), out: rate(now.bytesOut, before.bytesOut) });
+      if (before === undefined) continue;
+      const each = { in: rate(now.bytesIn, before.bytesIn), out: rate(now.bytesOut, before.bytesOut) };
+      servers.set(name, each);
+      total.in += each.in;
+      total.out += each.out;
     }
-    const total = { in: rate(stats.totals.bytesIn, last.stats.totals.bytesIn), out: rate(stats.totals.bytesOut, last.stats.totals.bytesOut) };
     return { servers, total };
   }
 }

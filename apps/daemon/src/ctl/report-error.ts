@@ -4,6 +4,7 @@ import type { CtlContext } from './ctl-context.js';
 import { DaemonAccessError } from './daemon-access-error.js';
 import { DaemonDisconnectedError } from './daemon-disconnected-error.js';
 import { DaemonNotRunningError } from './daemon-not-running-error.js';
+import { DaemonUnresponsiveError } from './daemon-unresponsive-error.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 
@@ -11,7 +12,8 @@ import { UsageError } from './usage-error.js';
  * Prints what went wrong on stderr and returns the exit code it means:
  * the daemon's refusal (its message, then each field of `data` such as
  * `path`, `value`, `expected` or `code`) is 1; usage 2 (commander has
- * printed its own); no daemon, no access, or the daemon gone 3; anything
+ * printed its own); no daemon, a peer that does not answer `hello`, no
+ * access, or the daemon gone 3; anything
  * else 1 with its message.
  */
 export function reportError(ctx: CtlContext, error: unknown): number {
@@ -20,7 +22,7 @@ export function reportError(ctx: CtlContext, error: unknown): number {
     ctx.warn(`${error.message}\n(add --help for usage)`);
     return ExitCode.USAGE;
   }
-  if (error instanceof DaemonNotRunningError || error instanceof DaemonAccessError || error instanceof DaemonDisconnectedError) {
+  if (error instanceof DaemonNotRunningError || error instanceof DaemonUnresponsiveError || error instanceof DaemonAccessError || error instanceof DaemonDisconnectedError) {
     ctx.warn(error.message);
     return ExitCode.NO_DAEMON;
   }

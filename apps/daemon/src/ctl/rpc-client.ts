@@ -1,6 +1,6 @@
 import { PipeClient } from '@evergreen/pipe';
 import { REPLY_LIMITS } from '../protocol/limits.js';
-import { MAX_MSGID, checkMessage, isInvalidMessage, type InvalidMessage, type RpcMessage } from '../protocol/message.js';
+import { MAX_MSGID, MessageType, checkMessage, isInvalidMessage, type InvalidMessage, type RpcMessage } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/message-decoder.js';
 import { encodeRequest } from '../protocol/message-encoder.js';
 import { RpcError } from '../protocol/rpc-error.js';
@@ -36,7 +36,11 @@ interface PendingCall {
  * nobody listening), `DaemonAccessError` (another user's socket), or the
  * `PipeError` of any other failure. `call` rejects with the `RpcError` the
  * daemon sent (code, message, data intact), a `TypeError` for malformed
- * arguments, or `DaemonDisconnectedError` when the connection is gone.
+ * arguments, or `DaemonDisconnectedError` when the connection is gone:
+ * the daemon closed it, its reply could not be decoded under `REPLY_LIMITS`
+ * ("cannot read the daemon's reply"), or the peer sent a request, which no
+ * daemon does ("… is not an evergreend control socket"); each of those
+ * ends the connection.
  * Cost: one socket; replies are decoded under `REPLY_LIMITS`.
  */
 export class RpcClient {
@@ -134,16 +138,28 @@ export class RpcClient {
       cause = error;
     }
     if (this.#failure !== undefined) return;
-    const reason = this.#lastError;
-    const detail = reason !== undefined ? `: ${reason.message}` : cause !== undefined ? ` (${(cause as Error).message})` : '';
-    const failure = new DaemonDisconnectedError(`Cannot complete the call: the daemon closed the connection${detail}`, { cause, reason });
+    const failure = new DaemonDisconnectedError(`Cannot complete the call: ${this.#whyEnded(cause)}`, { cause, reason: this.#lastError });
     this.#end(failure);
     this.#notifications.end(failure);
   }
 
-  /** Settles the call a response answers, queues a notification; throws for what is not a message. */
+  /** Why the read loop ended, in words: the peer is no daemon, its reply could not be read, or it closed (with its last `error`). */
+  #whyEnded(cause: unknown): string {
+    if (cause instanceof PeerRequestError) return `"${this.#path}" is not an evergreend control socket: ${cause.message}`;
+    if (cause instanceof RpcError) return `cannot read the daemon's reply: ${cause.message}`;
+    const reason = this.#lastError;
+    const detail = reason !== undefined ? `: ${reason.message}` : cause !== undefined ? ` (${(cause as Error).message})` : '';
+    return `the daemon closed the connection${detail}`;
+  }
+
+  /**
+   * Settles the call a response answers, queues a notification; throws an
+   * `RpcError` for what is not a message, `PeerRequestError` for a request
+   * (a daemon never sends one: an echo server returning ours does).
+   */
   #receive(message: RpcMessage | InvalidMessage): void {
     if (isInvalidMessage(message)) throw message.error;
+    if (message.type === MessageType.REQUEST) throw new PeerRequestError(message.method);
     if (message.type === 1) {
       const call = this.#pending.get(message.msgid);
       if (call === undefined) return;
@@ -176,6 +192,14 @@ export class RpcClient {
     do this.#nextMsgid = this.#nextMsgid >= MAX_MSGID ? 0 : this.#nextMsgid + 1;
     while (this.#pending.has(this.#nextMsgid));
     return this.#nextMsgid;
+  }
+}
+
+/** The peer sent a request: what a client does, never the daemon. */
+class PeerRequestError extends Error {
+  constructor(method: string) {
+    super(`the peer sent a request ("${method.slice(0, 64)}"), as only a client does (an echo server returns ours)`);
+    this.name = 'PeerRequestError';
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SERVERS } from '../protocol/limits.js';
 import { logLevelSchema } from '../protocol/log-level.js';
 import { serverSpecSchema } from '../protocol/server-spec.js';
 
@@ -6,12 +7,17 @@ const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 
 /**
  * The daemon's config file (`evergreend.json`). Strict: an unknown field is
- * an error, so a typo never silently does nothing. Server names are unique.
+ * an error, so a typo never silently does nothing. Server names are unique,
+ * and there are at most `MAX_SERVERS`.
  */
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('The JSON Schema this file follows, for editors'),
-    servers: z.array(serverSpecSchema).default([]).describe('The servers to host'),
+    servers: z
+      .array(serverSpecSchema)
+      .max(MAX_SERVERS, `expected at most ${MAX_SERVERS} servers, the most a daemon hosts`)
+      .default([])
+      .describe(`The servers to host (at most ${MAX_SERVERS})`),
     log: z
       .strictObject({ level: logLevelSchema.default('info').describe('The least severe level logged') })
       .default({ level: 'info' }),

@@ -15,6 +15,7 @@ const CODE_OF: Record<DaemonErrorKind, number> = {
   busy: RpcErrorCode.BUSY,
   invalid: RpcErrorCode.INVALID_PARAMS,
   unavailable: RpcErrorCode.TRANSPORT_UNAVAILABLE,
+  refused: RpcErrorCode.REFUSED,
 };
 
 /**

@@ -12,6 +12,7 @@ import { DaemonError } from './daemon-error.js';
 import { DatagramHost } from './datagram-host.js';
 import type { HostedServer } from './hosted-server.js';
 import type { Logger } from './logger.js';
+import { MAX_SERVERS } from '../protocol/limits.js';
 import { plannedServers, specKey, type PlannedServer } from './server-set.js';
 import { SerialQueue } from './serial-queue.js';
 import { StateFile, type DaemonState } from './state-file.js';
@@ -93,12 +94,14 @@ export class Daemon {
   /**
    * Loads the state file and starts every planned server (paused ones stay
    * paused). Rejects — with every server it started stopped again — when a
-   * server cannot be built (`DaemonError`), an address cannot be had
-   * (`BindError`), or the state file is not valid (`ConfigError`).
+   * server cannot be built (`DaemonError`), the config and runtime changes
+   * make more than `MAX_SERVERS` servers (`DaemonError` refused), an address
+   * cannot be had (`BindError`), or the state file is not valid (`ConfigError`).
    */
   async start(): Promise<void> {
     this.#state = await this.#stateFile.load();
     const { servers, conflicts } = plannedServers(this.#config.servers, this.#state);
+    checkServerCount(servers.size, 'Cannot start');
     this.#reportConflicts(conflicts);
     try {
       for (const planned of servers.values()) {
@@ -161,7 +164,7 @@ export class Daemon {
   /**
    * Starts a new server and records it as a runtime change. Rejects
    * `DaemonError` (already-exists, busy while one of that name drains,
-   * invalid, unavailable) or `BindError`.
+   * invalid, unavailable, refused past `MAX_SERVERS`) or `BindError`.
    */
   addServer(spec: ServerSpec): Promise<ServerInfo> {
     return this.#change(() => this.#addServer(spec));
@@ -170,6 +173,7 @@ export class Daemon {
   async #addServer(spec: ServerSpec): Promise<ServerInfo> {
     const name = spec.name;
     if (this.#hosts.has(name)) throw new DaemonError('already-exists', `Cannot add server "${name}": a server of that name exists`, { name });
+    checkServerCount(this.#hosts.size + this.#adding() + 1, `Cannot add server "${name}"`);
     this.#claim(name, 'being added');
     try {
       const host = await this.#createHost(spec, 'runtime');
@@ -327,8 +331,8 @@ export class Daemon {
    * is released first; its connections drain), removed ones drain, new ones
    * start. `config` defaults to the config file read again. With `dryRun`,
    * reports what it would do and changes nothing. Rejects `ConfigError` (the
-   * file does not validate) or `DaemonError` (a server cannot be built) with
-   * nothing changed; a server that fails to bind is reported in `failed`.
+   * file does not validate) or `DaemonError` (a server cannot be built, or
+   * more than `MAX_SERVERS` would run: refused) with nothing changed; a server that fails to bind is reported in `failed`.
    */
   reload(options: { dryRun?: boolean; config?: DaemonConfig } = {}): Promise<ReloadReport> {
     return this.#change(() => this.#reload(options));
@@ -337,6 +341,7 @@ export class Daemon {
   async #reload(options: { dryRun?: boolean; config?: DaemonConfig }): Promise<ReloadReport> {
     const config = options.config ?? (await loadConfig(this.#configFile));
     const { servers, conflicts } = plannedServers(config.servers, this.#state);
+    checkServerCount(servers.size, 'Cannot reload the config');
     const report: ReloadReport = { dryRun: options.dryRun === true, added: [], removed: [], restarted: [], unchanged: [], conflicts, failed: [] };
     const changed = new Map<string, PlannedServer>();
     for (const [name, planned] of servers) {
@@ -499,6 +504,13 @@ export class Daemon {
   }
 
   /** Sets the level of the daemon's log and of every server's (pino children keep the level they were made with). */
+  /** How many servers are being added (claimed, not yet hosted). */
+  #adding(): number {
+    let count = 0;
+    for (const what of this.#busy.values()) if (what === 'being added') count++;
+    return count;
+  }
+
   #applyLogLevel(level: LogLevel): void {
     this.#log.level = level;
     for (const host of this.#hosts.values()) host.setLogLevel(level);
@@ -526,4 +538,10 @@ function asDaemonError(error: unknown, spec: ServerSpec): DaemonError {
     return new DaemonError('invalid', `Cannot add server "${spec.name}": ${message}`, { path, value, expected: message }, { cause: error });
   }
   return new DaemonError('unavailable', `Cannot add server "${spec.name}": ${message}`, undefined, { cause: error });
+}
+
+/** Throws `DaemonError` `refused` (-32006) when `count` servers are more than `MAX_SERVERS`; `action` starts its message. */
+function checkServerCount(count: number, action: string): void {
+  if (count <= MAX_SERVERS) return;
+  throw new DaemonError('refused', `${action}: that makes ${count} servers, more than the ${MAX_SERVERS} a daemon hosts (stats and config.get must fit one reply)`, { count, max: MAX_SERVERS });
 }

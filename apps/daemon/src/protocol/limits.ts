@@ -69,5 +69,15 @@ export const REPLY_LIMITS: DecoderLimits = Object.freeze({
   maxItems: 16 * MAX_ITEMS_PER_MESSAGE,
 });
 
+/**
+ * Most servers one daemon hosts, counted (1024): `stats` answers with a map
+ * keyed by server name, and `config.get`'s runtime changes are a map of at
+ * most twice as many entries (removed config servers and added ones), so
+ * both must fit a reply's map limit (`REPLY_LIMITS.maxMapLength`, 4096) with
+ * room to spare. `servers.add`, `config.reload` and the start refuse more
+ * (-32006).
+ */
+export const MAX_SERVERS = 1024;
+
 /** How long a control connection being closed may take to take its last message (2 s): a peer that does not read cannot hold its slot. */
 export const CLOSE_FLUSH_TIMEOUT_MS = 2000;

@@ -1,5 +1,6 @@
 import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import { z } from 'zod';
+import { boundedString } from './bounded.js';
 import { logLevelSchema } from './log-level.js';
 import { serverSpecSchema, serverUpdateSchema } from './server-spec.js';
 
@@ -7,7 +8,8 @@ import { serverSpecSchema, serverUpdateSchema } from './server-spec.js';
  * The daemon's control methods and the schema of each one's options (the
  * map that is a request's only param; no options: `[]`). The daemon validates
  * with these and the CLI builds its requests from them, so the two cannot
- * disagree. `hello`, `subscribe` and `unsubscribe` belong to the RPC layer.
+ * disagree; strings and lists are held to the decoder's limits (bounded.ts).
+ * `hello`, `subscribe` and `unsubscribe` belong to the RPC layer.
  */
 
 const nameOnly = z.strictObject({ name: serverSpecSchema.shape.name });
@@ -30,12 +32,12 @@ export const methodParams = {
   'servers.pause': z.strictObject({ name: serverSpecSchema.shape.name, mode: z.enum(['unbind', 'refuse']).default('unbind') }),
   'servers.resume': nameOnly,
   'connections.list': z.strictObject({
-    server: z.string().optional(),
-    source: z.string().optional(),
+    server: boundedString().optional(),
+    source: boundedString().optional(),
     offset: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     limit: z.int().min(1).max(1000).optional(),
   }),
-  'connections.close': z.strictObject({ id: z.string().min(1) }),
+  'connections.close': z.strictObject({ id: boundedString().min(1) }),
   stats: noOptions,
   'config.get': noOptions,
   'config.reload': z.strictObject({ dryRun: z.boolean().optional() }),

@@ -1,12 +1,14 @@
 import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import { z } from 'zod';
+import { boundedArray, boundedString } from './bounded.js';
 import { parseCidr } from './cidr.js';
 
 /**
  * The schemas of a hosted server: the config's `servers[]` entries and the
  * params of `servers.add` / `servers.update` are these very objects, so a
  * config error and a bad control call read alike (path, value, expected).
- * Objects are strict: an unknown field is an error, never ignored.
+ * Objects are strict: an unknown field is an error, never ignored. Strings
+ * and lists are held to the control protocol's limits (bounded.ts).
  */
 
 /** The default of `maxConnections`: active connections (UDP: client flows) per server. */
@@ -27,10 +29,10 @@ const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/./;
 
 const count = (what: string) => z.int().min(1, `${what} must be at least 1`).max(Number.MAX_SAFE_INTEGER);
 const milliseconds = () => z.int().min(0).max(MAX_TIMER_MS);
-const uri = (example: string) => z.string().regex(URI, `expected a URI like "${example}"`);
+const uri = (example: string) => boundedString().regex(URI, `expected a URI like "${example}"`);
 
 /** An allow/deny entry: an address or a CIDR block. */
-export const cidrSchema = z.string().superRefine((text, ctx) => {
+export const cidrSchema = boundedString().superRefine((text, ctx) => {
   const parsed = parseCidr(text);
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `expected an address or CIDR block like "10.0.0.0/8": ${parsed}`, input: text });
 });
@@ -48,8 +50,8 @@ export const forwardHandlerSchema = z.strictObject({
 /** `{ "type": "module", "path": FILE, "export"?: NAME }`: a function of the user's gets each connection. */
 export const moduleHandlerSchema = z.strictObject({
   type: z.literal('module'),
-  path: z.string().min(1).describe('The module file, resolved against the config file\'s directory'),
-  export: z.string().min(1).optional().describe('The export to call (default: the default export)'),
+  path: boundedString().min(1).describe('The module file, resolved against the config file\'s directory'),
+  export: boundedString().min(1).optional().describe('The export to call (default: the default export)'),
 });
 
 /** What a server does with each connection. */
@@ -60,8 +62,8 @@ export const serverLimitsShape = {
   maxConnections: count('maxConnections').optional().describe(`Most active connections (UDP: client flows); default ${DEFAULT_MAX_CONNECTIONS}`),
   maxPerSource: count('maxPerSource').optional().describe(`Most active connections from one source address; default ${DEFAULT_MAX_PER_SOURCE}`),
   idleTimeoutMs: milliseconds().optional().describe(`Close a connection idle this long (0: never); default ${DEFAULT_IDLE_TIMEOUT_MS}`),
-  allow: z.array(cidrSchema).optional().describe('Only sources in these blocks are served (absent: all)'),
-  deny: z.array(cidrSchema).optional().describe('Sources in these blocks are refused, even when allowed'),
+  allow: boundedArray(cidrSchema).optional().describe('Only sources in these blocks are served (absent: all)'),
+  deny: boundedArray(cidrSchema).optional().describe('Sources in these blocks are refused, even when allowed'),
   drainMs: milliseconds().optional().describe(`How long connections may finish when the server stops; default ${DEFAULT_DRAIN_MS}`),
   highWaterMark: count('highWaterMark').optional().describe('Unread bytes per connection above which reading pauses (default 1 MiB)'),
   maxBufferSize: count('maxBufferSize').optional().describe('Most bytes one read may buffer (default 64 MiB)'),

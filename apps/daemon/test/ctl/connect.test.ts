@@ -1,19 +1,10 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../helpers.js';
-import { ctl, tempDir } from './ctl-helpers.js';
-
-/** A listening node:net server, closed after the test. */
-async function listen(handler: (socket: Socket) => void, where: string | { host: string; port: number }): Promise<Server> {
-  const server = createServer({ allowHalfOpen: true }, handler);
-  server.listen(where);
-  await once(server, 'listening');
-  onCleanup(() => new Promise((resolve) => server.close(resolve)));
-  return server;
-}
+import { ctl, listen, tempDir } from './ctl-helpers.js';
 
 describe('evergreenctl connect', () => {
   it('copies stdin to a tcp echo server and its replies to stdout, and exits 0 when both directions end', async () => {

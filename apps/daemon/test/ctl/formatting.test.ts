@@ -18,7 +18,15 @@ describe('RateMeter', () => {
     const rates = meter.sample(stats({ a: [3000, 500], b: [10, 10] }), 12_000)!;
     expect(rates.servers.get('a')).toEqual({ in: 1000, out: 250 });
     expect(rates.servers.has('b')).toBe(false);
-    expect(rates.total).toEqual({ in: 1005, out: 255 });
+    expect(rates.total).toEqual({ in: 1000, out: 250 });
+  });
+
+  it('totals only the servers in both samples: a removed server is no burst, a new one adds nothing yet', () => {
+    const meter = new RateMeter();
+    meter.sample(stats({ a: [1000, 1000], gone: [50_000_000, 50_000_000] }), 0);
+    const rates = meter.sample(stats({ a: [3000, 1500], fresh: [700, 700] }), 2000)!;
+    expect(rates.total).toEqual({ in: 1000, out: 250 });
+    expect([...rates.servers.keys()]).toEqual(['a']);
   });
 
   it('counts from zero when a counter went down (the server was added again)', () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { controlMethod } from '../../src/daemon/control-method.js';
+import { MAX_ARRAY_LENGTH, MAX_STRING_BYTES } from '../../src/protocol/limits.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/methods.js';
 import { VERSION } from '../../src/version.js';
 import { startServer } from '../helpers.js';
@@ -24,8 +25,19 @@ describe('evergreenctl without a daemon', () => {
   });
 });
 
+/** `count` distinct IPv4 addresses, comma-separated, as one --allow/--deny value. */
+function addressList(count: number): string {
+  return Array.from({ length: count }, (_, n) => `10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`).join(',');
+}
+
 describe('evergreenctl usage errors exit 2 before contacting the daemon', () => {
+  const overLongList = addressList(MAX_ARRAY_LENGTH + 1);
+  const overLongText = 'x'.repeat(MAX_STRING_BYTES + 1);
   const cases: [string, string[], RegExp][] = [
+    ['an --allow list longer than the protocol carries', ['servers', 'add', 'x', 'tcp://127.0.0.1:0', '--allow', overLongList], /allow \(--allow\): got \["10\.0\.0\.0",.{0,80}; expected at most 4096 entries, the control protocol's array limit/],
+    ['a --deny list longer than the protocol carries', ['servers', 'set', 'echo', '--deny', overLongList], /deny \(--deny\): got .*; expected at most 4096 entries/],
+    ['a connection id longer than the protocol carries', ['conns', 'kill', overLongText], /id \(ID\): got "x{10}.*; expected at most 65536 bytes \(UTF-8\), the control protocol's string limit/],
+    ['a server name far too long to send', ['servers', 'resume', overLongText], /name \(NAME\): got "x{10}.*; expected a name of 1-63 letters/],
     ['an unknown command', ['bogus'], /unknown command 'bogus'/],
     ['an unknown flag', ['status', '--bogus'], /unknown option '--bogus'/],
     ['a missing argument', ['servers', 'add', 'x'], /missing required argument 'listen'/],

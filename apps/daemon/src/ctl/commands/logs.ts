@@ -10,8 +10,9 @@ const FIXED_FIELDS = new Set(['topic', 'level', 'time', 'msg', 'pid', 'hostname'
 
 /**
  * `evergreenctl logs -f [--json]`: prints the daemon's log records as they
- * are written, until interrupted (SIGINT/SIGTERM: exit 0) or the daemon
- * goes away (exit 3).
+ * are written, until interrupted (SIGINT/SIGTERM: exit 0), the daemon
+ * drops this follower for reading too slowly (exit 1), or it goes away
+ * (exit 3).
  */
 export function registerLogs(program: Command, ctx: CtlContext): void {
   program
@@ -32,11 +33,25 @@ export function registerLogs(program: Command, ctx: CtlContext): void {
         }
       } catch (error) {
         if (!(error instanceof DaemonDisconnectedError)) throw error;
-        throw new DaemonDisconnectedError('Cannot follow the log further: the daemon went away', { cause: error });
+        throw await whyFollowingEnded(ctx, error);
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
       }
     });
+}
+
+/**
+ * Why the daemon closed the follow connection: it closes a subscriber that
+ * does not read its events in time (this process's stdout was slow), so
+ * when a fresh connection is answered the daemon is fine and dropped this
+ * follower (a plain `Error`: exit 1); otherwise it went away
+ * (`DaemonDisconnectedError`: exit 3).
+ */
+async function whyFollowingEnded(ctx: CtlContext, error: DaemonDisconnectedError): Promise<Error> {
+  if (await ctx.daemonAnswers()) {
+    return new Error('Cannot follow the log further: the daemon dropped this follower for reading too slowly (is stdout read?); the daemon is still running', { cause: error });
+  }
+  return new DaemonDisconnectedError('Cannot follow the log further: the daemon went away', { cause: error });
 }
 
 function withoutTopic(fields: Record<string, unknown>): Record<string, unknown> {

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { methodParams } from '../../protocol/methods.js';
+import { checkOptions } from '../check-options.js';
 import type { CtlContext } from '../ctl-context.js';
 import { describeServerChange } from '../describe-server.js';
 
@@ -10,6 +12,7 @@ export function registerServersResume(servers: Command, ctx: CtlContext): void {
     .argument('<name>', 'the server')
     .option('--json', 'print the resumed server as JSON')
     .action(async (name: string, flags: { json?: boolean }) => {
+      checkOptions(methodParams['servers.resume'], { name }, `Cannot resume server "${name}"`, (path) => (path === 'name' ? 'NAME' : undefined));
       const server = await (await ctx.connect()).resumeServer(name);
       if (flags.json === true) ctx.printJson(server);
       else ctx.print(describeServerChange(server, 'resumed'));
