@@ -320,6 +320,25 @@ describe('ControlServer', () => {
       expect(log.entries.map((entry) => entry.message)).toEqual([STALL_CLOSE]);
     });
 
+    it('a subscriber that caught up after falling behind takes a burst of events in one tick again, none dropped', async () => {
+      const log = recordingLog();
+      const { server, path } = await startServer({ log });
+      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
+      raw.send([0, 1, 'subscribe', [{ topics: ['log'] }]]);
+      expect(await raw.next()).toEqual([1, 1, null, { topics: ['log'] }]);
+      // Falls behind once: 32 events of 60 KB are more than the socket holds.
+      const big = 'b'.repeat(60_000);
+      for (let n = 0; n < 32; n++) server.publish('log', { n, line: big });
+      const nextEvent = async () => (await raw.next()) as [2, string, [{ n: number; line: string }]];
+      for (let n = 0; n < 32; n++) expect(await nextEvent()).toMatchObject([2, 'event', [{ n, line: big }]]);
+      // Caught up: a burst in one tick a little over the queue's 1,024 events
+      // goes straight to the socket (which takes well over the 76 small
+      // writes that leaves), none waits in the queue long enough to be dropped.
+      for (let n = 0; n < 1100; n++) server.publish('log', { n, line: 'small' });
+      for (let n = 0; n < 1100; n++) expect(await nextEvent()).toMatchObject([2, 'event', [{ n, line: 'small' }]]);
+      expect(log.entries.map((entry) => entry.message)).toEqual([]);
+    });
+
     it('a subscriber that stops reading gets one dropped event, and is closed when it still does not read', async () => {
       const log = recordingLog();
       const { server, path } = await startServer({ log });

@@ -129,8 +129,8 @@ export class ControlSession {
       // Replies not reaching the peer: take no more work until they do.
       if (this.#congested) {
         this.#writeBatch();
+        // The watch #writeBatch started clears the congestion.
         await this.#drained();
-        this.#congested = false;
       } else if (this.#outstanding >= MAX_OUTSTANDING_REQUESTS) {
         await this.#slot();
       } else {
@@ -269,6 +269,14 @@ export class ControlSession {
     this.#congested = true;
     // Watched from now, not only when the serve loop next looks: a peer that
     // stops reading and writing leaves that loop waiting for its requests.
-    this.#drained().catch(() => {});
+    // Cleared here, not by that loop: a subscriber that sends nothing more
+    // must not stay congested (its events would then queue, and a burst be
+    // dropped, on a connection long drained).
+    this.#drained().then(this.#uncongest, () => {});
   }
+
+  /** What was buffered has gone out: the session is no longer congested, unless a later write was buffered (a new watch runs). */
+  readonly #uncongest = (): void => {
+    if (this.#stall === undefined) this.#congested = false;
+  };
 }
