@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { PROTOCOL_VERSION } from '../protocol/methods.js';
 import { RpcError } from '../protocol/rpc-error.js';
 import { VERSION } from '../version.js';
@@ -16,12 +17,16 @@ export const HELLO_TIMEOUT_MS = 5000;
 export interface CtlOutput {
   out(text: string): void;
   err(text: string): void;
+  /** Resolves once `out`'s destination has taken what it was given (none that pushes back resolves at once); rejects with its error. */
+  drained?(): Promise<void>;
 }
 
 /** The process's stdout and stderr. */
 export const processOutput: CtlOutput = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  // Node queues what a pipe cannot take yet, without bound: a follower waits instead.
+  drained: () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => {}) : Promise.resolve()),
 };
 
 /**
@@ -59,6 +64,15 @@ export class CtlContext {
   print(lines: string | readonly string[]): void {
     const list = typeof lines === 'string' ? [lines] : lines;
     if (list.length > 0) this.#output.out(`${list.join('\n')}\n`);
+  }
+
+  /**
+   * Resolves once stdout has taken everything printed (at once when it keeps
+   * up): a command that prints for as long as events come waits here, so a
+   * slow reader of its output slows it instead of filling its memory.
+   */
+  outputDrained(): Promise<void> {
+    return this.#output.drained?.() ?? Promise.resolve();
   }
 
   /** Writes `value` as indented JSON to stdout. */

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../src/protocol/message-encoder.js';
-import { onCleanup } from '../helpers.js';
+import { onCleanup, until } from '../helpers.js';
 import { ctl, startCtl, startDaemon, type RunningDaemon } from './ctl-helpers.js';
 
 /** Starting a daemon and flooding a stalled follower: a bound, not a speed assertion. */
@@ -12,24 +12,30 @@ const TEST_TIMEOUT_MS = 60_000;
 const FLOOD = 2000;
 /** The most bursts sent before giving up (a flood: about 100 000 records). */
 const MAX_BURSTS = 50;
-/** The longest wait for the daemon to take a burst before sending the next one anyway. */
-const DRAIN_WAIT_MS = 1000;
+/** Bursts sent while a follower's stdout is not read: ten times what its queue keeps. */
+const SLOW_READER_BURSTS = 5;
+/** The longest wait for the daemon to get through a burst before sending the next one anyway. */
+const BURST_WAIT_MS = 5000;
 /** What the daemon logs when it drops a subscriber that does not read. */
 const DROPPED = /Closing a control connection: (a subscriber still is not reading|it has not read what it was sent)/;
 
 /**
  * Sends client notifications to the daemon's control socket (each makes one
- * debug record, so one log event for every follower), `size` at a time every
- * 50 ms, until `done()` holds or `MAX_BURSTS` were sent.
+ * debug record, so one log event for every follower), `size` at a time,
+ * 50 ms apart, until `done()` holds or `MAX_BURSTS` were sent. Each burst ends with a
+ * `status` request whose reply says the daemon has got through it: the
+ * daemon is never left with more than one burst to log, so it answers a
+ * follower's greeting soon after the flood stops.
  */
 async function sendNoise(daemon: RunningDaemon, size: number, done: () => boolean): Promise<void> {
   const socket = connect(daemon.socket);
   onCleanup(() => socket.destroy());
   await once(socket, 'connect');
-  socket.resume();
-  const burst = Buffer.concat(Array.from({ length: size }, () => encodeMessage([2, 'noise', []])));
+  const noise = Array.from({ length: size }, () => encodeMessage([2, 'noise', []]));
   for (let n = 0; n < MAX_BURSTS && !done(); n++) {
-    if (!socket.write(burst)) await Promise.race([once(socket, 'drain'), sleep(DRAIN_WAIT_MS)]);
+    const replied = once(socket, 'data');
+    socket.write(Buffer.concat([...noise, encodeMessage([0, n, 'status', []])]));
+    await Promise.race([replied, sleep(BURST_WAIT_MS)]);
     await sleep(50);
   }
   socket.end();
@@ -52,17 +58,36 @@ async function following(): Promise<{ daemon: RunningDaemon; follower: ReturnTyp
 }
 
 describe('evergreenctl logs -f', () => {
-  it('exits 1 saying the daemon dropped it for reading too slowly when its stdout is not read, the daemon still running', async () => {
+  it('exits 1 saying the daemon dropped it for reading too slowly when it stopped reading, the daemon still running', async () => {
     const { daemon, follower } = await following();
-    // Its stdout no longer read, its writes block and it stops reading the daemon.
-    follower.child.stdout!.pause();
+    // Stopped, the follower reads nothing (SIGKILL in teardown ends it stopped or not).
+    process.kill(follower.child.pid!, 'SIGSTOP');
     await sendNoise(daemon, FLOOD, () => daemon.log.some((line) => DROPPED.test(line)));
     expect(daemon.log.some((line) => DROPPED.test(line))).toBe(true);
-    follower.child.stdout!.resume();
+    process.kill(follower.child.pid!, 'SIGCONT');
     const run = await follower.done;
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('evergreenctl: Cannot follow the log further: the daemon dropped this follower for reading too slowly');
     expect(daemon.child.exitCode).toBeNull();
+  }, TEST_TIMEOUT_MS);
+
+  it('waits for a slow reader of its stdout, counting the records it then drops, and is not dropped by the daemon', async () => {
+    const { daemon, follower } = await following();
+    let stderr = '';
+    follower.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Its stdout no longer read: Node would queue every line in memory; the
+    // follower waits instead, and keeps only 1,024 records meanwhile.
+    follower.child.stdout!.pause();
+    let bursts = 0;
+    await sendNoise(daemon, FLOOD, () => (bursts += 1) > SLOW_READER_BURSTS);
+    // Waiting for stdout, it has printed nothing more, warnings included.
+    expect(stderr).toBe('');
+    follower.child.stdout!.resume();
+    await until(() => stderr.includes('log records were dropped: not read in time'));
+    expect(stderr).toMatch(/^evergreenctl: \d+ log records were dropped: not read in time$/m);
+    process.kill(follower.child.pid!, 'SIGINT');
+    expect((await follower.done).code).toBe(0);
+    expect(daemon.log.some((line) => DROPPED.test(line))).toBe(false);
   }, TEST_TIMEOUT_MS);
 
   it('exits 3 saying the daemon went away when it stops', async () => {

@@ -30,6 +30,8 @@ export function registerLogs(program: Command, ctx: CtlContext): void {
         for await (const event of client.events()) {
           if (event.kind === 'dropped') ctx.warn(`${event.count} log records were dropped: not read in time`);
           else if (event.topic === 'log') ctx.print(flags.json === true ? JSON.stringify(withoutTopic(event.fields)) : formatRecord(event.fields));
+          // A slow reader of stdout: records wait in the client's bounded queue (then are counted as dropped), not in memory.
+          await ctx.outputDrained();
         }
       } catch (error) {
         if (!(error instanceof DaemonDisconnectedError)) throw error;
@@ -49,7 +51,7 @@ export function registerLogs(program: Command, ctx: CtlContext): void {
  */
 async function whyFollowingEnded(ctx: CtlContext, error: DaemonDisconnectedError): Promise<Error> {
   if (await ctx.daemonAnswers()) {
-    return new Error('Cannot follow the log further: the daemon dropped this follower for reading too slowly (is stdout read?); the daemon is still running', { cause: error });
+    return new Error('Cannot follow the log further: the daemon dropped this follower for reading too slowly; the daemon is still running', { cause: error });
   }
   return new DaemonDisconnectedError('Cannot follow the log further: the daemon went away', { cause: error });
 }
