@@ -15,8 +15,10 @@ import type { HostPort, SocketAddress } from '@evergreen/stream-core';
  */
 export async function resolvePeer(target: HostPort, family: SocketAddress['family']): Promise<SocketAddress> {
   const resolved = await lookup(target.host, { family: family === 'IPv6' ? 6 : 4 });
-  const canonical = new NetSocketAddress({ address: resolved.address, family: resolved.family === 6 ? 'ipv6' : 'ipv4' });
-  return { address: canonical.address, port: target.port, family: resolved.family === 6 ? 'IPv6' : 'IPv4' };
+  // A link-local address keeps its zone (`fe80::1%eth0`): the OS names the sender with it too.
+  const [address, zone] = resolved.address.split('%', 2) as [string, string | undefined];
+  const canonical = new NetSocketAddress({ address, family: resolved.family === 6 ? 'ipv6' : 'ipv4' });
+  return { address: zone === undefined ? canonical.address : `${canonical.address}%${zone}`, port: target.port, family: resolved.family === 6 ? 'IPv6' : 'IPv4' };
 }
 
 /** Whether a datagram from `from` came from `peer` (as {@link resolvePeer} gave it): the same address and port. Never throws. */
