@@ -345,9 +345,10 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   /**
    * Resolves when everything written so far has been handed to the OS.
-   * Rejects with `StreamClosedError` when `close()` or a transport error
-   * (its `cause`) leaves bytes unsent, and with the transport's error (with
-   * `errno` and `code`) when the OS refuses the bytes.
+   * Rejects with `StreamClosedError` once `close()` or a transport error
+   * (its `cause`) has ended the stream — bytes left unsent are never
+   * reported sent — and with the transport's error (with `errno` and
+   * `code`) when the OS refuses the bytes.
    */
   async flush(): Promise<void> {
     if (this.#closedByCall) throw this._errors.closed('Cannot flush');
