@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import { within } from '@evergreen/stream-core';
 import { serverSpecSchema, type ServerSpec, type ServerUpdate } from '../protocol/server-spec.js';
 import type { LogLevel } from '../protocol/log-level.js';
 import { createDatagramHandler, createStreamHandler } from '../handlers/create-handler.js';
@@ -40,6 +41,9 @@ export interface ConnectionQuery {
 
 /** A listener of the daemon's events, by topic (`servers`, `connections`). */
 export type DaemonListener = (topic: string, event: Record<string, unknown>) => void;
+
+/** How long a shutdown waits for the server change under way before it stops the servers (5 s). */
+const CHANGE_GRACE_MS = 5_000;
 
 /** The most connections one `connections.list` page holds. */
 export const MAX_PAGE = 1_000;
@@ -166,18 +170,20 @@ export class Daemon {
    * `DaemonError` (already-exists, busy while one of that name drains,
    * invalid, unavailable, refused past `MAX_SERVERS`) or `BindError`.
    */
-  addServer(spec: ServerSpec): Promise<ServerInfo> {
-    return this.#change(() => this.#addServer(spec));
+  async addServer(spec: ServerSpec): Promise<ServerInfo> {
+    // Built before its turn: a handler module whose import never ends holds up this add alone, not every change after it.
+    const host = await this.#createHost(spec, 'runtime');
+    return this.#change(() => this.#addServer(spec, host));
   }
 
-  async #addServer(spec: ServerSpec): Promise<ServerInfo> {
+  async #addServer(spec: ServerSpec, host: HostedServer): Promise<ServerInfo> {
     const name = spec.name;
     if (this.#hosts.has(name)) throw new DaemonError('already-exists', `Cannot add server "${name}": a server of that name exists`, { name });
-    checkServerCount(this.#hosts.size + this.#adding() + 1, `Cannot add server "${name}"`);
+    checkServerCount(this.#hosts.size + 1, `Cannot add server "${name}"`);
     this.#claim(name, 'being added');
     try {
-      const host = await this.#createHost(spec, 'runtime');
       await host.start();
+      await this.#stopIfShuttingDown(host);
       this.#hosts.set(name, host);
       await this.#persist(() => this.#recordRuntime(name, spec), async () => {
         this.#hosts.delete(name);
@@ -385,8 +391,9 @@ export class Daemon {
    */
   shutdown(drainMs?: number): Promise<void> {
     this.#shutdown ??= (async () => {
-      // The change under way finishes first (the ones queued after it are refused), so none starts a server after this.
-      await this.#changes.idle();
+      // The change under way may finish first (the ones queued after it are
+      // refused); one that takes longer stops what it starts itself.
+      await within(this.#changes.idle(), CHANGE_GRACE_MS);
       // Hosts still draining after a remove or reload get this shutdown's drain too.
       const hosts = [...this.#hosts.values(), ...this.#leaving];
       this.#hosts.clear();
@@ -402,21 +409,30 @@ export class Daemon {
     if (old !== undefined && oldMode !== 'unbind') await old.pause('unbind');
     try {
       await host.start(this.#state.paused[name] ?? null);
+      await this.#stopIfShuttingDown(host);
     } catch (error) {
       report.failed.push({ name, message: (error as Error).message });
       this.#log.warn({ server: name, err: error }, 'reload: the server could not start; the old one, if any, keeps running');
       if (old === undefined) report.added.splice(report.added.indexOf(name), 1);
-      else await (oldMode === null ? old.resume() : old.pause(oldMode)).catch(() => {});
+      // Once shutting down, the old one is being stopped: never listen again.
+      else if (this.#shutdown === undefined) await (oldMode === null ? old.resume() : old.pause(oldMode)).catch(() => {});
       return;
     }
     this.#hosts.set(name, host);
     if (old !== undefined) void this.#track(old);
   }
 
+  /** Stops `host`, just started, and refuses with `DaemonError` busy when a shutdown began meanwhile (it would not stop it). */
+  async #stopIfShuttingDown(host: HostedServer): Promise<void> {
+    if (this.#shutdown === undefined) return;
+    await host.stop(0);
+    throw shuttingDown();
+  }
+
   /** Runs `change` alone, after the changes queued before it; refused with `DaemonError` busy once the daemon is shutting down. */
   #change<T>(change: () => Promise<T>): Promise<T> {
     return this.#changes.run(() => {
-      if (this.#shutdown !== undefined) return Promise.reject(new DaemonError('busy', 'Cannot change the servers: the daemon is shutting down'));
+      if (this.#shutdown !== undefined) return Promise.reject(shuttingDown());
       return change();
     });
   }
@@ -504,13 +520,6 @@ export class Daemon {
   }
 
   /** Sets the level of the daemon's log and of every server's (pino children keep the level they were made with). */
-  /** How many servers are being added (claimed, not yet hosted). */
-  #adding(): number {
-    let count = 0;
-    for (const what of this.#busy.values()) if (what === 'being added') count++;
-    return count;
-  }
-
   #applyLogLevel(level: LogLevel): void {
     this.#log.level = level;
     for (const host of this.#hosts.values()) host.setLogLevel(level);
@@ -538,6 +547,11 @@ function asDaemonError(error: unknown, spec: ServerSpec): DaemonError {
     return new DaemonError('invalid', `Cannot add server "${spec.name}": ${message}`, { path, value, expected: message }, { cause: error });
   }
   return new DaemonError('unavailable', `Cannot add server "${spec.name}": ${message}`, undefined, { cause: error });
+}
+
+/** The refusal of a change once shutdown has begun. */
+function shuttingDown(): DaemonError {
+  return new DaemonError('busy', 'Cannot change the servers: the daemon is shutting down');
 }
 
 /** Throws `DaemonError` `refused` (-32006) when `count` servers are more than `MAX_SERVERS`; `action` starts its message. */

@@ -16,7 +16,7 @@ import { AlreadyRunningError, InstanceLock } from './instance-lock.js';
 import { createLogger, type Logger } from './logger.js';
 import { lockStateDir, StateDirInUseError } from './state-dir-lock.js';
 
-/** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use), 2 bad usage or config. */
+/** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use, more than 1024 servers), 2 bad usage or config. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -41,7 +41,7 @@ Options:
   --help             print this help
 
 Signals: SIGHUP reloads the config; SIGTERM or SIGINT drains and exits (a second one forces it).
-Exit codes: 0 ok, 1 could not run (address in use, already running, state dir in use), 2 bad usage or config.`;
+Exit codes: 0 ok, 1 could not run (address in use, already running, state dir in use, over 1024 servers), 2 bad usage or config.`;
 
 /** What the command line says. */
 interface Flags {
@@ -105,9 +105,15 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     stopping = true;
     log.info({ reason }, 'stopping: draining connections');
     void (async () => {
-      await control?.close();
-      await daemon.shutdown(drainMs);
-      await release();
+      try {
+        await control?.close();
+        await daemon.shutdown(drainMs);
+        await release();
+      } catch (error) {
+        // Never left half-stopped: the lock left behind is stale and the next daemon replaces it.
+        log.fatal({ err: error }, 'cannot stop cleanly: exiting');
+        process.exit(EXIT_FAILURE);
+      }
       log.info('stopped');
       process.exit(EXIT_OK);
     })();
@@ -136,8 +142,8 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   return new Promise<number>(() => {});
 }
 
-/** The log message of a promise rejection nobody handled. */
-export const UNHANDLED_REJECTION = 'unhandled promise rejection (a handler module left a promise uncaught): logged, the daemon goes on';
+/** The log message of a promise rejection nobody handled (most likely a handler module's: one it started and never awaited). */
+export const UNHANDLED_REJECTION = 'unhandled promise rejection: logged, the daemon goes on';
 
 /**
  * Takes the control socket's lock, then the state dir's; resolves what

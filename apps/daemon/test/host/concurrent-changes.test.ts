@@ -1,24 +1,31 @@
-import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonError } from '../../src/daemon/daemon-error.js';
-import { addressOf, Client, config, endpoint, loopbackServer, rejection, releaseAll, startDaemon, stateOnDisk, tempDir } from './harness.js';
+import { connectOutcome as outcomeOf, targetOf } from '../daemon-process.js';
+import { addressOf, Client, config, loopbackServer, rejection, releaseAll, startDaemon, stateOnDisk, tempDir } from './harness.js';
 
 afterEach(releaseAll);
 
 /** A module handler: building it imports a file, so a change that builds one awaits in the middle. */
 const MODULE_HANDLER = fileURLToPath(new URL('./fixtures/every-second-throws.mjs', import.meta.url));
 
-/** How a connect to `uri` ends: 'connected', or the error code (ECONNREFUSED, ENOENT). */
+/** A handler module whose import never finishes. */
+const HUNG_MODULE = fileURLToPath(new URL('./fixtures/import-never-ends.mjs', import.meta.url));
+
+/** `promise`, or a failure naming `what` when it has not settled within `ms`. */
+async function withinTest<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Gave up waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How a connect to the `tcp://` or `pipe://` address `uri` ends: 'connected', or the error code. */
 function connectOutcome(uri: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = createConnection(endpoint(uri));
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
+  return outcomeOf(targetOf(uri));
 }
 
 describe('changes to the servers made at the same time run one after another', () => {
@@ -67,6 +74,18 @@ describe('changes to the servers made at the same time run one after another', (
     expect(await connectOutcome(oldAddress)).toBe('ECONNREFUSED');
     expect(await (await Client.connect(addressOf(daemon, 'kept'))).exchange('ok\n')).toBe('ok\n');
   });
+
+  it('a server whose handler module never finishes loading holds up neither later changes nor shutdown', async () => {
+    const daemon = await startDaemon([loopbackServer('other'), loopbackServer('kept')]);
+    const hung = { name: 'hung', listen: 'tcp://127.0.0.1:0', handler: { type: 'module' as const, path: HUNG_MODULE } };
+    void daemon.addServer(hung);
+    await withinTest(daemon.removeServer('other', 0), 'a remove queued after the hung add');
+    const reloading = daemon.reload({ config: config([loopbackServer('kept'), hung]) });
+    // That reload builds the hung server in its turn: shutdown waits for it a while, not for ever.
+    await withinTest(daemon.shutdown(0), 'shutdown with a reload hung in its turn', 15_000);
+    expect(daemon.listServers()).toEqual([]);
+    void reloading.catch(() => {});
+  }, 30_000);
 
   it('a change asked for once shutdown has begun is refused with DaemonError busy, and starts nothing', async () => {
     const daemon = await startDaemon([loopbackServer('only')]);
