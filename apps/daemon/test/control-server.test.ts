@@ -4,7 +4,7 @@ import { RpcClient } from '../src/ctl/rpc-client.js';
 import { DaemonDisconnectedError } from '../src/ctl/daemon-disconnected-error.js';
 import { MAX_CONTROL_CONNECTIONS, MAX_MESSAGE_BYTES, MAX_OUTSTANDING_REQUESTS } from '../src/protocol/limits.js';
 import { RpcError, RpcErrorCode } from '../src/protocol/rpc-error.js';
-import { ControlServer } from '../src/daemon/control-server.js';
+import { ControlServer, type ControlServerOptions } from '../src/daemon/control-server.js';
 import { RawClient, onCleanup, recordingLog, startServer, until } from './helpers.js';
 
 async function client(path: string): Promise<RpcClient> {
@@ -43,6 +43,16 @@ async function stillServes(path: string): Promise<void> {
   const other = await client(path);
   expect(await other.call('echo', { value: 'still here' })).toEqual({ value: 'still here' });
   other.close();
+}
+
+/** A control server logging to a recording log, and a raw client (reading at most 1 KiB ahead) subscribed to its `log` topic. */
+async function logSubscriber(options: Partial<ControlServerOptions> = {}) {
+  const log = recordingLog();
+  const { server, path } = await startServer({ log, ...options });
+  const raw = await RawClient.connect(path, { highWaterMark: 1024 });
+  raw.send([0, 1, 'subscribe', [{ topics: ['log'] }]]);
+  expect(await raw.next()).toEqual([1, 1, null, { topics: ['log'] }]);
+  return { log, server, path, raw };
 }
 
 describe('ControlServer', () => {
@@ -308,11 +318,7 @@ describe('ControlServer', () => {
     });
 
     it('a subscriber that stops reading a few big events is closed once they have waited replyStallTimeoutMs to go out', async () => {
-      const log = recordingLog();
-      const { server, path } = await startServer({ log, replyStallTimeoutMs: 200 });
-      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
-      raw.send([0, 1, 'subscribe', [{ topics: ['log'] }]]);
-      expect(await raw.next()).toEqual([1, 1, null, { topics: ['log'] }]);
+      const { log, server } = await logSubscriber({ replyStallTimeoutMs: 200 });
       // 64 events of 60 KB: more than the socket holds, far fewer than its queue's 1024.
       const line = 'l'.repeat(60_000);
       for (let n = 0; n < 64; n++) server.publish('log', { n, line });
@@ -321,11 +327,7 @@ describe('ControlServer', () => {
     });
 
     it('a subscriber that caught up after falling behind takes a burst of events in one tick again, none dropped', async () => {
-      const log = recordingLog();
-      const { server, path } = await startServer({ log });
-      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
-      raw.send([0, 1, 'subscribe', [{ topics: ['log'] }]]);
-      expect(await raw.next()).toEqual([1, 1, null, { topics: ['log'] }]);
+      const { log, server, raw } = await logSubscriber();
       // Falls behind once: 32 events of 60 KB are more than the socket holds.
       const big = 'b'.repeat(60_000);
       for (let n = 0; n < 32; n++) server.publish('log', { n, line: big });
@@ -340,11 +342,7 @@ describe('ControlServer', () => {
     });
 
     it('a subscriber that stops reading gets one dropped event, and is closed when it still does not read', async () => {
-      const log = recordingLog();
-      const { server, path } = await startServer({ log });
-      const raw = await RawClient.connect(path, { highWaterMark: 1024 });
-      raw.send([0, 1, 'subscribe', [{ topics: ['log'] }]]);
-      expect(await raw.next()).toEqual([1, 1, null, { topics: ['log'] }]);
+      const { log, server, path, raw } = await logSubscriber();
       const overflowed = () => log.entries.some((entry) => entry.message.startsWith('Dropping events'));
       let published = 0;
       const line = 'l'.repeat(200);
