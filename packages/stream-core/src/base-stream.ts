@@ -356,7 +356,11 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (this.#shutdown !== undefined) return this.#shutdown;
     if (this.#failure !== undefined) throw this._errors.closed('Cannot flush', this.#failure);
     await this.#whenConnected();
-    await this._flushWrites().catch((error: unknown) => Promise.reject(this.#sendError('Cannot flush', error)));
+    try {
+      await this._flushWrites();
+    } catch (error) {
+      throw this.#sendError('Cannot flush', error);
+    }
   }
 
   /**
