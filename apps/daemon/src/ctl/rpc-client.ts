@@ -160,13 +160,13 @@ export class RpcClient {
   #receive(message: RpcMessage | InvalidMessage): void {
     if (isInvalidMessage(message)) throw message.error;
     if (message.type === MessageType.REQUEST) throw new PeerRequestError(message.method);
-    if (message.type === 1) {
+    if (message.type === MessageType.RESPONSE) {
       const call = this.#pending.get(message.msgid);
       if (call === undefined) return;
       this.#pending.delete(message.msgid);
       if (message.error === null || message.error === undefined) call.resolve(message.result);
       else call.reject(RpcError.fromObject(message.error));
-    } else if (message.type === 2) {
+    } else if (message.type === MessageType.NOTIFICATION) {
       if (message.method === 'error') this.#lastError = errorReason(message.params[0]);
       this.#notifications.push({ method: message.method, params: message.params });
     }

@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import { logLevelSchema, type LogLevel } from '../protocol/log-level.js';
 import { PROTOCOL_VERSION, TOPICS } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
-import { BindError } from './bind-error.js';
 import { ConfigError, loadConfig } from './config-file.js';
 import type { DaemonConfig } from './config-schema.js';
 import { ControlServer } from './control-server.js';
@@ -12,9 +11,9 @@ import { ensurePrivateDirectory } from './private-directory.js';
 import { Daemon } from './daemon.js';
 import { DaemonError } from './daemon-error.js';
 import { resolvePaths, type DaemonPaths } from './daemon-paths.js';
-import { AlreadyRunningError, InstanceLock } from './instance-lock.js';
+import { InstanceLock } from './instance-lock.js';
 import { createLogger, type Logger } from './logger.js';
-import { lockStateDir, StateDirInUseError } from './state-dir-lock.js';
+import { lockStateDir } from './state-dir-lock.js';
 
 /** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use, more than 1024 servers), 2 bad usage or config. */
 export const EXIT_OK = 0;
@@ -223,6 +222,6 @@ function print(text: string): number {
 function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError) return EXIT_USAGE;
   if (error instanceof DaemonError) return error.kind === 'invalid' || error.kind === 'unavailable' ? EXIT_USAGE : EXIT_FAILURE;
-  if (error instanceof BindError || error instanceof AlreadyRunningError || error instanceof StateDirInUseError) return EXIT_FAILURE;
+  // Everything else (BindError, AlreadyRunningError, StateDirInUseError, …) means it could not run.
   return EXIT_FAILURE;
 }
