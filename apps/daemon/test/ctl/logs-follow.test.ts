@@ -12,8 +12,14 @@ const TEST_TIMEOUT_MS = 60_000;
 const FLOOD = 2000;
 /** The most bursts sent before giving up (a flood: about 100 000 records). */
 const MAX_BURSTS = 50;
+/**
+ * Records per burst while a follower's stdout is not read: well under its
+ * queue's 1,024, so that it keeps up as long as its stdout does (a bigger
+ * burst could overflow the queue before stdout fills).
+ */
+const SLOW_READER_BURST = 200;
 /** Bursts sent while a follower's stdout is not read: ten times what its queue keeps. */
-const SLOW_READER_BURSTS = 5;
+const SLOW_READER_BURSTS = 50;
 /** The longest wait for the daemon to get through a burst before sending the next one anyway. */
 const BURST_WAIT_MS = 5000;
 /** What the daemon logs when it drops a subscriber that does not read. */
@@ -79,7 +85,7 @@ describe('evergreenctl logs -f', () => {
     // follower waits instead, and keeps only 1,024 records meanwhile.
     follower.child.stdout!.pause();
     let bursts = 0;
-    await sendNoise(daemon, FLOOD, () => (bursts += 1) > SLOW_READER_BURSTS);
+    await sendNoise(daemon, SLOW_READER_BURST, () => (bursts += 1) > SLOW_READER_BURSTS);
     // Waiting for stdout, it has printed nothing more, warnings included.
     expect(stderr).toBe('');
     follower.child.stdout!.resume();
