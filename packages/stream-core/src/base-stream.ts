@@ -81,7 +81,8 @@ export type WriteData = string | Uint8Array;
  * Subclasses connect it to an OS handle through the `_`-prefixed hooks: they
  * feed it with `_pushData` / `_pushEnd` / `_pushError` and implement
  * `_writeChunk`, `_flushWrites`, `_endWrites`, `_destroy`, `_pauseReading`
- * and `_resumeReading`. Users never call those.
+ * and `_resumeReading` (and `_abort`, when the transport can tell its peer
+ * of an abort). Users never call those.
  */
 export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposable {
   readonly #buffer = new ReadBuffer();
@@ -393,6 +394,25 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * Idempotent.
    */
   close(): void {
+    this.#close(false);
+  }
+
+  /**
+   * Closes both directions at once, as `close()` does, and tells the peer
+   * the stream was aborted rather than ended: a TCP peer gets a reset (RST),
+   * so its reads fail with `ECONNRESET` instead of reporting end of stream,
+   * and the bytes still in the kernel's send buffer are discarded, not sent.
+   * This is what a relay does when one side failed: the other side must not
+   * take a cut-short stream for a whole one. A transport with no abort
+   * signal (a Unix socket: its peer sees end of stream, or `ECONNRESET`
+   * only when it had sent bytes not yet read) closes as `close()` does.
+   * Idempotent; does nothing after `close()`. Never throws.
+   */
+  reset(): void {
+    this.#close(true);
+  }
+
+  #close(abort: boolean): void {
     if (this.#closedByCall) return;
     this.#closedByCall = true;
     // An error (and its stack) only when someone waits: most closes find no pending read.
@@ -403,7 +423,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     }
     this.#buffer.clear();
     this.#pendingWrites = undefined;
-    this._destroy();
+    if (abort) this._abort();
+    else this._destroy();
   }
 
   /** `await using stream = …` closes it. */
@@ -566,6 +587,13 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   protected abstract _endWrites(): Promise<void>;
   /** Releases the handle at once. Called once, or once more after `_endWrites` (must be idempotent). */
   protected abstract _destroy(): void;
+  /**
+   * Releases the handle at once, telling the peer it was an abort (`reset()`);
+   * by default as `_destroy()`, for a transport with no way to say so.
+   */
+  protected _abort(): void {
+    this._destroy();
+  }
   /** Stops taking bytes from the OS (the kernel buffer then fills and the peer slows). */
   protected abstract _pauseReading(): void;
   /** Takes bytes from the OS again. */

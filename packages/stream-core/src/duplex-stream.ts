@@ -18,6 +18,13 @@ export interface DuplexStreamOptions extends BaseStreamOptions {
    * `readIntoMemory`). Default false.
    */
   readIntoMemory?: boolean;
+  /**
+   * The handle is (or will be) a TCP `net.Socket`, whose peer can be told of
+   * an abort: `reset()` sends RST (Node's `resetAndDestroy`), and an end of
+   * stream is checked for a reset behind it (see `resetBehindEnd`). Default
+   * false: any other duplex, a Unix socket, a pipe.
+   */
+  resettable?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -61,7 +68,7 @@ export class DuplexStream extends BaseStream {
       this[kStream]._pushData(chunk);
     },
     end(this: AdoptedDuplex): void {
-      this[kStream]._pushEnd();
+      this[kStream].#peerEnded();
     },
     error(this: AdoptedDuplex, error: Error): void {
       this[kStream]._pushError(error);
@@ -95,6 +102,7 @@ export class DuplexStream extends BaseStream {
   };
 
   #duplex: Duplex | undefined;
+  readonly #resettable: boolean;
 
   /** Node's `onread` option for a socket of this module (one frozen object, shared: Node only reads it). */
   static readonly _onread: Readonly<{ buffer: () => Uint8Array; callback: (nread: number, memory: Uint8Array) => boolean }> = Object.freeze({
@@ -104,6 +112,7 @@ export class DuplexStream extends BaseStream {
 
   constructor(duplex?: Duplex, options: DuplexStreamOptions = {}) {
     super(options);
+    this.#resettable = options.resettable === true;
     if (duplex !== undefined) {
       if (options.readIntoMemory === true) readIntoMemory(duplex);
       this._attach(duplex);
@@ -198,6 +207,13 @@ export class DuplexStream extends BaseStream {
     return socket;
   }
 
+  /** The peer's end of stream, or the reset libuv reported as one. */
+  #peerEnded(): void {
+    const reset = this.#resettable ? resetBehindEnd(this.#duplex as Socket) : undefined;
+    if (reset === undefined) this._pushEnd();
+    else this._pushError(reset);
+  }
+
   /** Transports: the handle is closed and released (after an end, an error or `close()`). */
   protected _handleClosed(): void {}
 
@@ -234,6 +250,12 @@ export class DuplexStream extends BaseStream {
     this.#duplex?.destroy();
   }
 
+  protected override _abort(): void {
+    const duplex = this.#duplex;
+    if (this.#resettable && duplex instanceof Socket && !duplex.destroyed) duplex.resetAndDestroy();
+    else this._destroy();
+  }
+
   protected _pauseReading(): void {
     this.#duplex?.pause();
   }
@@ -241,6 +263,26 @@ export class DuplexStream extends BaseStream {
   protected _resumeReading(): void {
     this.#duplex?.resume();
   }
+}
+
+/**
+ * The reset behind a TCP socket's end of stream, if any. libuv (Node 20's)
+ * takes a hang-up for end of stream without reading the socket's pending
+ * error, so a reset that arrives while reading is paused (backpressure)
+ * reads as a clean end after the bytes the kernel had. A write makes the
+ * kernel report that error; a zero-length one sends nothing when there is
+ * none, and fails at once (Node records it in `errored`) when there is.
+ * Only `ECONNRESET` means the peer aborted: after the peer's FIN the kernel
+ * says `EPIPE` (every byte it sent is in). Undefined when there is no reset,
+ * or when it cannot be told: the write side is shut or has bytes pending
+ * (their write reports the reset instead).
+ * Cost: one `write` system call per end of stream.
+ */
+function resetBehindEnd(socket: Socket): Error | undefined {
+  if (socket.destroyed || socket.connecting || socket.writableEnded || socket.writableLength > 0) return undefined;
+  socket.write(EMPTY);
+  const error = socket.errored as NodeJS.ErrnoException | null;
+  return error?.code === 'ECONNRESET' ? error : undefined;
 }
 
 /** The private `net.Socket` fields behind Node's `onread` option, by their symbols' descriptions. */

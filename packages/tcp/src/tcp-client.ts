@@ -33,7 +33,7 @@ export class TCPClient extends DuplexStream {
   /** Throws `TypeError`/`RangeError` for invalid options. */
   constructor(options: TCPClientOptions = {}) {
     const socketOptions = toNetSocketOptions(options);
-    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: TCPError });
+    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: TCPError, resettable: true });
     this.#socketOptions = socketOptions;
   }
 

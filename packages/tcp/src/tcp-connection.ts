@@ -27,7 +27,7 @@ export class TCPConnection extends StreamConnection {
   constructor(socket: Socket, options: TCPConnectionOptions = {}) {
     const socketOptions = toNetSocketOptions(options);
     const { highWaterMark, maxBufferSize, readIntoMemory = true } = options;
-    super(socket, { highWaterMark, maxBufferSize, errorClass: TCPError, readIntoMemory });
+    super(socket, { highWaterMark, maxBufferSize, errorClass: TCPError, readIntoMemory, resettable: true });
     applySocketOptions(this.#socket, socketOptions);
   }
 
