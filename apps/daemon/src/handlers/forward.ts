@@ -1,4 +1,4 @@
-import type { StreamConnection, StreamTransport } from '@evergreen/stream-core';
+import type { BaseStream, StreamConnection, StreamTransport } from '@evergreen/stream-core';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../protocol/server-spec.js';
 import type { HandlerEnvironment, StreamHandler } from './handler.js';
 import { relayBothWays } from './relay.js';
@@ -13,7 +13,8 @@ export interface ForwardTarget {
  * A stream handler that opens a connection to `target` (any stream
  * transport: tcp↔pipe works) for each accepted connection and relays both
  * ways with backpressure, passing half-close through; when either side
- * fails, both are closed. Resolving the target's transport happens here, so
+ * fails, both are reset (see `relayBothWays`), and so is the client when the
+ * upstream cannot be reached. Resolving the target's transport happens here, so
  * a bad target fails when the server is added, not at the first connection.
  * Rejects per connection when the upstream connect fails or times out.
  */
@@ -23,7 +24,14 @@ export async function forwardStream(options: ForwardTarget, env: HandlerEnvironm
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   return async (conn: StreamConnection) => {
     const connectOptions = { ...env.streamLimits, signal: AbortSignal.timeout(connectTimeoutMs) };
-    const upstream = await transport.connect(address, connectOptions);
+    let upstream: BaseStream;
+    try {
+      upstream = await transport.connect(address, connectOptions);
+    } catch (error) {
+      // The client must not take the refusal for an empty stream that ended well.
+      conn.reset();
+      throw error;
+    }
     try {
       await relayBothWays(conn, upstream);
     } finally {

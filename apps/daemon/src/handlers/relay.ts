@@ -34,15 +34,18 @@ export async function relay(from: BaseStream, to: BaseStream): Promise<void> {
 }
 
 /**
- * Relays `a` and `b` both ways until both directions have ended. When either
- * direction fails, both streams are closed at once (so the other direction
- * ends too) and the promise rejects with that failure.
+ * Relays `a` and `b` both ways until both directions have ended; a normal
+ * end passes through as a half-close. When either direction fails (a
+ * reset, a read or write error, a stream closed under it), both streams are
+ * reset at once (`reset()`: RST over TCP), so each peer learns the stream
+ * was cut short instead of taking a truncated stream for a whole one, and
+ * the promise rejects with that failure.
  */
 export async function relayBothWays(a: BaseStream, b: BaseStream): Promise<void> {
-  const closeBoth = (error: unknown): never => {
-    a.close();
-    b.close();
+  const resetBoth = (error: unknown): never => {
+    a.reset();
+    b.reset();
     throw error;
   };
-  await Promise.all([relay(a, b).catch(closeBoth), relay(b, a).catch(closeBoth)]);
+  await Promise.all([relay(a, b).catch(resetBoth), relay(b, a).catch(resetBoth)]);
 }
