@@ -3,7 +3,7 @@
 // dist/evergreend.schema.json; `npm run schema` refreshes the checked-in copy,
 // which a test keeps equal to the generated one).
 import { writeFileSync } from 'node:fs';
-import { configJsonSchema } from '../dist/daemon/config-json-schema.js';
+import { configJsonSchema } from '../dist/daemon/config/config-json-schema.js';
 
 const [file] = process.argv.slice(2);
 if (file === undefined) throw new Error('usage: node scripts/write-schema.mjs OUTPUT.json');

@@ -4,7 +4,7 @@ import { RpcClient } from '../src/ctl/rpc-client.js';
 import { DaemonDisconnectedError } from '../src/ctl/daemon-disconnected-error.js';
 import { MAX_CONTROL_CONNECTIONS, MAX_MESSAGE_BYTES, MAX_OUTSTANDING_REQUESTS } from '../src/protocol/limits.js';
 import { RpcError, RpcErrorCode } from '../src/protocol/rpc-error.js';
-import { ControlServer, type ControlServerOptions } from '../src/daemon/control-server.js';
+import { ControlServer, type ControlServerOptions } from '../src/daemon/control/control-server.js';
 import { RawClient, onCleanup, recordingLog, startServer, until } from './helpers.js';
 
 async function client(path: string): Promise<RpcClient> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolvePaths } from '../src/daemon/daemon-paths.js';
+import { resolvePaths } from '../src/daemon/config/daemon-paths.js';
 import { defaultSocketPath } from '../src/protocol/socket-path.js';
 
 describe('resolvePaths', () => {

@@ -2,7 +2,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensurePrivateDirectory } from '../src/daemon/private-directory.js';
+import { ensurePrivateDirectory } from '../src/daemon/control/private-directory.js';
 import { onCleanup, startServer } from './helpers.js';
 
 function scratch(): string {

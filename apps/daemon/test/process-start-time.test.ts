@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStartTime, processStartTime } from '../src/daemon/process-start-time.js';
+import { parseStartTime, processStartTime } from '../src/daemon/lock/process-start-time.js';
 
 /** A /proc/<pid>/stat line with `comm` as its command name and 4476396 as its starttime (field 22). */
 function statLine(comm: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../src/daemon/config-schema.js';
+import { configSchema } from '../src/daemon/config/config-schema.js';
 import { MAX_ARRAY_LENGTH, MAX_STRING_BYTES } from '../src/protocol/limits.js';
 import { methodParams } from '../src/protocol/methods.js';
 

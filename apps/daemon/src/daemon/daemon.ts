@@ -5,19 +5,19 @@ import type { LogLevel } from '../protocol/log-level.js';
 import { createDatagramHandler, createStreamHandler } from '../handlers/create-handler.js';
 import type { HandlerEnvironment } from '../handlers/handler.js';
 import { VERSION } from '../version.js';
-import { loadConfig } from './config-file.js';
-import type { DaemonConfig } from './config-schema.js';
+import { loadConfig } from './config/config-file.js';
+import type { DaemonConfig } from './config/config-schema.js';
 import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport, ServerInfo, ServerOrigin, ServerStatsInfo, Conflict } from '../protocol/results.js';
-import { configBaseDir } from './daemon-paths.js';
+import { configBaseDir } from './config/daemon-paths.js';
 import { DaemonError } from './daemon-error.js';
-import { DatagramHost } from './datagram-host.js';
-import type { HostedServer } from './hosted-server.js';
-import type { Logger } from './logger.js';
+import { DatagramHost } from './hosting/datagram-host.js';
+import type { HostedServer } from './hosting/hosted-server.js';
+import type { Logger } from './logging/logger.js';
 import { MAX_SERVERS } from '../protocol/limits.js';
-import { plannedServers, specKey, type PlannedServer } from './server-set.js';
+import { plannedServers, specKey, type PlannedServer } from './state/server-set.js';
 import { SerialQueue } from './serial-queue.js';
-import { StateFile, type DaemonState } from './state-file.js';
-import { StreamHost } from './stream-host.js';
+import { StateFile, type DaemonState } from './state/state-file.js';
+import { StreamHost } from './hosting/stream-host.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
 
 /** What a daemon is built from. */

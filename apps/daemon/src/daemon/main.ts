@@ -3,17 +3,17 @@ import { dirname } from 'node:path';
 import { logLevelSchema, type LogLevel } from '../protocol/log-level.js';
 import { PROTOCOL_VERSION, TOPICS } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
-import { ConfigError, loadConfig } from './config-file.js';
-import type { DaemonConfig } from './config-schema.js';
-import { ControlServer } from './control-server.js';
-import { controlMethods } from './control-methods.js';
-import { ensurePrivateDirectory } from './private-directory.js';
+import { ConfigError, loadConfig } from './config/config-file.js';
+import type { DaemonConfig } from './config/config-schema.js';
+import { ControlServer } from './control/control-server.js';
+import { controlMethods } from './control/control-methods.js';
+import { ensurePrivateDirectory } from './control/private-directory.js';
 import { Daemon } from './daemon.js';
 import { DaemonError } from './daemon-error.js';
-import { resolvePaths, type DaemonPaths } from './daemon-paths.js';
-import { InstanceLock } from './instance-lock.js';
-import { createLogger, type Logger } from './logger.js';
-import { lockStateDir } from './state-dir-lock.js';
+import { resolvePaths, type DaemonPaths } from './config/daemon-paths.js';
+import { InstanceLock } from './lock/instance-lock.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { lockStateDir } from './lock/state-dir-lock.js';
 
 /** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use, more than 1024 servers), 2 bad usage or config. */
 export const EXIT_OK = 0;

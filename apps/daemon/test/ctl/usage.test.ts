@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { controlMethod } from '../../src/daemon/control-method.js';
+import { controlMethod } from '../../src/daemon/control/control-method.js';
 import { MAX_ARRAY_LENGTH, MAX_STRING_BYTES } from '../../src/protocol/limits.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/methods.js';
 import { VERSION } from '../../src/version.js';

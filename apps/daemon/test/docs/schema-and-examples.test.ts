@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configJsonSchema } from '../../src/daemon/config-json-schema.js';
+import { configJsonSchema } from '../../src/daemon/config/config-json-schema.js';
 import { Daemon, createLogger, parseConfig } from '../../src/index.js';
 import { readmeExamples, runExample } from '../../../../scripts/readme-examples.mjs';
 

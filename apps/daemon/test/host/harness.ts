@@ -3,11 +3,11 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { parseConfig } from '../../src/daemon/config-file.js';
-import type { DaemonConfig, DaemonConfigInput } from '../../src/daemon/config-schema.js';
+import { parseConfig } from '../../src/daemon/config/config-file.js';
+import type { DaemonConfig, DaemonConfigInput } from '../../src/daemon/config/config-schema.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { createLogger } from '../../src/daemon/logger.js';
-import type { DaemonState } from '../../src/daemon/state-file.js';
+import { createLogger } from '../../src/daemon/logging/logger.js';
+import type { DaemonState } from '../../src/daemon/state/state-file.js';
 import type { ServerLimits, ServerSpec } from '../../src/protocol/server-spec.js';
 
 /**

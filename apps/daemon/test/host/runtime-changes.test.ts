@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
 import { DaemonError } from '../../src/daemon/daemon-error.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { createLogger } from '../../src/daemon/logger.js';
+import { createLogger } from '../../src/daemon/logging/logger.js';
 import { addressOf, afterTest, Client, config, connectSocket, expectRefused, loopbackServer, portOf, rejection, releaseAll, startDaemon, stateOnDisk, tempDir, type ServersInput } from './harness.js';
 
 afterEach(releaseAll);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { configSchema, type DaemonConfig } from './config-schema.js';
 import { DEFAULT_CONFIG } from './default-config.js';
-import { describeIssues, validationIssues, type ValidationIssue } from '../protocol/validation-issue.js';
+import { describeIssues, validationIssues, type ValidationIssue } from '../../protocol/validation-issue.js';
 
 /** A config that cannot be used: unreadable, not JSON, or not valid. `issues` says where and why. */
 export class ConfigError extends Error {

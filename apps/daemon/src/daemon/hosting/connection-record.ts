@@ -1,5 +1,5 @@
-import type { ConnectionContext } from '../handlers/handler.js';
-import type { ConnectionInfo } from '../protocol/results.js';
+import type { ConnectionContext } from '../../handlers/handler.js';
+import type { ConnectionInfo } from '../../protocol/results.js';
 
 /** Why the daemon (not the peer) ended a connection. */
 export type CloseReason = 'idle' | 'killed' | 'stopping';

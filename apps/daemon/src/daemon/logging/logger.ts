@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogLevel } from '../protocol/log-level.js';
+import type { LogLevel } from '../../protocol/log-level.js';
 
 export type { Logger };
 

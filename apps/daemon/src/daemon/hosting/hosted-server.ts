@@ -1,11 +1,11 @@
 import { within } from '@evergreen/stream-core';
-import type { ServerSpec } from '../protocol/server-spec.js';
-import type { PauseMode, RefusalReason, ServerInfo, ServerOrigin, ServerState, ServerStatsInfo } from '../protocol/results.js';
-import { DEFAULT_DRAIN_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../protocol/server-spec.js';
+import type { ServerSpec } from '../../protocol/server-spec.js';
+import type { PauseMode, RefusalReason, ServerInfo, ServerOrigin, ServerState, ServerStatsInfo } from '../../protocol/results.js';
+import { DEFAULT_DRAIN_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../../protocol/server-spec.js';
 import { Admission } from './admission.js';
 import { ConnectionRecord, type ByteCounts } from './connection-record.js';
-import type { Logger } from './logger.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import type { Logger } from '../logging/logger.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { ServerStats } from './server-stats.js';
 
 /** What a host is given by the daemon. */

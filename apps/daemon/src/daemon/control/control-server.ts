@@ -10,11 +10,11 @@ import {
   REPLY_STALL_TIMEOUT_MS,
   REQUEST_LIMITS,
   SUBSCRIBER_QUEUE_EVENTS,
-} from '../protocol/limits.js';
-import { invalidParams } from '../protocol/invalid-params.js';
-import type { RpcRequest } from '../protocol/message.js';
-import { encodeNotification } from '../protocol/message-encoder.js';
-import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
+} from '../../protocol/limits.js';
+import { invalidParams } from '../../protocol/invalid-params.js';
+import type { RpcRequest } from '../../protocol/message.js';
+import { encodeNotification } from '../../protocol/message-encoder.js';
+import { RpcError, RpcErrorCode } from '../../protocol/rpc-error.js';
 import { silentLog, type ControlLog } from './control-log.js';
 import { controlMethod, type ControlMethod, type ControlMethods } from './control-method.js';
 import { ControlSession } from './control-session.js';

@@ -1,12 +1,12 @@
 import { ZodError } from 'zod';
-import { methodParams, type MethodName, type MethodParams } from '../protocol/methods.js';
-import { invalidParams } from '../protocol/invalid-params.js';
-import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
-import { BindError } from './bind-error.js';
-import { ConfigError } from './config-file.js';
+import { methodParams, type MethodName, type MethodParams } from '../../protocol/methods.js';
+import { invalidParams } from '../../protocol/invalid-params.js';
+import { RpcError, RpcErrorCode } from '../../protocol/rpc-error.js';
+import { BindError } from '../hosting/bind-error.js';
+import { ConfigError } from '../config/config-file.js';
 import { controlMethod, type ControlMethod, type ControlMethods } from './control-method.js';
-import type { Daemon } from './daemon.js';
-import { DaemonError, type DaemonErrorKind } from './daemon-error.js';
+import type { Daemon } from '../daemon.js';
+import { DaemonError, type DaemonErrorKind } from '../daemon-error.js';
 
 /** The error number of each kind of "no". */
 const CODE_OF: Record<DaemonErrorKind, number> = {

@@ -1,4 +1,4 @@
-import { encodeNotification } from '../protocol/message-encoder.js';
+import { encodeNotification } from '../../protocol/message-encoder.js';
 
 /** Where a `SubscriberQueue` sends its events. */
 export interface SubscriberQueueSink {

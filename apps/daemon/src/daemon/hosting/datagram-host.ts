@@ -1,12 +1,12 @@
 import type { DatagramSocket, DatagramTransport, SocketAddress } from '@evergreen/stream-core';
-import type { DatagramHandler, DatagramSession } from '../handlers/handler.js';
-import type { ServerSpec } from '../protocol/server-spec.js';
-import { eachDatagram } from '../handlers/each-datagram.js';
+import type { DatagramHandler, DatagramSession } from '../../handlers/handler.js';
+import type { ServerSpec } from '../../protocol/server-spec.js';
+import { eachDatagram } from '../../handlers/each-datagram.js';
 import { BindError } from './bind-error.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
-import { RateLimitedLog } from './rate-limited-log.js';
-import type { ServerOrigin } from '../protocol/results.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
+import type { ServerOrigin } from '../../protocol/results.js';
 
 /** What a session asks of its host: to end it, to report a stray datagram. */
 interface SessionOwner {

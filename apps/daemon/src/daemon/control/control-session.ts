@@ -1,9 +1,9 @@
 import type { PipeConnection } from '@evergreen/pipe';
-import { CLOSE_FLUSH_TIMEOUT_MS, CONTROL_HIGH_WATER_MARK_BYTES, MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../protocol/limits.js';
-import { checkMessage, isInvalidMessage, type RpcRequest } from '../protocol/message.js';
-import { MessageDecoder } from '../protocol/message-decoder.js';
-import { encodeNotification, encodeResponse } from '../protocol/message-encoder.js';
-import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
+import { CLOSE_FLUSH_TIMEOUT_MS, CONTROL_HIGH_WATER_MARK_BYTES, MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../../protocol/limits.js';
+import { checkMessage, isInvalidMessage, type RpcRequest } from '../../protocol/message.js';
+import { MessageDecoder } from '../../protocol/message-decoder.js';
+import { encodeNotification, encodeResponse } from '../../protocol/message-encoder.js';
+import { RpcError, RpcErrorCode } from '../../protocol/rpc-error.js';
 import type { ControlLog } from './control-log.js';
 import { lingerAndClose } from './linger-and-close.js';
 import { SubscriberQueue } from './subscriber-queue.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MAX_SERVERS } from '../protocol/limits.js';
-import { logLevelSchema } from '../protocol/log-level.js';
-import { serverSpecSchema } from '../protocol/server-spec.js';
+import { MAX_SERVERS } from '../../protocol/limits.js';
+import { logLevelSchema } from '../../protocol/log-level.js';
+import { serverSpecSchema } from '../../protocol/server-spec.js';
 
 const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 

@@ -1,5 +1,5 @@
-import type { ServerSpec } from '../protocol/server-spec.js';
-import type { Conflict, ServerOrigin } from '../protocol/results.js';
+import type { ServerSpec } from '../../protocol/server-spec.js';
+import type { Conflict, ServerOrigin } from '../../protocol/results.js';
 import type { DaemonState } from './state-file.js';
 
 /** A server the daemon should run, and where its definition comes from. */

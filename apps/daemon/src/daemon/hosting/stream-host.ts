@@ -1,10 +1,10 @@
 import { DEFAULT_CLOSE_TIMEOUT_MS, MAX_TIMER_MS, within, type StreamConnection, type StreamServer, type StreamTransport } from '@evergreen/stream-core';
-import type { StreamHandler } from '../handlers/handler.js';
-import type { ServerSpec } from '../protocol/server-spec.js';
+import type { StreamHandler } from '../../handlers/handler.js';
+import type { ServerSpec } from '../../protocol/server-spec.js';
 import { LOCAL_SOURCE } from './admission.js';
 import { BindError } from './bind-error.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
-import type { ServerOrigin } from '../protocol/results.js';
+import type { ServerOrigin } from '../../protocol/results.js';
 
 /**
  * A hosted server on a stream transport (tcp, pipe, …): each accepted

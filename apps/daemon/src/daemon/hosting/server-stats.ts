@@ -1,5 +1,5 @@
 import { REFUSAL_REASONS } from './admission.js';
-import type { RefusalReason, ServerStatsInfo } from '../protocol/results.js';
+import type { RefusalReason, ServerStatsInfo } from '../../protocol/results.js';
 
 /**
  * The counters of one server. Bytes of closed connections are added up here;

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { defaultSocketPath } from '../protocol/socket-path.js';
+import { defaultSocketPath } from '../../protocol/socket-path.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 

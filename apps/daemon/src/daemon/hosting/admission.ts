@@ -1,7 +1,7 @@
 import { BlockList, isIPv4 } from 'node:net';
-import { parseCidr, type Cidr } from '../protocol/cidr.js';
-import type { RefusalReason } from '../protocol/results.js';
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_SOURCE, type ServerLimits } from '../protocol/server-spec.js';
+import { parseCidr, type Cidr } from '../../protocol/cidr.js';
+import type { RefusalReason } from '../../protocol/results.js';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_SOURCE, type ServerLimits } from '../../protocol/server-spec.js';
 
 /** Every refusal reason, in the order listings show them. */
 export const REFUSAL_REASONS: readonly RefusalReason[] = ['denied', 'maxConnections', 'maxPerSource', 'paused'];

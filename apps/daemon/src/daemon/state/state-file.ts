@@ -1,9 +1,9 @@
 import { open, readFile, readdir, rename, mkdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { serverSpecSchema } from '../protocol/server-spec.js';
-import { ConfigError } from './config-file.js';
-import { describeIssues, validationIssues } from '../protocol/validation-issue.js';
+import { serverSpecSchema } from '../../protocol/server-spec.js';
+import { ConfigError } from '../config/config-file.js';
+import { describeIssues, validationIssues } from '../../protocol/validation-issue.js';
 
 /** The state file's format version. */
 export const STATE_VERSION = 1;
