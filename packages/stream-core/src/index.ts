@@ -21,4 +21,4 @@ export { toHostPort, toSocketAddress, formatHostPort } from './socket-address.js
 export type { SocketAddress, AddressInput, HostPort } from './socket-address.js';
 export { parseHostPortURI, formatHostPortURI } from './host-port-uri.js';
 export type { Delimiter } from './delimiter.js';
-export type { Transport, TransportBase, StreamTransport, DatagramTransport, DatagramSocket, DatagramBindOptions, StreamConnectOptions } from './transport.js';
+export type { Transport, TransportBase, StreamTransport, TransportServerOptions, TransportConnectOptions, DatagramTransport, DatagramSocket, DatagramBindOptions, StreamConnectOptions } from './transport.js';
