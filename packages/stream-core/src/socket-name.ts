@@ -1,20 +1,19 @@
 import type { Server, Socket } from 'node:net';
-import { StreamErrorFactory, toSocketAddress, type SocketAddress } from '@evergreen/stream-core';
-import { TCPError } from './tcp-error.js';
-
-const errors = StreamErrorFactory.for(TCPError);
+import type { StreamErrorFactory } from './errors.js';
+import { toSocketAddress, type SocketAddress } from './socket-address.js';
 
 /** Which end of a connection: `'local'` is `sockname`, `'remote'` is `peername`. */
 export type SocketSide = 'local' | 'remote';
 
 /**
- * `sockname` / `peername` of a stream's socket, shared by `TCPClient` and
- * `TCPConnection`. Throws a `TCPError` that is a `StreamClosedError` once the
- * socket is destroyed (closed, reset, or both directions ended), and a
- * `TCPError` `ENOTCONN` before it is connected. Cost: one `getsockname` /
+ * `sockname` / `peername` of a stream's IP socket (TCP, TLS), shared by the
+ * clients and connections of those transports. Throws an error of `errors`'
+ * class (the stream's `_errors`) that is a `StreamClosedError` once the
+ * socket is destroyed (closed, reset, or both directions ended), and one
+ * with code `ENOTCONN` before it is connected. Cost: one `getsockname` /
  * `getpeername` call the first time (Node caches the answer).
  */
-export function socketName(socket: Socket | undefined, side: SocketSide): SocketAddress {
+export function socketName(socket: Socket | undefined, side: SocketSide, errors: StreamErrorFactory): SocketAddress {
   const action = side === 'local' ? 'Cannot read the socket address' : 'Cannot read the peer address';
   if (socket?.destroyed) throw errors.closed(action);
   const info = socket === undefined ? {} : side === 'local' ? socket.address() : { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily };
@@ -25,10 +24,11 @@ export function socketName(socket: Socket | undefined, side: SocketSide): Socket
 }
 
 /**
- * The address a server listens on. Throws a `TCPError` `EINVAL` when it is
- * not bound, and one that is a `StreamClosedError` once it is closed.
+ * The address an IP server listens on. Throws an error of `errors`' class
+ * with code `EINVAL` when it is not bound, and one that is a
+ * `StreamClosedError` once it is closed.
  */
-export function listenerName(listener: Server | undefined): SocketAddress {
+export function listenerName(listener: Server | undefined, errors: StreamErrorFactory): SocketAddress {
   const action = 'Cannot read the server address';
   if (listener === undefined) throw errors.withCode(action, 'EINVAL', 'the server is not bound');
   const info = listener.address();
