@@ -203,12 +203,18 @@ export class TLSServer extends StreamServer<TLSConnection, AddressInput> {
   protected override _handshake(raw: Socket, signal: AbortSignal): Promise<Socket> {
     const remote = remoteOf(raw);
     raw.setNoDelay(true);
+    // Node's TLS socket takes this from the accepted one: a client that
+    // leaves mid-handshake (a FIN) then ends it, and Node reports the
+    // failure, instead of a half-open socket waiting for the timeout.
+    // The connection's stream makes it half-open again once handed over.
+    raw.allowHalfOpen = false;
     return new Promise((resolve, reject) => {
       const pending: PendingHandshake = {
         settle: (outcome) => {
           if (!this.#pending.delete(raw)) return;
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
+          raw.off('close', onClose);
           if (!(outcome instanceof TLSError)) return resolve(outcome);
           pending.tlsSocket?.destroy();
           raw.destroy();
@@ -217,11 +223,16 @@ export class TLSServer extends StreamServer<TLSConnection, AddressInput> {
         },
       };
       const onAbort = (): void => pending.settle(new TLSError('Cannot complete the TLS handshake: the server is closing'));
+      // Node does not always tell its TLS server of a client that left mid-handshake in a way
+      // we can match to this socket (its TLS socket may have dropped `_parent` by then).
+      const onClose = (): void =>
+        pending.settle(this._errors.withCode(`Cannot complete the TLS handshake with ${describeRemote(remote)}`, 'ECONNRESET', 'the client closed the connection') as TLSError);
       const timer = setTimeout(
         () => pending.settle(new TLSError(`Cannot complete the TLS handshake with ${describeRemote(remote)}: it took longer than ${this.#handshakeTimeoutMs} ms`, { reason: 'handshake-timeout' })),
         this.#handshakeTimeoutMs,
       );
       signal.addEventListener('abort', onAbort, { once: true });
+      raw.once('close', onClose);
       this.#pending.set(raw, pending);
       this.#tls.emit('connection', raw);
     });
