@@ -11,4 +11,4 @@ export type { ClientAllowList } from './client-allow-list.js';
 export type { PeerCertificate } from './peer-certificate.js';
 export type { TLSCipher } from './tls-facts.js';
 export { transport } from './transport.js';
-export type { TLSTransport } from './transport.js';
+export type { TLSTransport, TLSTransportServerOptions } from './transport.js';
