@@ -20,7 +20,7 @@ export { ReadBuffer } from './read-buffer.js';
 export { toHostPort, toSocketAddress, formatHostPort } from './socket-address.js';
 export type { SocketAddress, AddressInput, HostPort } from './socket-address.js';
 export { parseHostPortURI, formatHostPortURI } from './host-port-uri.js';
-export { socketName, listenerName } from './socket-name.js';
+export { socketName, listenerName, localSide } from './socket-name.js';
 export type { SocketSide } from './socket-name.js';
 export type { Delimiter } from './delimiter.js';
 export type { Transport, TransportBase, StreamTransport, TransportServerOptions, TransportConnectOptions, DatagramTransport, DatagramSocket, DatagramBindOptions, StreamConnectOptions } from './transport.js';

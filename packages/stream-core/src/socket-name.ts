@@ -1,6 +1,6 @@
-import type { Server, Socket } from 'node:net';
+import { isIP, type Server, type Socket } from 'node:net';
 import type { StreamErrorFactory } from './errors.js';
-import { toSocketAddress, type SocketAddress } from './socket-address.js';
+import { toHostPort, toSocketAddress, type AddressInput, type SocketAddress } from './socket-address.js';
 
 /** Which end of a connection: `'local'` is `sockname`, `'remote'` is `peername`. */
 export type SocketSide = 'local' | 'remote';
@@ -34,4 +34,16 @@ export function listenerName(listener: Server | undefined, errors: StreamErrorFa
   const info = listener.address();
   if (info === null || typeof info === 'string') throw errors.closed(action);
   return toSocketAddress(info);
+}
+
+/**
+ * Node's `localAddress`/`localPort` connect options for a client's source
+ * address (TCP, TLS), which must be an IP literal (port 0: any). Throws
+ * `TypeError` for a name or a malformed address, `RangeError` for a port
+ * out of range.
+ */
+export function localSide(sourceAddress: AddressInput): { localAddress: string; localPort: number } {
+  const { host, port } = toHostPort(sourceAddress);
+  if (isIP(host) === 0) throw new TypeError(`Cannot bind the local side to "${host}": expected an IP address`);
+  return { localAddress: host, localPort: port };
 }

@@ -1,5 +1,5 @@
-import { isIP, type Socket } from 'node:net';
-import { formatHostPort, DuplexStream, socketName, toHostPort, type AddressInput, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
+import type { Socket } from 'node:net';
+import { formatHostPort, DuplexStream, localSide, socketName, toHostPort, type AddressInput, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 import { toNetSocketOptions, type NetSocketOptions, type TCPSocketOptions } from './socket-options.js';
 
@@ -76,11 +76,4 @@ export class TCPClient extends DuplexStream {
   get #socket(): Socket | undefined {
     return this._duplex as Socket | undefined;
   }
-}
-
-/** `net.connect`'s `localAddress`/`localPort` for a source address, which must be an IP literal. */
-function localSide(sourceAddress: AddressInput): { localAddress: string; localPort: number } {
-  const { host, port } = toHostPort(sourceAddress);
-  if (isIP(host) === 0) throw new TypeError(`Cannot bind the local side to "${host}": expected an IP address`);
-  return { localAddress: host, localPort: port };
 }

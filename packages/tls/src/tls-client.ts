@@ -4,6 +4,7 @@ import {
   DuplexStream,
   formatHostPort,
   socketName,
+  localSide,
   toHostPort,
   type AddressInput,
   type BaseStreamOptions,
@@ -204,11 +205,4 @@ function connectionOptions(options: TLSClientSecurity): ConnectionOptions {
 
 export function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((entry) => typeof entry === 'string' && entry !== '');
-}
-
-/** `tls.connect`'s `localAddress`/`localPort` for a source address, which must be an IP literal. */
-function localSide(sourceAddress: AddressInput): { localAddress: string; localPort: number } {
-  const { host, port } = toHostPort(sourceAddress);
-  if (isIP(host) === 0) throw new TypeError(`Cannot bind the local side to "${host}": expected an IP address`);
-  return { localAddress: host, localPort: port };
 }
