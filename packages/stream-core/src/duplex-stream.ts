@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { connect as netConnect, Socket, type NetConnectOpts } from 'node:net';
+import { connect as netConnect, Socket, type NetConnectOpts, type OnReadOpts } from 'node:net';
 import { once } from 'node:events';
 import { BaseStream, type BaseStreamOptions, type WriteData } from './base-stream.js';
 
@@ -42,6 +42,21 @@ const MAX_READ = 64 * 1024;
 const READ_MEMORY = Buffer.allocUnsafe(MAX_READ);
 /** Where the next read goes, set by a socket's read callback for the `readMemory` call that follows it. */
 let nextReadMemory: Uint8Array = READ_MEMORY;
+
+/**
+ * How a transport opens a client socket: the Node function that makes it
+ * (`net.connect`, `tls.connect`) and the event that means it is ready for
+ * data (`'connect'`, `'secureConnect'`: for TLS, once the peer is verified).
+ * `connect` is given the transport's options plus `allowHalfOpen` and
+ * `onread`, which every socket of this module reads with.
+ */
+export interface SocketConnector<O> {
+  connect(options: O & { allowHalfOpen: true; onread: OnReadOpts }): Socket;
+  readonly readyEvent: string;
+}
+
+/** Plain `net.connect` (TCP, Unix sockets, named pipes), ready on `'connect'`. */
+const NET_CONNECTOR: SocketConnector<NetConnectOpts> = { connect: netConnect, readyEvent: 'connect' };
 
 /** Where an adopted duplex keeps its stream, for the shared listeners. */
 const kStream = Symbol('evergreen.stream');
@@ -172,9 +187,10 @@ export class DuplexStream extends BaseStream {
   }
 
   /**
-   * Transports: opens a `net.Socket` with Node's `options`, adopts it and
-   * resolves it once connected (writes buffered before are then sent).
-   * `target` names the peer in error messages (`'127.0.0.1:7000'`).
+   * Transports: opens a socket with Node's `options` (through `connector`:
+   * `net.connect` by default), adopts it and resolves it once its ready
+   * event fires (writes buffered before are then sent). `target` names the
+   * peer in error messages (`'127.0.0.1:7000'`).
    *
    * Errors: the transport's error class — `EISCONN`/`EALREADY` when the
    * stream is connected or connecting already, the OS error (`ECONNREFUSED`,
@@ -184,7 +200,12 @@ export class DuplexStream extends BaseStream {
    * the stream (make a new one to try again); `EISCONN`/`EALREADY` leave it
    * as it was.
    */
-  protected async _connectSocket(options: NetConnectOpts, signal?: AbortSignal, target = 'the peer'): Promise<Socket> {
+  protected async _connectSocket<O extends object = NetConnectOpts>(
+    options: O,
+    signal?: AbortSignal,
+    target = 'the peer',
+    connector: SocketConnector<O> = NET_CONNECTOR as unknown as SocketConnector<O>,
+  ): Promise<Socket> {
     const action = `Cannot connect to ${target}`;
     if (this.closed) throw this._errors.closed(action);
     if (this.connected) throw this._errors.withCode(action, 'EISCONN', 'the stream is already connected');
@@ -195,10 +216,10 @@ export class DuplexStream extends BaseStream {
     }
     // Bytes are read into shared memory and copied once, to where the read
     // waiting for them wants them, instead of into a new Buffer per read.
-    const socket = netConnect({ ...options, allowHalfOpen: true, onread: DuplexStream._onread });
+    const socket = connector.connect({ ...options, allowHalfOpen: true, onread: DuplexStream._onread });
     this._attach(socket);
     try {
-      await once(socket, 'connect', signal === undefined ? undefined : { signal });
+      await once(socket, connector.readyEvent, signal === undefined ? undefined : { signal });
     } catch (error) {
       this.close();
       throw signal?.aborted ? signal.reason : this._errors.system(action, error);

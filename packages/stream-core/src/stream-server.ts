@@ -5,6 +5,7 @@ import { StreamClosedError, StreamErrorFactory, type StreamErrorClass } from './
 import { DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE, type BaseStreamOptions } from './base-stream.js';
 import { positiveLimit, timerDelay } from './limit-option.js';
 import type { StreamConnection } from './stream-connection.js';
+import { toSocketAddress, type SocketAddress } from './socket-address.js';
 
 /** How long a finished handler's connection may take to flush before it is closed (10 s). */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
@@ -25,6 +26,16 @@ export interface StreamServerOptions<C> extends Pick<BaseStreamOptions, 'highWat
    * reads cannot hold a connection open.
    */
   closeTimeoutMs?: number;
+  /**
+   * Decides at accept, before the transport's handshake (TLS) costs any CPU,
+   * whether to take a connection: `false` destroys the socket at once, and
+   * nothing else hears of it. Given the peer's address, or `null` when the
+   * transport has none (pipes) or the peer is already gone. A daemon checks
+   * its ACLs and limits here, counting `connections.size +
+   * pendingConnections`. Default: every connection is taken. A throw counts
+   * as `false` and is reported as a process warning.
+   */
+  admit?: (remote: SocketAddress | null) => boolean;
 }
 
 /** `bind` options. */
@@ -55,6 +66,9 @@ export interface ServerCloseOptions {
 export abstract class StreamServer<C extends StreamConnection = StreamConnection, A = unknown> {
   readonly #handler: ConnectionHandler<C> | undefined;
   readonly #onError: (error: unknown, conn: C) => void;
+  readonly #admit: ((remote: SocketAddress | null) => boolean) | undefined;
+  /** Sockets in the transport's `_handshake`, each with what aborts it. */
+  readonly #pending = new Map<Socket, AbortController>();
   readonly #closeTimeoutMs: number;
   readonly #connections = new Set<C>();
   #listener: Server | undefined;
@@ -81,18 +95,34 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   constructor(handler?: ConnectionHandler<C>, options: StreamServerOptions<C> = {}, errorClass?: StreamErrorClass) {
     if (handler !== undefined && typeof handler !== 'function') throw new TypeError('Cannot create the server: the handler must be a function');
     if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('Cannot create the server: onError must be a function');
+    if (options.admit !== undefined && typeof options.admit !== 'function') throw new TypeError('Cannot create the server: admit must be a function');
     positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark');
     positiveLimit(options.maxBufferSize, DEFAULT_MAX_BUFFER_SIZE, 'maxBufferSize');
     this.#handler = handler;
     this.#onError = options.onError ?? ((error) => console.error(error));
+    this.#admit = options.admit;
     this.#closeTimeoutMs = timerDelay(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, 'closeTimeoutMs');
     this._connectionOptions = { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize };
     this._errors = StreamErrorFactory.for(errorClass);
   }
 
-  /** The active connections (accepted and not yet closed). */
+  /**
+   * The active connections (accepted, through the transport's handshake, and
+   * not yet closed). A socket still in its handshake is not here: it is no
+   * connection yet (no handler has it); see `pendingConnections`.
+   */
   get connections(): ReadonlySet<C> {
     return this.#connections;
+  }
+
+  /**
+   * How many accepted sockets are still in the transport's handshake (0 for
+   * a transport without one): they hold a socket and cost CPU, so a limit on
+   * connections counts them too (`connections.size + pendingConnections`).
+   * `close()` ends them at once, whatever its `drainMs`.
+   */
+  get pendingConnections(): number {
+    return this.#pending.size;
   }
 
   /** The listening `net.Server`, once bound. */
@@ -185,6 +215,12 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   async #shutdown(drainMs: number): Promise<void> {
     const listener = this.#listener;
     const listenerClosed = listener === undefined ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
+    // No handler has these yet, so there is nothing to drain: a handshake
+    // that finished now would only hand a new connection to a closing server.
+    for (const [socket, handshake] of this.#pending) {
+      handshake.abort();
+      socket.destroy();
+    }
     if (drainMs > 0) await within(this.#idle(), drainMs);
     for (const conn of this.#connections) conn.close();
     await this.#idle();
@@ -192,13 +228,66 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
     this.#served?.resolve();
   }
 
-  /** Resolves once no connection is left (their handles closed). */
+  /** Resolves once no connection and no handshake is left (their handles closed). */
   #idle(): Promise<void> {
-    if (this.#connections.size === 0) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => (this.#onIdle = resolve));
   }
 
+  #isIdle(): boolean {
+    return this.#connections.size === 0 && this.#pending.size === 0;
+  }
+
   #accept(socket: Socket): void {
+    if (this.#admit !== undefined && !this.#admits(socket)) {
+      socket.destroy();
+      return;
+    }
+    if (this._handshake === undefined) this.#register(socket);
+    else this.#startHandshake(socket, this._handshake);
+  }
+
+  #admits(socket: Socket): boolean {
+    const { remoteAddress: address, remotePort: port, remoteFamily: family } = socket;
+    const remote = address === undefined || port === undefined ? null : toSocketAddress({ address, port, family });
+    try {
+      return this.#admit!(remote) === true;
+    } catch (error) {
+      // There is no connection to give onError, and a throw here would end the process.
+      process.emitWarning(`admit threw, so the connection was refused: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+  }
+
+  /**
+   * Runs the transport's handshake on an accepted socket; the socket it
+   * resolves becomes a connection, a failure destroys the socket (the
+   * transport reports its own failures: it knows what they mean).
+   */
+  #startHandshake(socket: Socket, handshake: (socket: Socket, signal: AbortSignal) => Promise<Socket>): void {
+    if (this.#closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const abort = new AbortController();
+    this.#pending.set(socket, abort);
+    const settled = (ready: Socket | undefined): void => {
+      // A socket that closed while its handshake settled is no connection.
+      if (ready !== undefined && !ready.destroyed) this.#register(ready);
+      else socket.destroy();
+      this.#pending.delete(socket);
+      if (this.#isIdle()) this.#onIdle?.();
+    };
+    let step: Promise<Socket>;
+    try {
+      step = handshake.call(this, socket, abort.signal);
+    } catch {
+      step = Promise.reject();
+    }
+    step.then(settled, () => settled(undefined));
+  }
+
+  #register(socket: Socket): void {
     const conn = this._createConnection(socket);
     conn._setAccepted(this as unknown as StreamServer<StreamConnection>);
     this.#connections.add(conn);
@@ -210,7 +299,7 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   /** Internal: called by a connection once its handle is closed. */
   _release(conn: StreamConnection): void {
     this.#connections.delete(conn as C);
-    if (this.#connections.size === 0) this.#onIdle?.();
+    if (this.#isIdle()) this.#onIdle?.();
   }
 
   #dispatch(conn: C): void {
@@ -254,8 +343,21 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   /** Transports: claims `address` on `listener` (listen on it), rejecting with the OS error. */
   protected abstract _listen(listener: Server, address: A, options: BindOptions): Promise<void>;
 
-  /** Transports: wraps an accepted socket in the transport's connection class. */
+  /** Transports: wraps an accepted socket (the one `_handshake` resolved, if any) in the transport's connection class. */
   protected abstract _createConnection(socket: Socket): C;
+
+  /**
+   * Transports with an opening exchange (TLS): the asynchronous step each
+   * accepted socket goes through before it becomes a connection. It resolves
+   * the socket to build the connection on (a `tls.TLSSocket` over the
+   * accepted one), or rejects to refuse it: the server then destroys the
+   * socket and neither `onError` nor the handler hears of it — the
+   * transport reports its own failures. `signal` aborts when the server
+   * closes (the server destroys the socket too); the step must then settle
+   * soon, and report nothing. Undefined (the default): accepted sockets are
+   * connections at once. Sockets in this step count in `pendingConnections`.
+   */
+  protected _handshake?(socket: Socket, signal: AbortSignal): Promise<Socket>;
 
   /** How `address` reads in error messages. */
   protected _describe(address: A): string {

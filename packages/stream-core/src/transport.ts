@@ -27,17 +27,34 @@ export interface StreamConnectOptions extends Pick<BaseStreamOptions, 'highWater
   signal?: AbortSignal;
 }
 
-/** A connection-oriented transport (TCP, pipes). */
-export interface StreamTransport<A = unknown> extends TransportBase<A> {
+/**
+ * A connection-oriented transport (TCP, pipes, TLS).
+ *
+ * `S` and `C` are the transport's own options for `createServer` and
+ * `connect`, beyond the common ones: what a URI cannot hold (TLS
+ * certificates, socket options). A caller that knows the transport gets
+ * them typed (`StreamTransport<HostPort, TLSServerSecurity, …>`); a caller
+ * that picks transports by scheme (the daemon) holds a `StreamTransport`
+ * and passes them as it got them — each transport checks its options when
+ * called (`TypeError`/`RangeError`), so a wrong shape is refused, never
+ * guessed. A third-party transport declares its own the same way.
+ */
+export interface StreamTransport<A = unknown, S extends object = object, C extends object = object> extends TransportBase<A> {
   readonly kind: 'stream';
   /** An unbound server that hands connections to `handler`; `bind(address)` then `serve()` it. */
-  createServer(handler: ConnectionHandler<StreamConnection>, options?: StreamServerOptions<StreamConnection>): StreamServer<StreamConnection, A>;
+  createServer(handler: ConnectionHandler<StreamConnection>, options?: StreamServerOptions<StreamConnection> & S): StreamServer<StreamConnection, A>;
   /**
    * A connected client stream with the given limits; rejects with the
    * transport's error, or the signal's reason.
    */
-  connect(address: A, options?: StreamConnectOptions): Promise<BaseStream>;
+  connect(address: A, options?: StreamConnectOptions & C): Promise<BaseStream>;
 }
+
+/** The transport-specific `createServer` options of a stream transport type (`TransportServerOptions<typeof transport>`). */
+export type TransportServerOptions<T> = T extends StreamTransport<unknown, infer S, object> ? S : never;
+
+/** The transport-specific `connect` options of a stream transport type. */
+export type TransportConnectOptions<T> = T extends StreamTransport<unknown, object, infer C> ? C : never;
 
 /** A bound datagram socket as the daemon uses it. */
 export interface DatagramSocket {

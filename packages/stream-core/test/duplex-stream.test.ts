@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENOENT } from '@evergreen/errno';
-import { DuplexStream, StreamClosedError } from '../src/index.js';
+import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
+import { DuplexStream, StreamClosedError, type SocketConnector } from '../src/index.js';
 
 class PathClient extends DuplexStream {
-  connect(path: string, signal?: AbortSignal): Promise<unknown> {
-    return this._connectSocket({ path }, signal);
+  connect(path: string, signal?: AbortSignal, connector?: SocketConnector<NetConnectOpts>): Promise<Socket> {
+    return this._connectSocket({ path }, signal, undefined, connector);
   }
 }
 
@@ -37,6 +38,40 @@ describe('DuplexStream._connectSocket', () => {
     controller.abort(reason);
     await expect(connecting).rejects.toBe(reason);
     expect(late.closed).toBe(true);
+  });
+});
+
+describe('DuplexStream._connectSocket with a socket connector', () => {
+  it('opens the socket with the connector, adding allowHalfOpen and onread, and is connected only on its ready event', async () => {
+    const path = join(directory, 'connector.sock');
+    const { createServer } = await import('node:net');
+    const server = createServer((socket) => socket.end('hi'));
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const seen: (NetConnectOpts & { allowHalfOpen?: boolean; onread?: unknown })[] = [];
+      let readyEmitted = false;
+      const connector: SocketConnector<NetConnectOpts> = {
+        connect(options) {
+          seen.push(options);
+          const socket = netConnect(options);
+          // The ready event comes a turn after 'connect', as 'secureConnect' comes after TLS's handshake.
+          socket.once('connect', () => setImmediate(() => ((readyEmitted = true), socket.emit('evergreen-ready'))));
+          return socket;
+        },
+        readyEvent: 'evergreen-ready',
+      };
+      const client = new PathClient();
+      const socket = await client.connect(path, undefined, connector);
+      expect(readyEmitted).toBe(true);
+      expect(client.connected).toBe(true);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ path, allowHalfOpen: true, onread: DuplexStream._onread });
+      expect(socket.allowHalfOpen).toBe(true);
+      expect((await client.readUntilClose()).toString()).toBe('hi');
+      client.close();
+    } finally {
+      server.close();
+    }
   });
 });
 

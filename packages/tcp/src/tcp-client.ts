@@ -1,8 +1,7 @@
-import { isIP, type Socket } from 'node:net';
-import { formatHostPort, DuplexStream, toHostPort, type AddressInput, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
+import type { Socket } from 'node:net';
+import { formatHostPort, DuplexStream, localSide, socketName, toHostPort, type AddressInput, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 import { toNetSocketOptions, type NetSocketOptions, type TCPSocketOptions } from './socket-options.js';
-import { socketName } from './socket-name.js';
 
 /** Limits and socket options of a client. */
 export interface TCPClientOptions extends Omit<BaseStreamOptions, 'errorClass'>, TCPSocketOptions {}
@@ -65,23 +64,16 @@ export class TCPClient extends DuplexStream {
 
   /** The local address (`{ address, port, family }`); throws a `TCPError` before connect or once closed. */
   get sockname(): SocketAddress {
-    return socketName(this.#socket, 'local');
+    return socketName(this.#socket, 'local', this._errors);
   }
 
   /** The peer's address (`{ address, port, family }`); throws a `TCPError` before connect or once closed. */
   get peername(): SocketAddress {
-    return socketName(this.#socket, 'remote');
+    return socketName(this.#socket, 'remote', this._errors);
   }
 
   /** `_connectSocket` attaches a `net.Socket`. */
   get #socket(): Socket | undefined {
     return this._duplex as Socket | undefined;
   }
-}
-
-/** `net.connect`'s `localAddress`/`localPort` for a source address, which must be an IP literal. */
-function localSide(sourceAddress: AddressInput): { localAddress: string; localPort: number } {
-  const { host, port } = toHostPort(sourceAddress);
-  if (isIP(host) === 0) throw new TypeError(`Cannot bind the local side to "${host}": expected an IP address`);
-  return { localAddress: host, localPort: port };
 }

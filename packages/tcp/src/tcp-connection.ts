@@ -1,8 +1,7 @@
 import type { Socket } from 'node:net';
-import { StreamConnection, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
+import { socketName, StreamConnection, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 import { applySocketOptions, toNetSocketOptions, type TCPSocketOptions } from './socket-options.js';
-import { socketName } from './socket-name.js';
 import type { TCPServer } from './tcp-server.js';
 
 /** Limits and socket options of an accepted connection (a `TCPServer` passes its own). */
@@ -43,11 +42,11 @@ export class TCPConnection extends StreamConnection {
 
   /** The local address (`{ address, port, family }`); throws a `TCPError` once closed. */
   get sockname(): SocketAddress {
-    return socketName(this.#socket, 'local');
+    return socketName(this.#socket, 'local', this._errors);
   }
 
   /** The peer's address (`{ address, port, family }`); throws a `TCPError` once closed. */
   get peername(): SocketAddress {
-    return socketName(this.#socket, 'remote');
+    return socketName(this.#socket, 'remote', this._errors);
   }
 }

@@ -1,6 +1,7 @@
 import type { Server, Socket } from 'node:net';
 import {
   formatHostPort,
+  listenerName,
   StreamServer,
   listenOn,
   toHostPort,
@@ -13,7 +14,6 @@ import {
 import { TCPError } from './tcp-error.js';
 import { TCPConnection, type TCPConnectionOptions } from './tcp-connection.js';
 import { toNetSocketOptions, type TCPSocketOptions } from './socket-options.js';
-import { listenerName } from './socket-name.js';
 
 /**
  * Options of a server: the limits of each connection (`highWaterMark`,
@@ -57,7 +57,7 @@ export class TCPServer extends StreamServer<TCPConnection, AddressInput> {
 
   /** The address the server listens on; throws a `TCPError` `EINVAL` before `bind`, a closed one once closed. */
   get sockname(): SocketAddress {
-    return listenerName(this._listener);
+    return listenerName(this._listener, this._errors);
   }
 
   protected _listen(listener: Server, address: AddressInput, options: BindOptions): Promise<void> {

@@ -10,9 +10,10 @@ import {
 import { TCPClient, type TCPClientOptions, type TCPConnectOptions } from './tcp-client.js';
 import { TCPServer, type TCPServerOptions } from './tcp-server.js';
 import type { TCPConnection } from './tcp-connection.js';
+import type { TCPSocketOptions } from './socket-options.js';
 
-/** The TCP transport as the daemon sees it, with TCP's own types. */
-export interface TCPTransport extends StreamTransport<HostPort> {
+/** The TCP transport as the daemon sees it, with TCP's own types; its own options are the socket options. */
+export interface TCPTransport extends StreamTransport<HostPort, TCPSocketOptions, TCPSocketOptions> {
   readonly kind: 'stream';
   readonly scheme: 'tcp';
   /** `{ host, port }` → `tcp://host:port` (an IPv6 literal in brackets); accepts every address shape. */

@@ -26,6 +26,8 @@ export interface StreamTransportHarness<A = unknown> {
   createClient(options?: BaseStreamOptions): BaseStream;
   /** Connects a client made by `createClient`. */
   connect(client: BaseStream, address: A): Promise<void>;
+  /** See `StreamPairHarness.writesReportedLater`. */
+  readonly writesReportedLater?: boolean;
 }
 
 /** A client connected to a serving server, and the server's side of it. */
@@ -92,6 +94,12 @@ export interface StreamPairHarness {
   readonly errorClass: StreamErrorClass;
   /** Whether `reader` can write back to `writer` (a socket) or not (a pipe). */
   readonly twoWay: boolean;
+  /**
+   * True when the handle reports every write as pending until a later turn
+   * (Node's TLS sockets: the encrypted bytes go out, the callback comes
+   * after), so `write()` returns false even when the OS took the data at once.
+   */
+  readonly writesReportedLater?: boolean;
   /** A connected pair with these limits. */
   createPair(options?: PairOptions): Promise<StreamPair>;
 }
@@ -102,6 +110,7 @@ export function pairsOf<A>(harness: StreamTransportHarness<A>): StreamPairHarnes
     name: harness.name,
     errorClass: harness.errorClass,
     twoWay: true,
+    writesReportedLater: harness.writesReportedLater,
     async createPair(options = {}) {
       const pair = await connectPair(harness, { client: options.writer, server: options.reader });
       return { writer: pair.client, reader: pair.conn, close: () => pair.close() };
@@ -119,6 +128,7 @@ export function clientPairsOf<A>(harness: StreamTransportHarness<A>): StreamPair
     name: `${harness.name}, client reading`,
     errorClass: harness.errorClass,
     twoWay: true,
+    writesReportedLater: harness.writesReportedLater,
     async createPair(options = {}) {
       const pair = await connectPair(harness, { client: options.reader, server: options.writer });
       return { writer: pair.conn, reader: pair.client, close: () => pair.close() };

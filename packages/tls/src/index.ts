@@ -1,0 +1,14 @@
+export { TLSClient } from './tls-client.js';
+export type { TLSClientOptions, TLSClientSecurity, TLSConnectOptions } from './tls-client.js';
+export { TLSServer, DEFAULT_HANDSHAKE_TIMEOUT_MS } from './tls-server.js';
+export type { TLSServerOptions, TLSServerSecurity, ClientAuth, HandshakeErrorInfo } from './tls-server.js';
+export { TLSConnection } from './tls-connection.js';
+export type { TLSConnectionOptions } from './tls-connection.js';
+export { TLSError, tlsReasonOf } from './tls-error.js';
+export type { TLSFailureReason, TLSErrorOptions } from './tls-error.js';
+export type { TLSCredentials, TLSPolicy, TLSVersion, PEM } from './tls-credentials.js';
+export type { ClientAllowList } from './client-allow-list.js';
+export type { PeerCertificate } from './peer-certificate.js';
+export type { TLSCipher } from './tls-facts.js';
+export { transport } from './transport.js';
+export type { TLSTransport, TLSTransportServerOptions } from './transport.js';
