@@ -10,7 +10,7 @@ import { createLogger } from '../../src/daemon/logging/logger.js';
 import { VERSION } from '../../src/version.js';
 import { connectOutcome as outcomeOf, holdPort, targetOf, cleanUp } from '../daemon-process.js';
 import { afterTest, Client, expectRefused, loopbackServer, rejection, releaseAll, startDaemonWith, tempDir, type ServersInput } from '../host/harness.js';
-import { hasPromtool, httpRequest, openMetricsPython, parseOpenMetrics, parseText, promtoolCheckMetrics, valueOf, type Family } from './scrape.js';
+import { hasPromtool, httpRequest, openMetricsPython, parseOpenMetrics, parseText, promtoolCheckMetrics, skipNote, valueOf, type Family } from './scrape.js';
 
 afterEach(async () => {
   await releaseAll();
@@ -136,7 +136,7 @@ describe('/metrics', () => {
     }
   });
 
-  it.skipIf(!hasPromtool)(`passes promtool check metrics${hasPromtool ? '' : ' — SKIPPED: promtool is not installed here (Debian package prometheus)'}`, async () => {
+  it.skipIf(!hasPromtool)(`passes promtool check metrics${skipNote(hasPromtool, 'promtool is not installed here (Debian package prometheus)')}`, async () => {
     const { address } = await daemonAfterTraffic();
     const text = (await httpRequest(address, '/metrics')).body;
     expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
@@ -155,7 +155,7 @@ describe('/metrics', () => {
   });
 
   it.skipIf(openMetricsPython === undefined)(
-    `OpenMetrics passes the Prometheus Python client's strict parser with the same counts${openMetricsPython === undefined ? ' — SKIPPED: no python3 with prometheus_client here (Debian package python3-prometheus-client)' : ''}`,
+    `OpenMetrics passes the Prometheus Python client's strict parser with the same counts${skipNote(openMetricsPython !== undefined, 'no python3 with prometheus_client here (Debian package python3-prometheus-client)')}`,
     async () => {
       const { address } = await daemonAfterTraffic();
       const families = parseOpenMetrics((await httpRequest(address, '/metrics', { accept: PROMETHEUS_2_ACCEPT })).body);

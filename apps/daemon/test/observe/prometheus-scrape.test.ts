@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonClient } from '../../src/ctl/daemon-client.js';
 import { cleanUp, createSandbox, exchange, startDaemon, targetOf } from '../daemon-process.js';
-import { hasPromtool } from './scrape.js';
+import { hasPromtool, skipNote } from './scrape.js';
 
 /**
  * The README's Prometheus scrape config, checked the way an operator would
@@ -68,7 +68,7 @@ async function query(web: string, expression: string): Promise<string | undefine
 }
 
 describe("the README's Prometheus scrape config", () => {
-  it.skipIf(!hasPromtool)(`passes promtool check config${hasPromtool ? '' : ' — SKIPPED: promtool is not installed here (Debian package prometheus)'}`, async () => {
+  it.skipIf(!hasPromtool)(`passes promtool check config${skipNote(hasPromtool, 'promtool is not installed here (Debian package prometheus)')}`, async () => {
     const sandbox = await createSandbox();
     const file = `${sandbox.dir}/prometheus.yml`;
     writeFileSync(file, readmeScrapeConfig());
@@ -76,7 +76,7 @@ describe("the README's Prometheus scrape config", () => {
     expect(run.status, run.stdout + run.stderr).toBe(0);
   });
 
-  it.skipIf(!hasPrometheus)(`lets a real Prometheus scrape a daemon's counts${hasPrometheus ? '' : ' — SKIPPED: prometheus is not installed here (Debian package prometheus)'}`, async () => {
+  it.skipIf(!hasPrometheus)(`lets a real Prometheus scrape a daemon's counts${skipNote(hasPrometheus, 'prometheus is not installed here (Debian package prometheus)')}`, async () => {
     const sandbox = await createSandbox();
     await sandbox.writeConfig({ servers: [{ name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' } }], metrics: { listen: 'tcp://127.0.0.1:0' } });
     const daemon = startDaemon(sandbox, ['--config', sandbox.configFile]);

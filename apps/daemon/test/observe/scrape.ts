@@ -86,6 +86,14 @@ export function promtoolCheckMetrics(text: string): { status: number | null; out
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
+/** What a test adds to its name when `available` is false, saying what is missing (printed on stderr too, so every reporter shows it); '' otherwise. */
+export function skipNote(available: boolean, missing: string): string {
+  if (available) return '';
+  const note = ` — SKIPPED: ${missing}`;
+  console.warn(`metrics tests${note}`);
+  return note;
+}
+
 /** The value of the sample named `name` with exactly `labels` in `families`; throws when there is none. */
 export function valueOf(families: readonly Family[], name: string, labels: Record<string, string> = {}): number {
   for (const family of families) {
