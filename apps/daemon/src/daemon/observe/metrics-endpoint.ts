@@ -15,9 +15,6 @@ export const METRICS_ENDPOINT = '(metrics)';
 /** What `status` shows of the metrics endpoint: its URI and bound address. */
 export type MetricsEndpointInfo = NonNullable<DaemonStatus['metrics']>;
 
-/** What `apply` did. */
-export type MetricsChange = 'unchanged' | 'started' | 'stopped' | 'rebound';
-
 /**
  * The daemon's metrics endpoint over its life: the config's `metrics` block
  * applied by difference, like a server — the same `listen` keeps the
@@ -50,15 +47,15 @@ export class MetricsEndpoint {
   }
 
   /** Makes the endpoint match `config` (undefined: off); see the class for failures. */
-  apply(config: MetricsConfig | undefined): Promise<MetricsChange> {
+  apply(config: MetricsConfig | undefined): Promise<void> {
     return this.#changes.run(() => this.#apply(config?.listen));
   }
 
-  async #apply(listen: string | undefined): Promise<MetricsChange> {
-    if (this.#closed || listen === this.#listen) return 'unchanged';
+  async #apply(listen: string | undefined): Promise<void> {
+    if (this.#closed || listen === this.#listen) return;
     const old = this.#listen;
     await this.#stop();
-    if (listen === undefined) return 'stopped';
+    if (listen === undefined) return;
     try {
       await this.#start(listen);
     } catch (error) {
@@ -66,7 +63,6 @@ export class MetricsEndpoint {
       throw error;
     }
     this.#log.info({ address: this.#server?.address }, 'metrics endpoint listening');
-    return old === undefined ? 'started' : 'rebound';
   }
 
   /** The endpoint in force, or null when off. */
