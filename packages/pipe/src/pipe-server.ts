@@ -1,15 +1,14 @@
 import type { Server, Socket } from 'node:net';
 import {
   StreamServer,
-  listenOn,
   type BindOptions,
   type ConnectionHandler,
   type StreamServerOptions,
 } from '@evergreen/stream-core';
 import { PipeError } from './pipe-error.js';
 import { PipeConnection } from './pipe-connection.js';
-import { checkPipePath, describePipePath, maxUnixPathBytes, pipePathKind } from './pipe-path.js';
-import { DEFAULT_SOCKET_MODE, bindSocketFile, privateBindPath } from './socket-file.js';
+import { describePipePath } from './pipe-path.js';
+import { checkPipeListen, listenPipe } from './listen-pipe.js';
 
 /** Options of a server: the limits of each connection, `onError` and `closeTimeoutMs`. */
 export interface PipeServerOptions extends StreamServerOptions<PipeConnection> {}
@@ -23,9 +22,6 @@ export interface PipeBindOptions extends BindOptions {
    */
   mode?: number;
 }
-
-/** The highest permission bits a socket file can have (no setuid/setgid/sticky). */
-const MAX_MODE = 0o777;
 
 /**
  * A server on a Unix domain socket, a Linux abstract name or a Windows named
@@ -68,14 +64,9 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
    * `EADDRINUSE`, and `mode` is a `TypeError` there.
    */
   override async bind(path: string, options: PipeBindOptions = {}): Promise<void> {
-    const action = 'Cannot bind pipe';
-    const kind = checkPipePath(path, action);
-    if (kind !== 'unix' && options.mode !== undefined) {
-      throw new TypeError(`${action} ${describePipePath(path)} with a mode: ${kind} names have no file to set it on`);
-    }
-    const mode = checkMode(options.mode ?? DEFAULT_SOCKET_MODE);
-    if (kind === 'unix') checkPrivateBindPath(path, action);
-    const checked: PipeBindOptions = { backlog: options.backlog, mode };
+    // Checked before the bind begins (listenPipe checks again), so a bad path or mode changes nothing.
+    checkPipeListen(path, options.mode, 'Cannot bind pipe');
+    const checked: PipeBindOptions = { backlog: options.backlog, mode: options.mode };
     await super.bind(path, checked);
   }
 
@@ -102,12 +93,7 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
   }
 
   protected async _listen(listener: Server, path: string, options: PipeBindOptions): Promise<void> {
-    if (pipePathKind(path) !== 'unix') {
-      await listenOn(listener, { path, backlog: options.backlog });
-    } else {
-      const action = `Cannot bind pipe ${describePipePath(path)}`;
-      this.#removeSocketFile = await bindSocketFile(listener, path, { mode: options.mode!, backlog: options.backlog, action });
-    }
+    this.#removeSocketFile = await listenPipe(listener, path, options);
     if (this.#closing) {
       // close() ran while binding, before the socket file was ours to remove.
       this.close();
@@ -121,24 +107,5 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
 
   protected override _describe(path: string): string {
     return `pipe ${describePipePath(path)}`;
-  }
-}
-
-function checkMode(mode: number): number {
-  if (typeof mode !== 'number') throw new TypeError(`Cannot bind with mode ${String(mode)}: expected a number such as 0o600`);
-  if (!Number.isInteger(mode) || mode < 0 || mode > MAX_MODE) {
-    throw new RangeError(`Cannot bind with mode ${mode}: expected permission bits 0..0o777`);
-  }
-  return mode;
-}
-
-/** The private bind path (`<dir>/.pipe-XXXXXX/s`) must fit the Unix path limit as well as `path`. */
-function checkPrivateBindPath(path: string, action: string): void {
-  const privatePath = privateBindPath(path);
-  const size = Buffer.byteLength(privatePath);
-  const limit = maxUnixPathBytes();
-  if (size > limit) {
-    const reason = `it is bound first at "${privatePath}" (${size} bytes), over the limit of ${limit}; use a shorter directory`;
-    throw new RangeError(`${action} ${describePipePath(path)}: ${reason}`);
   }
 }

@@ -16,6 +16,8 @@ import type { Logger } from './logging/logger.js';
 import { MAX_SERVERS } from '../protocol/limits.js';
 import { plannedServers, specKey, type PlannedServer } from './state/server-set.js';
 import { SerialQueue } from './serial-queue.js';
+import { Health } from './observe/health.js';
+import { METRICS_ENDPOINT, MetricsEndpoint } from './observe/metrics-endpoint.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
 import { StreamHost } from './hosting/stream-host.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
@@ -86,6 +88,9 @@ export class Daemon {
   #conflicts: Conflict[] = [];
   #connectionNumber = 0;
   #shutdown: Promise<void> | undefined;
+  /** Liveness and readiness (`/healthz`, `/readyz`); `evergreend` attaches its control socket and marks the start of a shutdown. */
+  readonly health = new Health(() => this.#hosts.values());
+  readonly #metrics: MetricsEndpoint;
 
   constructor(options: DaemonOptions) {
     this.#config = options.config;
@@ -93,6 +98,7 @@ export class Daemon {
     this.#stateFile = new StateFile(options.stateDir);
     this.#log = options.log;
     this.#registry = this.#newRegistry(options.config);
+    this.#metrics = new MetricsEndpoint({ servers: () => this.listServers(), controlConnections: () => this.health.controlConnections }, this.health, this.#log);
   }
 
   /**
@@ -100,7 +106,7 @@ export class Daemon {
    * paused). Rejects — with every server it started stopped again — when a
    * server cannot be built (`DaemonError`), the config and runtime changes
    * make more than `MAX_SERVERS` servers (`DaemonError` refused), an address
-   * cannot be had (`BindError`), or the state file is not valid (`ConfigError`).
+   * cannot be had (`BindError`, the metrics endpoint's too), or the state file is not valid (`ConfigError`).
    */
   async start(): Promise<void> {
     this.#state = await this.#stateFile.load();
@@ -108,6 +114,8 @@ export class Daemon {
     checkServerCount(servers.size, 'Cannot start');
     this.#reportConflicts(conflicts);
     try {
+      // First, so /readyz says 503 until every server is bound.
+      await this.#metrics.apply(this.#config.metrics);
       for (const planned of servers.values()) {
         const host = await this.#createHost(planned.spec, planned.origin);
         this.#hosts.set(planned.spec.name, host);
@@ -117,7 +125,8 @@ export class Daemon {
       await this.shutdown(0);
       throw error;
     }
-    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen) }, 'evergreend started');
+    this.health.markStarted();
+    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen), metrics: this.#metrics.info()?.address }, 'evergreend started');
   }
 
   /**
@@ -153,6 +162,7 @@ export class Daemon {
       servers: { total: this.#hosts.size, listening: count('listening'), paused: count('paused'), stopping: this.#busy.size },
       connections: [...this.#hosts.values()].reduce((sum, host) => sum + host.stats().active, 0),
       memory: { rss: process.memoryUsage.rss(), heapUsed: getHeapStatistics().used_heap_size },
+      metrics: this.#metrics.info(),
     };
   }
 
@@ -338,7 +348,8 @@ export class Daemon {
    * start. `config` defaults to the config file read again. With `dryRun`,
    * reports what it would do and changes nothing. Rejects `ConfigError` (the
    * file does not validate) or `DaemonError` (a server cannot be built, or
-   * more than `MAX_SERVERS` would run: refused) with nothing changed; a server that fails to bind is reported in `failed`.
+   * more than `MAX_SERVERS` would run: refused) with nothing changed; a server that fails to bind is reported in `failed`,
+   * and so is the metrics endpoint (as `METRICS_ENDPOINT`: the old one, if any, goes on).
    */
   reload(options: { dryRun?: boolean; config?: DaemonConfig } = {}): Promise<ReloadReport> {
     return this.#change(() => this.#reload(options));
@@ -373,6 +384,7 @@ export class Daemon {
     }
     for (const [name, host] of built) await this.#swap(name, host, report);
     for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    await this.#metrics.apply(config.metrics).catch((error: unknown) => report.failed.push({ name: METRICS_ENDPOINT, message: (error as Error).message }));
     this.#applyLogLevel(config.log.level);
     this.#log.info({ added: report.added, removed: report.removed, restarted: report.restarted, failed: report.failed.map((each) => each.name) }, 'config reloaded');
     return report;
@@ -390,14 +402,18 @@ export class Daemon {
    * Idempotent: later calls share the first one's promise.
    */
   shutdown(drainMs?: number): Promise<void> {
+    this.health.markStopping();
     this.#shutdown ??= (async () => {
       // The change under way may finish first (the ones queued after it are
       // refused); one that takes longer stops what it starts itself.
       await within(this.#changes.idle(), CHANGE_GRACE_MS);
       // Hosts still draining after a remove or reload get this shutdown's drain too.
       const hosts = [...this.#hosts.values(), ...this.#leaving];
-      this.#hosts.clear();
       await Promise.all(hosts.map((host) => host.stop(drainMs)));
+      // Listed (as stopping) until stopped: status and /metrics show the drain.
+      this.#hosts.clear();
+      // Last: /readyz says 503 and /metrics is scraped through the drain.
+      await this.#metrics.close();
     })();
     return this.#shutdown;
   }

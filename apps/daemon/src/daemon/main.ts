@@ -85,7 +85,8 @@ async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   const log = createLogger('silent');
   const specs = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log }).check();
   const lines = specs.map((spec) => `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${spec.handler.type === 'forward' ? ` ${spec.handler.target}` : ''}`);
-  return print([`config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`, ...lines, `control socket: ${paths.socket}`, `state: ${paths.stateDir}`].join('\n'));
+  const metrics = config.metrics === undefined ? [] : [`metrics: ${config.metrics.listen} (/metrics, /healthz, /readyz)`];
+  return print([`config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`, ...lines, `control socket: ${paths.socket}`, ...metrics, `state: ${paths.stateDir}`].join('\n'));
 }
 
 async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
@@ -102,6 +103,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   const stop = (reason: string, drainMs?: number): void => {
     if (stopping) return;
     stopping = true;
+    daemon.health.markStopping();
     log.info({ reason }, 'stopping: draining connections');
     void (async () => {
       try {
@@ -124,6 +126,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     await control.listen();
     const published = control;
     daemon.subscribe((topic, event) => published.publish(topic, event));
+    daemon.health.attachControl({ serving: () => !stopping, connections: () => published.connections });
   } catch (error) {
     await control?.close();
     await daemon.shutdown(0);

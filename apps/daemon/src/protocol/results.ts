@@ -80,6 +80,12 @@ export interface DaemonStatus {
   servers: { total: number; listening: number; paused: number; stopping: number };
   connections: number;
   memory: { rss: number; heapUsed: number };
+  /**
+   * The metrics endpoint (`/metrics`, `/healthz`, `/readyz`): its configured
+   * URI and bound address (port 0 resolved; null while not bound), or null
+   * when off. Absent from daemons older than the endpoint.
+   */
+  metrics?: { listen: string; address: string | null } | null;
 }
 
 /** `stats`: every server's counters and their sum. */
@@ -103,6 +109,6 @@ export interface ReloadReport {
   restarted: string[];
   unchanged: string[];
   conflicts: Conflict[];
-  /** Servers that could not be started (the old one, if any, keeps running). */
+  /** Servers that could not be started (the old one, if any, keeps running); `(metrics)` names the metrics endpoint. */
   failed: { name: string; message: string }[];
 }

@@ -49,6 +49,7 @@ describe('the README and its examples', () => {
     const dir = tempDir();
     const { stdout } = await run(process.execPath, ['bin/evergreend.mjs', '--check', '--config', 'examples/evergreend.json', '--socket', join(dir, 'control.sock'), '--state-dir', dir], { cwd: root });
     for (const name of ['echo', 'to-app', 'shout', 'dns-relay']) expect(stdout).toContain(`${name}:`);
+    expect(stdout).toContain('metrics: tcp://127.0.0.1:9464 (/metrics, /healthz, /readyz)');
   });
 
   it('the library example starts a daemon, adds an echo server on a free port and prints its address', async () => {

@@ -7,7 +7,7 @@ import { formatBytes, formatDuration, formatTime } from '../human-units.js';
 export function registerStatus(program: Command, ctx: CtlContext): void {
   program
     .command('status')
-    .description('show the daemon: version, pid, uptime, servers, connections, memory')
+    .description('show the daemon: version, pid, uptime, servers, connections, memory, metrics address')
     .option('--json', 'print the status as JSON')
     .action(async (flags: { json?: boolean }) => {
       const status = await (await ctx.connect()).status();
@@ -27,5 +27,13 @@ function describeStatus(status: DaemonStatus): string[] {
     `config      ${status.configFile ?? '(embedded default)'}`,
     `state       ${status.stateFile}`,
     `memory      ${formatBytes(status.memory.rss)} rss, ${formatBytes(status.memory.heapUsed)} heap used`,
+    ...(status.metrics === undefined ? [] : [`metrics     ${describeMetrics(status.metrics)}`]),
   ];
+}
+
+/** The metrics endpoint's line: its address and paths, or why there is none. */
+function describeMetrics(metrics: DaemonStatus['metrics']): string {
+  if (metrics === null || metrics === undefined) return 'off';
+  if (metrics.address === null) return `${metrics.listen} (not bound)`;
+  return `${metrics.address} (/metrics, /healthz, /readyz)`;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_SERVERS } from '../../protocol/limits.js';
 import { logLevelSchema } from '../../protocol/log-level.js';
 import { serverSpecSchema } from '../../protocol/server-spec.js';
+import { metricsConfigSchema } from '../observe/metrics-config.js';
 
 const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 
@@ -30,6 +31,7 @@ export const configSchema = z
         socket: z.string().startsWith('/', 'expected an absolute path').optional().describe('The control socket path'),
       })
       .default({}),
+    metrics: metricsConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
