@@ -22,6 +22,7 @@ export { connectPair, pairsOf, clientPairsOf, fifoPairHarness, countSearchedByte
  * (`describeStreamTransport(harness)` inside a vitest file). It covers echo,
  * delimiters split at every offset, EOF with a partial record, half-close,
  * close during a pending read, write before connect, the backpressure bound,
+ * `writableLength` while the peer does not read,
  * abort leaving the buffer intact, concurrent reads in call order, a long
  * record in linear time, `records()` batches, `readInto`, and server close
  * closing connections; then the reads again with the client reading, and
