@@ -171,10 +171,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * socket read through shared memory receives an exact read of 16 KiB or
    * more straight into its result.
    * Rejects `LimitExceededError` when `n` exceeds `maxBufferSize` (without
-   * `partial`).
+   * `partial`), however many bytes are buffered.
    */
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
     if (!Number.isInteger(n) || n < 0) return Promise.reject(byteCountError(n));
+    // Refused whatever is buffered (one chunk may take the buffer past the
+    // limit): the outcome never depends on when the bytes arrived.
+    const max = this.#ctx.maxBufferSize;
+    if (options?.partial !== true && n > max) return Promise.reject(this._errors.limit(max, `read ${n} bytes`));
     const buffer = this.#buffer;
     this.#expect(options?.partial === true ? 0 : n, false);
     if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
