@@ -80,9 +80,9 @@ export type WriteData = string | Uint8Array;
  *
  * Subclasses connect it to an OS handle through the `_`-prefixed hooks: they
  * feed it with `_pushData` / `_pushEnd` / `_pushError` and implement
- * `_writeChunk`, `_flushWrites`, `_endWrites`, `_destroy`, `_pauseReading`
- * and `_resumeReading` (and `_abort`, when the transport can tell its peer
- * of an abort). Users never call those.
+ * `_writeChunk`, `_writableLength`, `_flushWrites`, `_endWrites`,
+ * `_destroy`, `_pauseReading` and `_resumeReading` (and `_abort`, when the
+ * transport can tell its peer of an abort). Users never call those.
  */
 export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposable {
   readonly #buffer = new ReadBuffer();
@@ -93,6 +93,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #connected = false;
   /** Writes made before connect (allocated only then). */
   #pendingWrites: WriteData[] | undefined;
+  /** The bytes of `#pendingWrites`. */
+  #pendingBytes = 0;
   /** `flush()`/`shutdown()` calls waiting for connect (allocated only then). */
   #connectWaiters: { resolve: () => void; reject: (reason: unknown) => void }[] | undefined;
   #shutdown: Promise<void> | undefined;
@@ -142,6 +144,22 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return this.#buffer.length + this.#queue.held;
   }
 
+  /**
+   * Bytes written and not yet handed to the OS: those buffered before
+   * connect, and those the transport queued because the OS took no more (a
+   * peer that reads slower than this stream writes). Bytes already in the
+   * kernel's socket buffer are not counted; a write the OS took part of
+   * counts in full until the rest is taken (Node's count), so this is at
+   * most one write above the exact figure. It grows while the peer does not
+   * read and is 0 again once `flush()` resolves; 0 once the stream is closed
+   * or failed (unsent bytes are dropped then). For slow-consumer policies:
+   * stop producing, or drop a client, past a bound. Costs a field read.
+   */
+  get writableLength(): number {
+    if (this.#closedByCall || this.#failure !== undefined) return 0;
+    return this.#connected ? this._writableLength() : this.#pendingBytes;
+  }
+
   // ── Reads ────────────────────────────────────────────────────────────────
 
   /**
@@ -153,10 +171,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * socket read through shared memory receives an exact read of 16 KiB or
    * more straight into its result.
    * Rejects `LimitExceededError` when `n` exceeds `maxBufferSize` (without
-   * `partial`).
+   * `partial`), however many bytes are buffered.
    */
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
     if (!Number.isInteger(n) || n < 0) return Promise.reject(byteCountError(n));
+    // Refused whatever is buffered (one chunk may take the buffer past the
+    // limit): the outcome never depends on when the bytes arrived.
+    const max = this.#ctx.maxBufferSize;
+    if (options?.partial !== true && n > max) return Promise.reject(this._errors.limit(max, `read ${n} bytes`));
     const buffer = this.#buffer;
     this.#expect(options?.partial === true ? 0 : n, false);
     if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
@@ -339,6 +361,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     }
     if (!this.#connected) {
       (this.#pendingWrites ??= []).push(data);
+      this.#pendingBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
       return false;
     }
     return this._writeChunk(data);
@@ -422,7 +445,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
       this.#rejectConnectWaiters(error);
     }
     this.#buffer.clear();
-    this.#pendingWrites = undefined;
+    this.#dropPendingWrites();
     if (abort) this._abort();
     else this._destroy();
   }
@@ -441,7 +464,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     this.#connected = true;
     const pending = this.#pendingWrites;
     const waiters = this.#connectWaiters;
-    this.#pendingWrites = this.#connectWaiters = undefined;
+    this.#dropPendingWrites();
+    this.#connectWaiters = undefined;
     if (pending !== undefined) for (const data of pending) this._writeChunk(data);
     if (waiters !== undefined) for (const waiter of waiters) waiter.resolve();
   }
@@ -455,6 +479,11 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (this.#connected) return Promise.resolve();
     if (this.closed) return Promise.reject(this._errors.closed('Cannot send', this.#failure));
     return new Promise((resolve, reject) => (this.#connectWaiters ??= []).push({ resolve, reject }));
+  }
+
+  #dropPendingWrites(): void {
+    this.#pendingWrites = undefined;
+    this.#pendingBytes = 0;
   }
 
   #rejectConnectWaiters(reason: unknown): void {
@@ -571,7 +600,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     const error = this._errors.system(action, cause);
     this.#failure = error;
     this.#rejectConnectWaiters(error);
-    this.#pendingWrites = undefined;
+    this.#dropPendingWrites();
     const ctx = this.#ctx;
     if (ctx.ended) return;
     ctx.failure = error;
@@ -581,6 +610,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   /** Hands `data` to the OS handle; true if it was taken at once. */
   protected abstract _writeChunk(data: WriteData): boolean;
+  /** Bytes handed to `_writeChunk` that the OS has not taken yet (`writableLength` once connected). */
+  protected abstract _writableLength(): number;
   /** Resolves when every chunk handed to `_writeChunk` has reached the OS. */
   protected abstract _flushWrites(): Promise<void>;
   /** Sends what is pending, then closes the write side. */

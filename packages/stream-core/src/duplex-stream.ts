@@ -240,10 +240,17 @@ export class DuplexStream extends BaseStream {
 
   protected _writeChunk(data: WriteData): boolean {
     const duplex = this.#duplex!;
-    duplex.write(data);
+    // Node counts a queued string by its length, not its bytes: queued behind
+    // others it is encoded now (it would be copied on its way out anyway), so
+    // `writableLength` counts bytes.
+    duplex.write(typeof data === 'string' && duplex.writableLength > 0 ? Buffer.from(data) : data);
     // Node writes to a socket synchronously when the kernel takes it all, and
     // then counts nothing as pending.
     return duplex.writableLength === 0;
+  }
+
+  protected _writableLength(): number {
+    return this.#duplex?.writableLength ?? 0;
   }
 
   protected _flushWrites(): Promise<void> {

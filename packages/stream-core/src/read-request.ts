@@ -173,7 +173,7 @@ export class BytesRequest extends ReadRequest<Buffer> {
       if (buffer.length === 0) throwIfFailed(ctx);
       return buffer.take(buffer.length);
     }
-    if (!this.partial && this.n > ctx.maxBufferSize) throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.n} bytes`);
+    // Past maxBufferSize readBytes refuses before a request is made.
     return PENDING;
   }
 

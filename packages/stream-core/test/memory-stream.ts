@@ -29,6 +29,9 @@ export class MemoryStream extends BaseStream {
     this.written.push(data);
     return true;
   }
+  protected _writableLength(): number {
+    return 0;
+  }
   protected async _flushWrites(): Promise<void> {}
   protected async _endWrites(): Promise<void> {}
   protected _destroy(): void {

@@ -62,8 +62,9 @@ const DEFAULT_PAGE = 100;
  * transport rejects, an option the transport's kind has no use for, a
  * transport or module that cannot be loaded), `BindError`
  * when an address cannot be had, `ConfigError` when a reloaded config does
- * not validate (nothing changes then), and the file system's error when the
- * state cannot be written (the change is undone).
+ * not validate (nothing changes then), and `DaemonError` refused when the
+ * state cannot be written (the change is undone; `data.code` is the file
+ * system's, such as `ENOSPC`).
  */
 export class Daemon {
   #config: DaemonConfig;
@@ -475,7 +476,11 @@ export class Daemon {
     this.#state.runtime[name] = { spec, configBase };
   }
 
-  /** Applies `change` to the state and writes it; when the write fails, the state and `undo` roll the change back. */
+  /**
+   * Applies `change` to the state and writes it; when the write fails, the
+   * state and `undo` roll the change back and the caller is told it was not
+   * applied (`DaemonError` refused).
+   */
   async #persist(change: () => unknown, undo: () => unknown): Promise<void> {
     const before = structuredClone(this.#state);
     change();
@@ -484,7 +489,7 @@ export class Daemon {
     } catch (error) {
       this.#state = before;
       await undo();
-      throw error;
+      throw notSaved(this.#stateFile.path, error);
     }
   }
 
@@ -563,6 +568,13 @@ function asDaemonError(error: unknown, spec: ServerSpec): DaemonError {
     return new DaemonError('invalid', `Cannot add server "${spec.name}": ${message}`, { path, value, expected: message }, { cause: error });
   }
   return new DaemonError('unavailable', `Cannot add server "${spec.name}": ${message}`, undefined, { cause: error });
+}
+
+/** A change whose state could not be written, undone: said so, with the file system's `code`. */
+function notSaved(path: string, error: unknown): DaemonError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = `Cannot save the state "${path}": ${(error as Error).message}; the change is not applied`;
+  return new DaemonError('refused', message, code === undefined ? undefined : { code }, { cause: error });
 }
 
 /** The refusal of a change once shutdown has begun. */

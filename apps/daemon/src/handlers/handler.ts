@@ -9,6 +9,18 @@ export interface ConnectionContext {
   readonly server: string;
   /** The peer's address (`127.0.0.1`), or `local` for a pipe. */
   readonly source: string;
+  /**
+   * Aborted when the daemon wants the connection to end: its server starts
+   * draining (removed, replaced or dropped by a reload, the daemon shutting
+   * down) or the daemon closes it (idle timeout, `conns kill`). Pass it to
+   * every read that waits on the peer (`conn.readUntil('\n', { signal })`):
+   * the read then rejects with `signal.reason` (an `AbortError`) and the
+   * handler ends at once instead of holding the drain for its whole
+   * `drainMs`. A handler that ends by letting that rejection through is not
+   * counted or logged as failed. A pause that unbinds drains nothing: the
+   * signal stays as it is.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**

@@ -117,13 +117,15 @@ export abstract class HostedServer {
   }
 
   /**
-   * Stops: releases the address, lets active connections finish for up to
+   * Stops: releases the address, tells every handler to finish (its
+   * context's `signal` is aborted), lets active connections finish for up to
    * `drainMs` (default: the spec's, else 10 s), closes the rest, and resolves
    * when every connection is gone.
    */
   async stop(drainMs = this.#spec.drainMs ?? DEFAULT_DRAIN_MS): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#setState('stopping');
+    for (const record of this.#records.values()) record.drain();
     await this._unlisten();
     if (drainMs > 0 && this.#records.size > 0) await within(this.#idle(), drainMs);
     for (const record of [...this.#records.values()]) record.close('stopping');
@@ -169,6 +171,8 @@ export abstract class HostedServer {
     this.#records.set(record.id, record);
     this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
     this.#stats.accepted += 1;
+    // Accepted as the listener was closing: its handler is told at once.
+    if (this.#state === 'stopping') record.drain();
     this._context.emit('connections', { type: 'open', id: record.id, server: this.name, source });
     return record;
   }
@@ -180,11 +184,13 @@ export abstract class HostedServer {
     if (left === 0) this.#perSource.delete(record.source);
     else this.#perSource.set(record.source, left);
     this.#stats.addClosed(record.bytesIn, record.bytesOut);
-    if (error !== undefined && record.closedBy === undefined) {
+    // A handler that ends by letting its aborted signal's rejection through did as it was told.
+    const told = record.isAbortReason(error);
+    if (error !== undefined && record.closedBy === undefined && !told) {
       this.#stats.errors += 1;
       this._log.warn({ conn: record.id, source: record.source, err: error }, 'handler failed: its connection is closed');
     }
-    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy: record.closedBy ?? 'peer' });
+    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy: record.closedBy ?? (told ? 'stopping' : 'peer') });
     if (this.#records.size === 0) this.#onIdle?.();
   }
 

@@ -70,7 +70,11 @@ export class StateFile {
     throw new ConfigError(`Invalid state "${this.path}" (move it away to start from the config alone):\n${describeIssues(issues)}`, issues);
   }
 
-  /** Writes `state` atomically; rejects with the file system's error (the previous state then stays). */
+  /**
+   * Writes `state` atomically; rejects with the file system's error (no
+   * space, a file size limit, …), and the previous state then stays whole
+   * (a failed temp file is removed).
+   */
   save(state: DaemonState): Promise<void> {
     const text = `${JSON.stringify(state, null, 2)}\n`;
     const write = this.#writing.then(() => this.#write(text));
@@ -82,14 +86,20 @@ export class StateFile {
     const dir = dirname(this.path);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const temp = `${this.path}.tmp-${process.pid}`;
-    const file = await open(temp, 'w', 0o600);
     try {
-      await file.writeFile(text);
-      await file.sync();
-    } finally {
-      await file.close();
+      const file = await open(temp, 'w', 0o600);
+      try {
+        await file.writeFile(text);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temp, this.path);
+    } catch (error) {
+      // Half a state is of no use to anyone: the file in force is the previous one.
+      await unlink(temp).catch(() => {});
+      throw error;
     }
-    await rename(temp, this.path);
     const directory = await open(dir, 'r');
     try {
       await directory.sync();
