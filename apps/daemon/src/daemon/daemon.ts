@@ -19,6 +19,7 @@ import { SerialQueue } from './serial-queue.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
 import { StreamHost } from './hosting/stream-host.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
+import { timeLimit } from './time-limit.js';
 
 /** What a daemon is built from. */
 export interface DaemonOptions {
@@ -45,6 +46,23 @@ export type DaemonListener = (topic: string, event: Record<string, unknown>) => 
 /** How long a shutdown waits for the server change under way before it stops the servers (5 s). */
 const CHANGE_GRACE_MS = 5_000;
 
+/**
+ * How long a change whose servers are still being built (modules imported)
+ * keeps its turn among the changes (1 s): long enough that changes apply in
+ * the order asked when imports are quick, short enough that a hung one
+ * holds up the others a moment only.
+ */
+const LOAD_IN_TURN_MS = 1_000;
+
+/** A reload ready to apply: its config, the transports it loads with, the servers built for it before its turn. */
+interface PreparedReload {
+  config: DaemonConfig;
+  registry: TransportRegistry;
+  early: Map<string, { key: string; host: HostedServer }>;
+  /** The reload's number, in the order they were asked for. */
+  ticket: number;
+}
+
 /** The most connections one `connections.list` page holds. */
 export const MAX_PAGE = 1_000;
 const DEFAULT_PAGE = 100;
@@ -58,7 +76,8 @@ const DEFAULT_PAGE = 100;
  * Errors: {@link DaemonError} for a request it refuses (unknown server or
  * connection, name taken, server draining, a listen or target URI its
  * transport rejects, an option the transport's kind has no use for, a
- * transport or module that cannot be loaded), `BindError`
+ * transport or module that cannot be loaded, or not within the config's
+ * `moduleLoadTimeoutMs`), `BindError`
  * when an address cannot be had, `ConfigError` when a reloaded config does
  * not validate (nothing changes then), and the file system's error when the
  * state cannot be written (the change is undone).
@@ -86,6 +105,9 @@ export class Daemon {
   #conflicts: Conflict[] = [];
   #connectionNumber = 0;
   #shutdown: Promise<void> | undefined;
+  /** Reloads asked for so far, and the number of the last one applied: an older one coming later is refused. */
+  #reloadsAsked = 0;
+  #reloadsApplied = 0;
 
   constructor(options: DaemonOptions) {
     this.#config = options.config;
@@ -171,9 +193,8 @@ export class Daemon {
    * invalid, unavailable, refused past `MAX_SERVERS`) or `BindError`.
    */
   async addServer(spec: ServerSpec): Promise<ServerInfo> {
-    // Built before its turn: a handler module whose import never ends holds up this add alone, not every change after it.
-    const host = await this.#createHost(spec, 'runtime');
-    return this.#change(() => this.#addServer(spec, host));
+    if (this.#shutdown !== undefined) throw shuttingDown();
+    return this.#changeOnceReady(this.#createHost(spec, 'runtime'), (host) => this.#addServer(spec, host));
   }
 
   async #addServer(spec: ServerSpec, host: HostedServer): Promise<ServerInfo> {
@@ -337,32 +358,50 @@ export class Daemon {
    * is released first; its connections drain), removed ones drain, new ones
    * start. `config` defaults to the config file read again. With `dryRun`,
    * reports what it would do and changes nothing. Rejects `ConfigError` (the
-   * file does not validate) or `DaemonError` (a server cannot be built, or
-   * more than `MAX_SERVERS` would run: refused) with nothing changed; a server that fails to bind is reported in `failed`.
+   * file does not validate) or `DaemonError` (a server cannot be built, not
+   * within `moduleLoadTimeoutMs` either: unavailable; more than `MAX_SERVERS`
+   * would run: refused; a reload asked for later was applied first: busy)
+   * with nothing changed; a server that fails to bind is reported in `failed`.
    */
   reload(options: { dryRun?: boolean; config?: DaemonConfig } = {}): Promise<ReloadReport> {
-    return this.#change(() => this.#reload(options));
+    if (options.dryRun === true) return this.#change(async () => this.#planReload(options.config ?? (await loadConfig(this.#configFile)), true).report);
+    return this.#reload(options.config);
   }
 
-  async #reload(options: { dryRun?: boolean; config?: DaemonConfig }): Promise<ReloadReport> {
-    const config = options.config ?? (await loadConfig(this.#configFile));
-    const { servers, conflicts } = plannedServers(config.servers, this.#state);
-    checkServerCount(servers.size, 'Cannot reload the config');
-    const report: ReloadReport = { dryRun: options.dryRun === true, added: [], removed: [], restarted: [], unchanged: [], conflicts, failed: [] };
-    const changed = new Map<string, PlannedServer>();
-    for (const [name, planned] of servers) {
-      const current = this.#hosts.get(name);
-      if (current === undefined) report.added.push(name);
-      else if (specKey(current.spec) === specKey(planned.spec)) report.unchanged.push(name);
-      else report.restarted.push(name);
-      if (current === undefined || specKey(current.spec) !== specKey(planned.spec)) changed.set(name, planned);
-    }
-    for (const name of this.#hosts.keys()) if (!servers.has(name)) report.removed.push(name);
-    if (report.dryRun) return report;
+  /**
+   * Reads the config and builds the servers it starts before its turn, as an
+   * add does: a module whose import never ends holds up this reload alone
+   * (until `moduleLoadTimeoutMs`), not every change after it. A reload asked
+   * for later may then be applied first: this one is refused (busy) rather
+   * than put back an older config over it.
+   */
+  async #reload(given: DaemonConfig | undefined): Promise<ReloadReport> {
+    if (this.#shutdown !== undefined) throw shuttingDown();
+    const ticket = (this.#reloadsAsked += 1);
+    return this.#changeOnceReady(this.#prepareReload(given, ticket), (prepared) => this.#applyReload(prepared));
+  }
 
+  /** Reads the config and builds the servers it would start as things are now. */
+  async #prepareReload(given: DaemonConfig | undefined, ticket: number): Promise<PreparedReload> {
+    const config = given ?? (await loadConfig(this.#configFile));
     const registry = JSON.stringify(config.transports) === JSON.stringify(this.#config.transports) ? this.#registry : this.#newRegistry(config);
+    const early = new Map<string, { key: string; host: HostedServer }>();
+    for (const [name, planned] of this.#planReload(config, false).changed) {
+      early.set(name, { key: buildKey(planned), host: await this.#createHost(planned.spec, planned.origin, registry, config.moduleLoadTimeoutMs) });
+    }
+    return { config, registry, early, ticket };
+  }
+
+  async #applyReload({ config, registry, early, ticket }: PreparedReload): Promise<ReloadReport> {
+    if (ticket < this.#reloadsApplied) throw new DaemonError('busy', 'Cannot reload the config: a reload asked for after this one was applied first');
+    this.#reloadsApplied = ticket;
+    const { servers, conflicts, report, changed } = this.#planReload(config, false);
     const built = new Map<string, HostedServer>();
-    for (const [name, planned] of changed) built.set(name, await this.#createHost(planned.spec, planned.origin, registry));
+    for (const [name, planned] of changed) {
+      const ready = early.get(name);
+      // A change applied meanwhile (an add, a remove) can change what this reload starts: that one is built in its turn.
+      built.set(name, ready?.key === buildKey(planned) ? ready.host : await this.#createHost(planned.spec, planned.origin, registry, config.moduleLoadTimeoutMs));
+    }
     this.#config = config;
     this.#registry = registry;
     this.#reportConflicts(conflicts);
@@ -376,6 +415,23 @@ export class Daemon {
     this.#applyLogLevel(config.log.level);
     this.#log.info({ added: report.added, removed: report.removed, restarted: report.restarted, failed: report.failed.map((each) => each.name) }, 'config reloaded');
     return report;
+  }
+
+  /** What applying `config` now would do: the servers it plans, the report, and the servers to build (new or changed). Throws `DaemonError` refused past `MAX_SERVERS`. */
+  #planReload(config: DaemonConfig, dryRun: boolean): { servers: Map<string, PlannedServer>; conflicts: Conflict[]; report: ReloadReport; changed: Map<string, PlannedServer> } {
+    const { servers, conflicts } = plannedServers(config.servers, this.#state);
+    checkServerCount(servers.size, 'Cannot reload the config');
+    const report: ReloadReport = { dryRun, added: [], removed: [], restarted: [], unchanged: [], conflicts, failed: [] };
+    const changed = new Map<string, PlannedServer>();
+    for (const [name, planned] of servers) {
+      const current = this.#hosts.get(name);
+      if (current === undefined) report.added.push(name);
+      else if (specKey(current.spec) === specKey(planned.spec)) report.unchanged.push(name);
+      else report.restarted.push(name);
+      if (current === undefined || specKey(current.spec) !== specKey(planned.spec)) changed.set(name, planned);
+    }
+    for (const name of this.#hosts.keys()) if (!servers.has(name)) report.removed.push(name);
+    return { servers, conflicts, report, changed };
   }
 
   /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
@@ -427,6 +483,29 @@ export class Daemon {
     if (this.#shutdown === undefined) return;
     await host.stop(0);
     throw shuttingDown();
+  }
+
+  /**
+   * Runs `apply` with what `preparing` resolves, alone among the changes, in
+   * the turn it takes now: servers are built (modules imported) before their
+   * change is applied, and an import can take long or never end. The turn is
+   * held while `preparing` settles, up to `LOAD_IN_TURN_MS`; past that the
+   * changes after it go first, and `apply` takes a new turn once `preparing`
+   * has resolved (so a change whose import hangs holds up no other).
+   */
+  async #changeOnceReady<P, T>(preparing: Promise<P>, apply: (prepared: P) => Promise<T>): Promise<T> {
+    let settled = false;
+    const watched = preparing.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const inTurn = await this.#change(async () => {
+      await within(watched, LOAD_IN_TURN_MS);
+      return settled ? { result: await apply(await preparing) } : undefined;
+    });
+    if (inTurn !== undefined) return inTurn.result;
+    const prepared = await preparing;
+    return this.#change(() => apply(prepared));
   }
 
   /** Runs `change` alone, after the changes queued before it; refused with `DaemonError` busy once the daemon is shutting down. */
@@ -487,25 +566,36 @@ export class Daemon {
     return new TransportRegistry(config.transports, configBaseDir(this.#configFile));
   }
 
-  /** Builds (does not start) the host of a spec. */
-  async #createHost(spec: ServerSpec, origin: ServerOrigin, registry = this.#registry): Promise<HostedServer> {
+  /**
+   * Builds (does not start) the host of a spec, within `timeoutMs`: an
+   * import that takes longer is logged and the server fails (`DaemonError`
+   * unavailable), while the import itself goes on (it cannot be stopped).
+   */
+  async #createHost(spec: ServerSpec, origin: ServerOrigin, registry = this.#registry, timeoutMs = this.#config.moduleLoadTimeoutMs): Promise<HostedServer> {
+    try {
+      return await timeLimit(this.#buildHost(spec, origin, registry), timeoutMs, () => {
+        this.#log.warn({ server: spec.name, handler: spec.handler, listen: spec.listen, timeoutMs }, 'loading a server took longer than moduleLoadTimeoutMs: it is not started');
+        return new DaemonError('unavailable', `Cannot add server "${spec.name}": its handler or transport did not finish loading within ${timeoutMs} ms (moduleLoadTimeoutMs)`, { timeoutMs });
+      });
+    } catch (error) {
+      throw asDaemonError(error, spec);
+    }
+  }
+
+  async #buildHost(spec: ServerSpec, origin: ServerOrigin, registry: TransportRegistry): Promise<HostedServer> {
     const context = {
       log: this.#log,
       emit: (topic: string, event: Record<string, unknown>) => this.#emit(topic, event),
       nextConnectionNumber: () => (this.#connectionNumber += 1),
     };
     const env: HandlerEnvironment = { transports: registry, baseDir: configBaseDir(this.#configFile), streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize } };
-    try {
-      const transport = await registry.forURI(spec.listen);
-      if (transport.kind === 'stream') {
-        refuseDatagramOptions(spec, transport.scheme);
-        return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env));
-      }
-      const listen = transport.parse(spec.listen) as object;
-      return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }));
-    } catch (error) {
-      throw asDaemonError(error, spec);
+    const transport = await registry.forURI(spec.listen);
+    if (transport.kind === 'stream') {
+      refuseDatagramOptions(spec, transport.scheme);
+      return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env));
     }
+    const listen = transport.parse(spec.listen) as object;
+    return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }));
   }
 
   /** Tells every listener; a listener that throws is logged and never reaches the server that emitted. */
@@ -547,6 +637,11 @@ function asDaemonError(error: unknown, spec: ServerSpec): DaemonError {
     return new DaemonError('invalid', `Cannot add server "${spec.name}": ${message}`, { path, value, expected: message }, { cause: error });
   }
   return new DaemonError('unavailable', `Cannot add server "${spec.name}": ${message}`, undefined, { cause: error });
+}
+
+/** What a host is built from: a host built for one plan serves another when these are equal. */
+function buildKey(planned: PlannedServer): string {
+  return `${planned.origin} ${specKey(planned.spec)}`;
 }
 
 /** The refusal of a change once shutdown has begun. */

@@ -130,7 +130,6 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     await release();
     throw error;
   }
-  log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) forceExit(log, signal);
@@ -138,6 +137,8 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     });
   }
   process.on('SIGHUP', () => void reload(daemon, log));
+  // Only now: whoever reads this line may signal at once (a line written before the handlers were in place let SIGHUP kill the daemon).
+  log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
   return new Promise<number>(() => {});
 }
 
