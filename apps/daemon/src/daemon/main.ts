@@ -103,10 +103,13 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'stopping: draining connections');
+    // Changes are refused from now on; the control socket stays up meanwhile,
+    // so requests in progress (a remove waiting for its drain) are answered.
+    const stopped = daemon.shutdown(drainMs);
     void (async () => {
       try {
+        await stopped;
         await control?.close();
-        await daemon.shutdown(drainMs);
         await release();
       } catch (error) {
         // Never left half-stopped: the lock left behind is stale and the next daemon replaces it.

@@ -135,9 +135,15 @@ export class ControlServer {
     }
   }
 
-  /** Closes every control connection and the listener, and removes the socket file. Idempotent. */
+  /**
+   * Removes the socket file and stops listening; each connection takes no
+   * more requests, is answered those in progress and is closed, within
+   * `CLOSE_FLUSH_TIMEOUT_MS` (2 s; past it every connection is closed).
+   * Resolves once all are closed. Idempotent.
+   */
   close(): Promise<void> {
-    return this.#server.close();
+    for (const session of this.#sessions) session.finish();
+    return this.#server.close({ drainMs: CLOSE_FLUSH_TIMEOUT_MS });
   }
 
   #accept(conn: PipeConnection): Promise<void> {

@@ -26,7 +26,9 @@ export type RequestDispatcher = (request: RpcRequest, session: ControlSession) =
  * connection: a peer that never reads cannot keep its slot.
  * A decode error or a message whose msgid cannot be read gets an `error`
  * notification, and the connection is closed (once the peer has had up to
- * `CLOSE_FLUSH_TIMEOUT_MS` to read it).
+ * `CLOSE_FLUSH_TIMEOUT_MS` to read it). After `finish` (the server is
+ * closing) it reads nothing more and ends once the requests in progress are
+ * answered.
  * While requests are in progress, the replies and events ready in the
  * same tick go out in one write (up to 64 KiB at a time): pipelined
  * requests cost a syscall per batch, not one per reply. The last reply of
@@ -51,6 +53,8 @@ export class ControlSession {
   #slotFreed: (() => void) | undefined;
   #congested = false;
   #ended = false;
+  /** Aborted by `finish`: the read under way, and any after it, stop. */
+  readonly #finishing = new AbortController();
   /** Messages sent this tick, written together when it ends (or once they reach 64 KiB). */
   #batch: Buffer[] = [];
   #batchBytes = 0;
@@ -98,6 +102,11 @@ export class ControlSession {
     else for (const topic of topics) this.#topics.delete(topic);
   }
 
+  /** Internal (server): takes no more requests; `run` resolves once those in progress are answered. */
+  finish(): void {
+    this.#finishing.abort();
+  }
+
   /** Internal (server): queues an encoded event for this subscriber. */
   deliver(event: Buffer): void {
     if (!this.closed) this.#events.push(event);
@@ -134,19 +143,30 @@ export class ControlSession {
       } else if (this.#outstanding >= MAX_OUTSTANDING_REQUESTS) {
         await this.#slot();
       } else {
+        if (this.#finishing.signal.aborted) break;
         const message = this.#nextMessage();
         if (message === false) return;
         if (message !== undefined) {
           if (!this.#handle(message)) return;
           continue;
         }
-        const chunk = await this.#conn.readBytes(READ_CHUNK_BYTES, { partial: true });
-        if (chunk.length === 0) break;
+        const chunk = await this.#read();
+        if (chunk === undefined || chunk.length === 0) break;
         this.#decoder.push(chunk);
       }
     }
-    // The peer ended its side: it may still read the replies it waits for.
+    // The peer ended its side, or the server is closing: the replies awaited are still sent.
     while (this.#outstanding > 0) await this.#slot();
+  }
+
+  /** The next bytes from the peer (empty at its end), or `undefined` once `finish` was called. */
+  async #read(): Promise<Buffer | undefined> {
+    try {
+      return await this.#conn.readBytes(READ_CHUNK_BYTES, { partial: true, signal: this.#finishing.signal });
+    } catch (error) {
+      if (this.#finishing.signal.aborted) return undefined;
+      throw error;
+    }
   }
 
   /**
