@@ -14,6 +14,7 @@ import { DatagramHost } from './hosting/datagram-host.js';
 import type { HostedServer } from './hosting/hosted-server.js';
 import type { Logger } from './logging/logger.js';
 import { MAX_SERVERS } from '../protocol/limits.js';
+import { ownValue } from '../protocol/own-value.js';
 import { plannedServers, specKey, type PlannedServer } from './state/server-set.js';
 import { SerialQueue } from './serial-queue.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
@@ -133,7 +134,7 @@ export class Daemon {
       for (const planned of servers.values()) {
         const host = await this.#createHost(planned.spec, planned.origin);
         this.#hosts.set(planned.spec.name, host);
-        await host.start(this.#state.paused[planned.spec.name] ?? null);
+        await host.start(ownValue(this.#state.paused, planned.spec.name) ?? null);
       }
     } catch (error) {
       await this.shutdown(0);
@@ -464,7 +465,7 @@ export class Daemon {
     // The old listener lets go of the address first; its connections go on.
     if (old !== undefined && oldMode !== 'unbind') await old.pause('unbind');
     try {
-      await host.start(this.#state.paused[name] ?? null);
+      await host.start(ownValue(this.#state.paused, name) ?? null);
       await this.#stopIfShuttingDown(host);
     } catch (error) {
       report.failed.push({ name, message: (error as Error).message });
@@ -534,7 +535,7 @@ export class Daemon {
   }
 
   #recordRuntime(name: string, spec: ServerSpec): void {
-    const configBase = this.#state.runtime[name]?.configBase ?? specKey(this.#configSpec(name));
+    const configBase = ownValue(this.#state.runtime, name)?.configBase ?? specKey(this.#configSpec(name));
     this.#state.runtime[name] = { spec, configBase };
   }
 
