@@ -44,6 +44,9 @@ export interface ConnectionQuery {
 /** A listener of the daemon's events, by topic (`servers`, `connections`). */
 export type DaemonListener = (topic: string, event: Record<string, unknown>) => void;
 
+/** What a removed server's name is busy with until its drain ends. */
+const DRAINING = 'draining after a remove';
+
 /** How long a shutdown waits for the server change under way before it stops the servers (5 s). */
 const CHANGE_GRACE_MS = 5_000;
 
@@ -174,7 +177,7 @@ export class Daemon {
       stateFile: this.#stateFile.path,
       logLevel: this.#log.level,
       servers: { total: this.#hosts.size, listening: count('listening'), paused: count('paused'), stopping: this.#busy.size },
-      connections: [...this.#hosts.values()].reduce((sum, host) => sum + host.stats().active, 0),
+      connections: this.#serving().reduce((sum, host) => sum + host.stats().active, 0),
       memory: { rss: process.memoryUsage.rss(), heapUsed: getHeapStatistics().used_heap_size },
     };
   }
@@ -202,7 +205,7 @@ export class Daemon {
     const name = spec.name;
     if (this.#hosts.has(name)) throw new DaemonError('already-exists', `Cannot add server "${name}": a server of that name exists`, { name });
     checkServerCount(this.#hosts.size + 1, `Cannot add server "${name}"`);
-    this.#claim(name, 'being added');
+    this.#claim(name, 'being added', `Cannot add server "${name}"`);
     try {
       await host.start();
       await this.#stopIfShuttingDown(host);
@@ -260,7 +263,7 @@ export class Daemon {
   /** Takes server `name` off the list and records its removal; the name stays busy until its drain ends. */
   async #unlist(name: string): Promise<HostedServer> {
     const host = this.#host(name);
-    this.#claim(name, 'draining');
+    this.#claim(name, DRAINING, `Cannot remove server "${name}"`);
     this.#hosts.delete(name);
     this.#leaving.add(host);
     try {
@@ -309,11 +312,15 @@ export class Daemon {
     return host.info();
   }
 
-  /** Active connections, filtered by server and source, `limit` (≤ 1000, default 100) from `offset`. */
+  /**
+   * Active connections, filtered by server and source, `limit` (≤ 1000,
+   * default 100) from `offset` — those of servers draining (removed, or
+   * replaced by a reload) too, under their server's name.
+   */
   listConnections(query: ConnectionQuery = {}): ConnectionPage {
     const offset = query.offset ?? 0;
     const limit = Math.min(query.limit ?? DEFAULT_PAGE, MAX_PAGE);
-    const hosts = query.server === undefined ? [...this.#hosts.values()] : [this.#host(query.server)];
+    const hosts = query.server === undefined ? this.#serving() : this.#servingNamed(query.server);
     const items: ConnectionPage['items'] = [];
     let total = 0;
     for (const host of hosts) {
@@ -326,9 +333,9 @@ export class Daemon {
     return { total, offset, items };
   }
 
-  /** Closes one connection by id; `DaemonError` not-found when no server has it. */
+  /** Closes one connection by id, a draining server's too; `DaemonError` not-found when no server has it. */
   closeConnection(id: string): { id: string; closed: true } {
-    for (const host of this.#hosts.values()) if (host.closeConnection(id)) return { id, closed: true };
+    for (const host of this.#serving()) if (host.closeConnection(id)) return { id, closed: true };
     throw new DaemonError('not-found', `Cannot close connection "${id}": no such connection`, { id });
   }
 
@@ -520,14 +527,39 @@ export class Daemon {
   #host(name: string): HostedServer {
     const host = this.#hosts.get(name);
     if (host !== undefined) return host;
-    const why = this.#busy.has(name) ? `it is ${this.#busy.get(name)}` : 'no such server';
-    throw new DaemonError(this.#busy.has(name) ? 'busy' : 'not-found', `Cannot find server "${name}": ${why}`, { name });
+    throw this.#missing(name);
   }
 
-  #claim(name: string, doing: string): void {
-    const busy = this.#busy.get(name);
-    if (busy !== undefined) throw new DaemonError('busy', `Cannot change server "${name}": it is ${busy}`, { name });
+  /** Every host that may have connections: the listed ones, then those draining (removed, or replaced by a reload). */
+  #serving(): HostedServer[] {
+    return [...new Set([...this.#hosts.values(), ...this.#leaving])];
+  }
+
+  /** The hosts of `name` that may have connections (a reload's new one and the old one draining); `DaemonError` when there is none. */
+  #servingNamed(name: string): HostedServer[] {
+    const hosts = this.#serving().filter((host) => host.name === name);
+    if (hosts.length === 0) throw this.#missing(name);
+    return hosts;
+  }
+
+  /** Why there is no server `name`: `DaemonError` busy (being added, draining) or not-found. */
+  #missing(name: string): DaemonError {
+    const busy = this.#busyWith(name);
+    return new DaemonError(busy === undefined ? 'not-found' : 'busy', `Cannot find server "${name}": ${busy === undefined ? 'no such server' : `it is ${busy}`}`, { name });
+  }
+
+  #claim(name: string, doing: string, action: string): void {
+    const busy = this.#busyWith(name);
+    if (busy !== undefined) throw new DaemonError('busy', `${action}: it is ${busy}`, { name });
     this.#busy.set(name, doing);
+  }
+
+  /** What server `name` is busy with, if anything; a drain says what it waits for and how to end it. */
+  #busyWith(name: string): string | undefined {
+    const doing = this.#busy.get(name);
+    if (doing !== DRAINING) return doing;
+    const left = this.#serving().reduce((sum, host) => sum + (host.name === name ? host.stats().active : 0), 0);
+    return `${DRAINING}, ${left} connection${left === 1 ? '' : 's'} left (connections.list with server "${name}" shows them, connections.close ends them)`;
   }
 
   #configSpec(name: string): ServerSpec | undefined {
@@ -613,7 +645,7 @@ export class Daemon {
   /** Sets the level of the daemon's log and of every server's (pino children keep the level they were made with). */
   #applyLogLevel(level: LogLevel): void {
     this.#log.level = level;
-    for (const host of this.#hosts.values()) host.setLogLevel(level);
+    for (const host of this.#serving()) host.setLogLevel(level);
   }
 }
 
