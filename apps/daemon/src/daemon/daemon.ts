@@ -126,7 +126,8 @@ export class Daemon {
    * paused). Rejects — with every server it started stopped again — when a
    * server cannot be built (`DaemonError`), the config and runtime changes
    * make more than `MAX_SERVERS` servers (`DaemonError` refused), an address
-   * cannot be had (`BindError`), or the state file is not valid (`ConfigError`).
+   * cannot be had (`BindError`), the state file is not valid (`ConfigError`),
+   * or a shutdown began meanwhile (`DaemonError` busy).
    */
   async start(): Promise<void> {
     this.#state = await this.#stateFile.load();
@@ -135,9 +136,12 @@ export class Daemon {
     this.#reportConflicts(conflicts);
     try {
       for (const planned of servers.values()) {
+        if (this.#shutdown !== undefined) throw shuttingDown();
         const host = await this.#createHost(planned.spec, planned.origin);
-        this.#hosts.set(planned.spec.name, host);
         await host.start(ownValue(this.#state.paused, planned.spec.name) ?? null);
+        // Listed once started: a shutdown that began meanwhile stops only listed hosts.
+        await this.#stopIfShuttingDown(host);
+        this.#hosts.set(planned.spec.name, host);
       }
     } catch (error) {
       await this.shutdown(0);

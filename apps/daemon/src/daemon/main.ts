@@ -89,7 +89,6 @@ async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
 }
 
 async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
-  const release = await takeLocks(paths);
   let control: ControlServer | undefined;
   const log = createLogger(config.log.level, (record) => control?.publish('log', record));
   // A promise a handler module leaves rejected with nobody to catch it (a
@@ -98,6 +97,10 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   // any promise still ends the process, as in any Node program.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, UNHANDLED_REJECTION));
   const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log });
+  // The signals are ours before anything is taken: a start can be slow (a
+  // module loading, a lock to wait for), and a SIGINT then must stop it as
+  // it stops a running daemon, not kill it.
+  const locked = takeLocks(paths);
   let stopping = false;
   const stop = (reason: string, drainMs?: number): void => {
     if (stopping) return;
@@ -110,7 +113,8 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
       try {
         await stopped;
         await control?.close();
-        await release();
+        const release = await locked.catch(() => undefined);
+        await release?.();
       } catch (error) {
         // Never left half-stopped: the lock left behind is stale and the next daemon replaces it.
         log.fatal({ err: error }, 'cannot stop cleanly: exiting');
@@ -120,7 +124,22 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
       process.exit(EXIT_OK);
     })();
   };
+  let started = false;
+  let reloadOnceStarted = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) forceExit(log, signal);
+      stop(signal);
+    });
+  }
+  process.on('SIGHUP', () => {
+    if (started) return void reload(daemon, log);
+    reloadOnceStarted = true;
+    log.info('SIGHUP: the daemon is starting; it reloads the config once started');
+  });
+  let release: (() => Promise<void>) | undefined;
   try {
+    release = await locked;
     await daemon.start();
     const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
     control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log });
@@ -128,19 +147,16 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     const published = control;
     daemon.subscribe((topic, event) => published.publish(topic, event));
   } catch (error) {
+    // A signal stopped the start: the stop under way exits.
+    if (stopping) return new Promise<number>(() => {});
     await control?.close();
     await daemon.shutdown(0);
-    await release();
+    await release?.();
     throw error;
   }
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) forceExit(log, signal);
-      stop(signal);
-    });
-  }
-  process.on('SIGHUP', () => void reload(daemon, log));
-  // Only now: whoever reads this line may signal at once (a line written before the handlers were in place let SIGHUP kill the daemon).
+  if (stopping) return new Promise<number>(() => {});
+  started = true;
+  if (reloadOnceStarted) void reload(daemon, log);
   log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
   return new Promise<number>(() => {});
 }
