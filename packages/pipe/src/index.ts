@@ -1,6 +1,6 @@
 export { PipeClient } from './pipe-client.js';
 export type { PipeClientOptions, PipeConnectOptions } from './pipe-client.js';
-export { PipeServer } from './pipe-server.js';
+export { PipeServer, checkBindPath } from './pipe-server.js';
 export type { PipeServerOptions, PipeBindOptions } from './pipe-server.js';
 export { PipeConnection } from './pipe-connection.js';
 export type { PipeConnectionOptions } from './pipe-connection.js';

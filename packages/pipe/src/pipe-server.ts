@@ -8,7 +8,7 @@ import {
 } from '@evergreen/stream-core';
 import { PipeError } from './pipe-error.js';
 import { PipeConnection } from './pipe-connection.js';
-import { checkPipePath, describePipePath, maxUnixPathBytes, pipePathKind } from './pipe-path.js';
+import { checkPipePath, describePipePath, maxUnixPathBytes, pipePathKind, type PipePathKind } from './pipe-path.js';
 import { DEFAULT_SOCKET_MODE, bindSocketFile, privateBindPath } from './socket-file.js';
 
 /** Options of a server: the limits of each connection, `onError` and `closeTimeoutMs`. */
@@ -69,12 +69,11 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
    */
   override async bind(path: string, options: PipeBindOptions = {}): Promise<void> {
     const action = 'Cannot bind pipe';
-    const kind = checkPipePath(path, action);
+    const kind = checkBindPath(path, action);
     if (kind !== 'unix' && options.mode !== undefined) {
       throw new TypeError(`${action} ${describePipePath(path)} with a mode: ${kind} names have no file to set it on`);
     }
     const mode = checkMode(options.mode ?? DEFAULT_SOCKET_MODE);
-    if (kind === 'unix') checkPrivateBindPath(path, action);
     const checked: PipeBindOptions = { backlog: options.backlog, mode };
     await super.bind(path, checked);
   }
@@ -130,6 +129,20 @@ function checkMode(mode: number): number {
     throw new RangeError(`Cannot bind with mode ${mode}: expected permission bits 0..0o777`);
   }
   return mode;
+}
+
+/**
+ * Checks that `bind` can take `path`, without binding or touching the file
+ * system: what `checkPipePath` checks, and for a Unix path that the private
+ * path it is first bound at (`<dir>/.pipe-XXXXXX/s`) fits the Unix limit
+ * too. Returns its kind; throws as `bind` does (`TypeError`, `RangeError`,
+ * messages starting with `action`). For a tool that validates a setup
+ * before running it. Cost: a few string measures.
+ */
+export function checkBindPath(path: string, action = 'Cannot bind pipe'): PipePathKind {
+  const kind = checkPipePath(path, action);
+  if (kind === 'unix') checkPrivateBindPath(path, action);
+  return kind;
 }
 
 /** The private bind path (`<dir>/.pipe-XXXXXX/s`) must fit the Unix path limit as well as `path`. */

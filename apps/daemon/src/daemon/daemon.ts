@@ -151,13 +151,18 @@ export class Daemon {
   }
 
   /**
-   * Checks the config without binding anything: every server's transport
-   * loads, its URIs parse, its handler can be built. Resolves the servers
-   * that would run; rejects like {@link start} would, short of binding.
+   * Checks what {@link start} would run without binding or writing
+   * anything: the state file is read (not cleaned up) and validated, the
+   * runtime changes in it applied over the config, and every resulting
+   * server's transport loaded, its URIs parsed, its handler built. Resolves
+   * those servers (in start order) and the conflicts a start would report;
+   * rejects like `start` would, short of binding.
    */
-  async check(): Promise<ServerSpec[]> {
-    for (const spec of this.#config.servers) await this.#createHost(spec, 'config');
-    return this.#config.servers;
+  async check(): Promise<{ servers: PlannedServer[]; conflicts: Conflict[] }> {
+    const { servers, conflicts } = plannedServers(this.#config.servers, await this.#stateFile.read());
+    checkServerCount(servers.size, 'Cannot start');
+    for (const planned of servers.values()) await this.#createHost(planned.spec, planned.origin);
+    return { servers: [...servers.values()], conflicts };
   }
 
   /** Tells `listener` of every event until the returned function is called. */

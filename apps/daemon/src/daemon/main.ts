@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { dirname } from 'node:path';
+import { checkBindPath } from '@evergreen/pipe';
 import { logLevelSchema, type LogLevel } from '../protocol/log-level.js';
 import { PROTOCOL_VERSION, TOPICS } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
@@ -7,13 +8,13 @@ import { ConfigError, loadConfig } from './config/config-file.js';
 import type { DaemonConfig } from './config/config-schema.js';
 import { ControlServer } from './control/control-server.js';
 import { controlMethods } from './control/control-methods.js';
-import { ensurePrivateDirectory } from './control/private-directory.js';
+import { checkPrivateDirectory, ensurePrivateDirectory } from './control/private-directory.js';
 import { Daemon } from './daemon.js';
 import { DaemonError } from './daemon-error.js';
 import { resolvePaths, type DaemonPaths } from './config/daemon-paths.js';
 import { InstanceLock } from './lock/instance-lock.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { lockStateDir } from './lock/state-dir-lock.js';
+import { checkStateDir, lockStateDir } from './lock/state-dir-lock.js';
 
 /** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use, more than 1024 servers), 2 bad usage or config. */
 export const EXIT_OK = 0;
@@ -35,7 +36,9 @@ Options:
                      one daemon per state dir: daemons on different sockets
                      need a state dir each
   --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (default: the config's)
-  --check            validate the config, print what would run, and exit (0 valid, 2 not)
+  --check            check all a start would (config, state, control socket, state
+                     dir, every server) without binding or writing, print what
+                     would run, and exit as the start would (0, 1 or 2)
   --version          print the version
   --help             print this help
 
@@ -81,11 +84,29 @@ async function run(flags: Flags): Promise<number> {
   return serve(config, paths);
 }
 
+/**
+ * `--check`: everything a start checks, short of taking locks, binding and
+ * writing — the control socket's path and directory, the state dir, the
+ * state file, and every server the config and the runtime changes make.
+ * Fails with the message and exit code the start would.
+ */
 async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
+  checkBindPath(paths.socket);
+  const socketDirExists = await checkPrivateDirectory(dirname(paths.socket));
+  await checkStateDir(paths.stateDir);
   const log = createLogger('silent');
-  const specs = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log }).check();
-  const lines = specs.map((spec) => `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${spec.handler.type === 'forward' ? ` ${spec.handler.target}` : ''}`);
-  return print([`config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`, ...lines, `control socket: ${paths.socket}`, `state: ${paths.stateDir}`].join('\n'));
+  const { servers, conflicts } = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log }).check();
+  const lines = servers.map(({ spec, origin }) => {
+    const target = spec.handler.type === 'forward' ? ` ${spec.handler.target}` : '';
+    return `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${target}${origin === 'runtime' ? ' (added at runtime)' : ''}`;
+  });
+  return print([
+    `config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`,
+    ...lines,
+    ...conflicts.map((conflict) => `conflict: ${conflict.reason}`),
+    `control socket: ${paths.socket}${socketDirExists ? '' : ' (its directory would be created, mode 0700)'}`,
+    `state: ${paths.stateDir}`,
+  ].join('\n'));
 }
 
 async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> {

@@ -56,6 +56,14 @@ export class StateFile {
    */
   async load(): Promise<DaemonState> {
     await this.#removeLeftovers();
+    return this.read();
+  }
+
+  /**
+   * Reads the state as `load` does, touching nothing: temp files are left
+   * alone (a running daemon may be writing one). For `evergreend --check`.
+   */
+  async read(): Promise<DaemonState> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
