@@ -163,7 +163,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     release = await locked;
     await daemon.start();
     const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
-    control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log });
+    control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log, idleTimeoutMs: config.control.idleTimeoutMs });
     await control.listen();
     const published = control;
     daemon.subscribe((topic, event) => published.publish(topic, event));

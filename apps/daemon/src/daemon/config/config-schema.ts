@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_TIMER_MS } from '@evergreen/stream-core';
-import { MAX_SERVERS } from '../../protocol/limits.js';
+import { CONTROL_IDLE_TIMEOUT_MS, MAX_SERVERS } from '../../protocol/limits.js';
 import { logLevelSchema } from '../../protocol/log-level.js';
 import { serverSpecSchema } from '../../protocol/server-spec.js';
 
@@ -42,8 +42,14 @@ export const configSchema = z
     control: z
       .strictObject({
         socket: z.string().startsWith('/', 'expected an absolute path').optional().describe('The control socket path'),
+        idleTimeoutMs: z
+          .int()
+          .min(0)
+          .max(MAX_TIMER_MS)
+          .default(CONTROL_IDLE_TIMEOUT_MS)
+          .describe(`Close a control connection idle this long: no request in progress, not subscribed (ms; 0: never); default ${CONTROL_IDLE_TIMEOUT_MS}`),
       })
-      .default({}),
+      .default({ idleTimeoutMs: CONTROL_IDLE_TIMEOUT_MS }),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
