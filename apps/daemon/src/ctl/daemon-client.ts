@@ -33,7 +33,8 @@ export type DaemonEvent = { kind: 'event'; topic: Topic; fields: Record<string, 
  * pipelined on one connection).
  *
  * Errors: `connect` rejects with `DaemonNotRunningError` (no daemon answers;
- * its message says to start one with `npx evergreend`), `DaemonAccessError`
+ * its message says to start one with `npx evergreend`, or that the daemon
+ * holding the socket's lock is starting: `startingPid`), `DaemonAccessError`
  * (another user's socket) or the socket's own error. A method rejects with
  * the daemon's `RpcError` (`code`, `message`, `data` such as `{ path, value,
  * expected }`), or `DaemonDisconnectedError` once the connection is gone.

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { dirname } from 'node:path';
+import { checkBindPath } from '@evergreen/pipe';
 import { logLevelSchema, type LogLevel } from '../protocol/log-level.js';
 import { PROTOCOL_VERSION, TOPICS } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
@@ -7,13 +8,13 @@ import { ConfigError, loadConfig } from './config/config-file.js';
 import type { DaemonConfig } from './config/config-schema.js';
 import { ControlServer } from './control/control-server.js';
 import { controlMethods } from './control/control-methods.js';
-import { ensurePrivateDirectory } from './control/private-directory.js';
+import { checkPrivateDirectory, ensurePrivateDirectory } from './control/private-directory.js';
 import { Daemon } from './daemon.js';
 import { DaemonError } from './daemon-error.js';
 import { resolvePaths, type DaemonPaths } from './config/daemon-paths.js';
 import { InstanceLock } from './lock/instance-lock.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { lockStateDir } from './lock/state-dir-lock.js';
+import { checkStateDir, lockStateDir } from './lock/state-dir-lock.js';
 
 /** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use, more than 1024 servers), 2 bad usage or config. */
 export const EXIT_OK = 0;
@@ -35,7 +36,9 @@ Options:
                      one daemon per state dir: daemons on different sockets
                      need a state dir each
   --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (default: the config's)
-  --check            validate the config, print what would run, and exit (0 valid, 2 not)
+  --check            check all a start would (config, state, control socket, state
+                     dir, every server) without binding or writing, print what
+                     would run, and exit as the start would (0, 1 or 2)
   --version          print the version
   --help             print this help
 
@@ -81,16 +84,34 @@ async function run(flags: Flags): Promise<number> {
   return serve(config, paths);
 }
 
+/**
+ * `--check`: everything a start checks, short of taking locks, binding and
+ * writing — the control socket's path and directory, the state dir, the
+ * state file, and every server the config and the runtime changes make.
+ * Fails with the message and exit code the start would.
+ */
 async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
+  checkBindPath(paths.socket);
+  const socketDirExists = await checkPrivateDirectory(dirname(paths.socket));
+  await checkStateDir(paths.stateDir);
   const log = createLogger('silent');
-  const specs = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log }).check();
-  const lines = specs.map((spec) => `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${spec.handler.type === 'forward' ? ` ${spec.handler.target}` : ''}`);
+  const { servers, conflicts } = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log }).check();
+  const lines = servers.map(({ spec, origin }) => {
+    const target = spec.handler.type === 'forward' ? ` ${spec.handler.target}` : '';
+    return `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${target}${origin === 'runtime' ? ' (added at runtime)' : ''}`;
+  });
   const metrics = config.metrics === undefined ? [] : [`metrics: ${config.metrics.listen} (/metrics, /healthz, /readyz)`];
-  return print([`config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`, ...lines, `control socket: ${paths.socket}`, ...metrics, `state: ${paths.stateDir}`].join('\n'));
+  return print([
+    `config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`,
+    ...lines,
+    ...conflicts.map((conflict) => `conflict: ${conflict.reason}`),
+    `control socket: ${paths.socket}${socketDirExists ? '' : ' (its directory would be created, mode 0700)'}`,
+    ...metrics,
+    `state: ${paths.stateDir}`,
+  ].join('\n'));
 }
 
 async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
-  const release = await takeLocks(paths);
   let control: ControlServer | undefined;
   const log = createLogger(config.log.level, (record) => control?.publish('log', record));
   // A promise a handler module leaves rejected with nobody to catch it (a
@@ -99,17 +120,25 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   // any promise still ends the process, as in any Node program.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, UNHANDLED_REJECTION));
   const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log });
+  // The signals are ours before anything is taken: a start can be slow (a
+  // module loading, a lock to wait for), and a SIGINT then must stop it as
+  // it stops a running daemon, not kill it.
+  const locked = takeLocks(paths);
   let stopping = false;
   const stop = (reason: string, drainMs?: number): void => {
     if (stopping) return;
     stopping = true;
     daemon.health.markStopping();
     log.info({ reason }, 'stopping: draining connections');
+    // Changes are refused from now on; the control socket stays up meanwhile,
+    // so requests in progress (a remove waiting for its drain) are answered.
+    const stopped = daemon.shutdown(drainMs);
     void (async () => {
       try {
+        await stopped;
         await control?.close();
-        await daemon.shutdown(drainMs);
-        await release();
+        const release = await locked.catch(() => undefined);
+        await release?.();
       } catch (error) {
         // Never left half-stopped: the lock left behind is stale and the next daemon replaces it.
         log.fatal({ err: error }, 'cannot stop cleanly: exiting');
@@ -119,28 +148,41 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
       process.exit(EXIT_OK);
     })();
   };
-  try {
-    await daemon.start();
-    const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
-    control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log });
-    await control.listen();
-    const published = control;
-    daemon.subscribe((topic, event) => published.publish(topic, event));
-    daemon.health.attachControl({ serving: () => !stopping, connections: () => published.connections });
-  } catch (error) {
-    await control?.close();
-    await daemon.shutdown(0);
-    await release();
-    throw error;
-  }
-  log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
+  let started = false;
+  let reloadOnceStarted = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) forceExit(log, signal);
       stop(signal);
     });
   }
-  process.on('SIGHUP', () => void reload(daemon, log));
+  process.on('SIGHUP', () => {
+    if (started) return void reload(daemon, log);
+    reloadOnceStarted = true;
+    log.info('SIGHUP: the daemon is starting; it reloads the config once started');
+  });
+  let release: (() => Promise<void>) | undefined;
+  try {
+    release = await locked;
+    await daemon.start();
+    const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
+    control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log, idleTimeoutMs: config.control.idleTimeoutMs });
+    await control.listen();
+    const published = control;
+    daemon.subscribe((topic, event) => published.publish(topic, event));
+    daemon.health.attachControl({ serving: () => !stopping, connections: () => published.connections });
+  } catch (error) {
+    // A signal stopped the start: the stop under way exits.
+    if (stopping) return new Promise<number>(() => {});
+    await control?.close();
+    await daemon.shutdown(0);
+    await release?.();
+    throw error;
+  }
+  if (stopping) return new Promise<number>(() => {});
+  started = true;
+  if (reloadOnceStarted) void reload(daemon, log);
+  log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
   return new Promise<number>(() => {});
 }
 

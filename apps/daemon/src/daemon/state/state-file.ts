@@ -14,11 +14,16 @@ const runtimeChangeSchema = z.strictObject({
   configBase: z.string().nullable(),
 });
 
+/** A record keyed by server names: any other key (one no server may have) is refused, naming it. */
+function byServerName<V extends z.ZodType>(value: V) {
+  return z.record(serverSpecSchema.shape.name, value, { error: (issue) => (issue.code === 'invalid_key' ? 'expected a server name as the key' : undefined) });
+}
+
 /** What the daemon keeps across restarts: runtime changes to servers, and which servers are paused. */
 export const stateSchema = z.strictObject({
   version: z.literal(STATE_VERSION),
-  runtime: z.record(z.string(), runtimeChangeSchema).default({}),
-  paused: z.record(z.string(), z.enum(['unbind', 'refuse'])).default({}),
+  runtime: byServerName(runtimeChangeSchema).default({}),
+  paused: byServerName(z.enum(['unbind', 'refuse'])).default({}),
 });
 
 export type DaemonState = z.output<typeof stateSchema>;
@@ -51,6 +56,14 @@ export class StateFile {
    */
   async load(): Promise<DaemonState> {
     await this.#removeLeftovers();
+    return this.read();
+  }
+
+  /**
+   * Reads the state as `load` does, touching nothing: temp files are left
+   * alone (a running daemon may be writing one). For `evergreend --check`.
+   */
+  async read(): Promise<DaemonState> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
