@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 /** A handler module whose import never finishes (a top-level await on nothing). */
-const HUNG_MODULE = fileURLToPath(new URL('./host/fixtures/import-held-by-test.mjs', import.meta.url));
+const HUNG_MODULE = fileURLToPath(new URL('./host/fixtures/import-never-ends.mjs', import.meta.url));
 /** A handler module whose import finishes once a file named `go` appears beside it. */
 const GATED_MODULE = fileURLToPath(new URL('./host/fixtures/import-waits-for-go.mjs', import.meta.url));
 

@@ -26,7 +26,7 @@ const METRICS_ON_ANY_PORT = { listen: 'tcp://127.0.0.1:0' };
 /** A handler module whose even-numbered connections throw (handler errors). */
 const FLAKY_HANDLER = fileURLToPath(new URL('../host/fixtures/every-second-throws.mjs', import.meta.url));
 /** A handler module whose import never finishes: a server built from it is never started. */
-const HUNG_MODULE = fileURLToPath(new URL('../host/fixtures/import-held-by-test.mjs', import.meta.url));
+const HUNG_MODULE = fileURLToPath(new URL('../host/fixtures/import-never-ends.mjs', import.meta.url));
 
 /** The labels an `evergreen_` sample may carry: never a connection id or a source address. */
 const ALLOWED_LABELS = new Set(['server', 'reason', 'version', 'node']);
