@@ -18,6 +18,9 @@ import { plannedServers, specKey, type PlannedServer } from './state/server-set.
 import { SerialQueue } from './serial-queue.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
 import { StreamHost } from './hosting/stream-host.js';
+import { TlsStreamHost } from './tls/tls-stream-host.js';
+import { ServerCredentials } from './tls/server-credentials.js';
+import type { TlsReloadResult } from '../protocol/tls-results.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
 
 /** What a daemon is built from. */
@@ -373,9 +376,36 @@ export class Daemon {
     }
     for (const [name, host] of built) await this.#swap(name, host, report);
     for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    report.tls = await this.#reloadCredentials(report.unchanged);
     this.#applyLogLevel(config.log.level);
     this.#log.info({ added: report.added, removed: report.removed, restarted: report.restarted, failed: report.failed.map((each) => each.name) }, 'config reloaded');
     return report;
+  }
+
+  /**
+   * Reads the credential files of the `tls://` server `name` (default:
+   * every one) again and swaps in those that changed, without rebinding;
+   * per server: reloaded, unchanged, or failed with the old ones kept.
+   * `DaemonError` not-found for a name that is no server, invalid for one
+   * that is not a tls:// server.
+   */
+  reloadTls(name?: string): Promise<TlsReloadResult[]> {
+    return this.#change(async () => {
+      if (name !== undefined && !(this.#host(name) instanceof TlsStreamHost)) {
+        throw new DaemonError('invalid', `Cannot reload the TLS credentials of server "${name}": it is not a tls:// server`, { path: 'name', value: name, expected: 'the name of a tls:// server' });
+      }
+      return this.#reloadCredentials(name === undefined ? [...this.#hosts.keys()] : [name]);
+    });
+  }
+
+  /** Reloads the credentials of those of `names` that are tls:// servers. */
+  async #reloadCredentials(names: readonly string[]): Promise<TlsReloadResult[]> {
+    const results: TlsReloadResult[] = [];
+    for (const name of names) {
+      const host = this.#hosts.get(name);
+      if (host instanceof TlsStreamHost) results.push(await host.reloadCredentials());
+    }
+    return results;
   }
 
   /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
@@ -499,7 +529,10 @@ export class Daemon {
       const transport = await registry.forURI(spec.listen);
       if (transport.kind === 'stream') {
         refuseDatagramOptions(spec, transport.scheme);
-        return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env));
+        const handler = await createStreamHandler(spec.handler, env);
+        if (spec.tls === undefined) return new StreamHost(spec, origin, context, transport, handler);
+        const credentials = await ServerCredentials.read(spec.tls, env.baseDir, `Cannot add server "${spec.name}"`);
+        return new TlsStreamHost({ ...spec, tls: spec.tls }, origin, context, transport, handler, credentials, env.baseDir);
       }
       const listen = transport.parse(spec.listen) as object;
       return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }));

@@ -41,6 +41,7 @@ export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) =>
     stats: () => daemon.stats(),
     'config.get': () => daemon.getConfig(),
     'config.reload': ({ dryRun }) => daemon.reload({ dryRun }),
+    'tls.reload': async ({ name }) => ({ servers: await daemon.reloadTls(name) }),
     'log.setLevel': ({ level }) => daemon.setLogLevel(level),
     shutdown: ({ drainMs }) => {
       setImmediate(() => onShutdown(drainMs));

@@ -1,5 +1,6 @@
 import type { ConnectionContext } from '../../handlers/handler.js';
 import type { ConnectionInfo } from '../../protocol/results.js';
+import type { TlsConnectionInfo } from '../../protocol/tls-results.js';
 
 /** Why the daemon (not the peer) ended a connection. */
 export type CloseReason = 'idle' | 'killed' | 'stopping';
@@ -31,6 +32,8 @@ export class ConnectionRecord implements ConnectionContext {
   #lastActivity = this.startedAt;
   #lastTotal = 0;
   #closedBy: CloseReason | undefined;
+  /** A TLS connection's peer and session, set by its host. */
+  tls: TlsConnectionInfo | undefined;
   readonly #counts: ByteCounts;
   readonly #closer: () => void;
 
@@ -80,6 +83,7 @@ export class ConnectionRecord implements ConnectionContext {
   }
 
   info(): ConnectionInfo {
+    const tls = this.tls === undefined ? {} : { tls: this.tls };
     return {
       id: this.id,
       server: this.server,
@@ -88,6 +92,7 @@ export class ConnectionRecord implements ConnectionContext {
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       lastActivity: this.#lastActivity,
+      ...tls,
     };
   }
 }
