@@ -11,7 +11,7 @@ import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport
 import { configBaseDir } from './config/daemon-paths.js';
 import { DaemonError } from './daemon-error.js';
 import { DatagramHost } from './hosting/datagram-host.js';
-import type { HostedServer } from './hosting/hosted-server.js';
+import type { HostContext, HostedServer } from './hosting/hosted-server.js';
 import type { Logger } from './logging/logger.js';
 import { MAX_SERVERS } from '../protocol/limits.js';
 import { plannedServers, specKey, type PlannedServer } from './state/server-set.js';
@@ -20,6 +20,7 @@ import { StateFile, type DaemonState } from './state/state-file.js';
 import { StreamHost } from './hosting/stream-host.js';
 import { TlsStreamHost } from './tls/tls-stream-host.js';
 import { ServerCredentials } from './tls/server-credentials.js';
+import type { UpstreamTls } from './tls/upstream-tls.js';
 import type { TlsReloadResult } from '../protocol/tls-results.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
 
@@ -79,6 +80,8 @@ export class Daemon {
   /** Hosts no longer listed that have not stopped yet (being removed, or replaced by a reload): a shutdown stops them too. */
   readonly #leaving = new Set<HostedServer>();
   readonly #listeners = new Set<DaemonListener>();
+  /** The credentials of forwards to tls:// targets, by their host, for credential reloads. */
+  readonly #upstreamTls = new WeakMap<HostedServer, UpstreamTls>();
   /**
    * Every change to the servers (add, update, remove, pause, resume, reload)
    * runs alone: each awaits binds, files or modules, and two interleaved
@@ -391,21 +394,31 @@ export class Daemon {
    */
   reloadTls(name?: string): Promise<TlsReloadResult[]> {
     return this.#change(async () => {
-      if (name !== undefined && !(this.#host(name) instanceof TlsStreamHost)) {
-        throw new DaemonError('invalid', `Cannot reload the TLS credentials of server "${name}": it is not a tls:// server`, { path: 'name', value: name, expected: 'the name of a tls:// server' });
+      if (name !== undefined && !(this.#host(name) instanceof TlsStreamHost) && !this.#upstreamTls.has(this.#host(name))) {
+        throw new DaemonError('invalid', `Cannot reload the TLS credentials of server "${name}": it is not a tls:// server nor a forward to one`, { path: 'name', value: name, expected: 'the name of a tls:// server or of a forward to a tls:// target' });
       }
       return this.#reloadCredentials(name === undefined ? [...this.#hosts.keys()] : [name]);
     });
   }
 
-  /** Reloads the credentials of those of `names` that are tls:// servers. */
+  /** Reloads the credentials of those of `names` that are tls:// servers or forward to a tls:// target. */
   async #reloadCredentials(names: readonly string[]): Promise<TlsReloadResult[]> {
     const results: TlsReloadResult[] = [];
     for (const name of names) {
       const host = this.#hosts.get(name);
       if (host instanceof TlsStreamHost) results.push(await host.reloadCredentials());
+      const upstream = host === undefined ? undefined : this.#upstreamTls.get(host);
+      if (upstream === undefined) continue;
+      const result = await upstream.reload(name);
+      if (result.status === 'failed') this.#log.warn({ server: name, reason: result.message }, 'forward TLS credentials not reloaded: the old ones stay in use');
+      if (result.status === 'reloaded') this.#warnUpstream(name, upstream);
+      results.push(result);
     }
     return results;
+  }
+
+  #warnUpstream(name: string, upstream: UpstreamTls): void {
+    for (const warning of upstream.warnings) this.#log.warn({ server: name }, `TLS: ${warning}`);
   }
 
   /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
@@ -524,7 +537,23 @@ export class Daemon {
       emit: (topic: string, event: Record<string, unknown>) => this.#emit(topic, event),
       nextConnectionNumber: () => (this.#connectionNumber += 1),
     };
-    const env: HandlerEnvironment = { transports: registry, baseDir: configBaseDir(this.#configFile), streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize } };
+    let upstreamTls: UpstreamTls | undefined;
+    const env: HandlerEnvironment = {
+      transports: registry,
+      baseDir: configBaseDir(this.#configFile),
+      streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize },
+      onUpstreamTls: (credentials) => (upstreamTls = credentials),
+    };
+    const host = await this.#buildHost(spec, origin, context, registry, env);
+    if (upstreamTls !== undefined) {
+      this.#upstreamTls.set(host, upstreamTls);
+      this.#warnUpstream(spec.name, upstreamTls);
+    }
+    return host;
+  }
+
+  /** The host of `spec`: a `TlsStreamHost` for a tls:// listen (its credential files read here), else by transport kind. */
+  async #buildHost(spec: ServerSpec, origin: ServerOrigin, context: HostContext, registry: TransportRegistry, env: HandlerEnvironment): Promise<HostedServer> {
     try {
       const transport = await registry.forURI(spec.listen);
       if (transport.kind === 'stream') {

@@ -54,6 +54,8 @@ export interface TlsConnectionInfo {
 /** One server's credential reload (`config.reload`, SIGHUP, `tls.reload`). */
 export interface TlsReloadResult {
   name: string;
+  /** Whose files: the `tls://` listen's (`server`) or a forward's toward its `tls://` target (`upstream`). */
+  credentials: 'server' | 'upstream';
   /** `reloaded`: new files in use; `unchanged`: same digest, nothing done; `failed`: the old credentials stay. */
   status: 'reloaded' | 'unchanged' | 'failed';
   /** The digest of the files now in use. */

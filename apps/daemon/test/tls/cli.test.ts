@@ -44,8 +44,9 @@ describe.skipIf(opensslVersion === undefined)('evergreenctl and tls://', () => {
     const listing = await ctl([...daemon.flag, 'servers']);
     expect(listing.stdout).toMatch(/inner: CN=server \[DNS:localhost, IP Address:127\.0\.0\.1, .*\] until \d{4}-\d\d-\d\d \(\d+ days left\)/);
     expect(listing.stdout).toMatch(/handshakes: 1 ok \(0 resumed\), 0 in progress, failed: not-allowed 1/);
-    expect(await ctl([...daemon.flag, 'tls', 'reload'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ {2}inner: unchanged \(sha256 [0-9a-f]{16}\)\n$/) });
-    expect(await ctl([...daemon.flag, 'tls', 'reload', 'outer'])).toMatchObject({ code: 1, stderr: expect.stringContaining('not a tls:// server') });
+    expect(await ctl([...daemon.flag, 'tls', 'reload'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ {2}inner: unchanged \(sha256 [0-9a-f]{16}\)\n {2}outer \(forward\): unchanged \(sha256 [0-9a-f]{16}\)\n$/) });
+    await ctl([...daemon.flag, 'servers', 'add', 'plain', 'tcp://127.0.0.1:0']);
+    expect(await ctl([...daemon.flag, 'tls', 'reload', 'plain'])).toMatchObject({ code: 1, stderr: expect.stringContaining('not a tls:// server nor a forward to one') });
   });
 
   it('servers add names the flag of a TLS setting that does not fit (exit 2, nothing sent)', async () => {

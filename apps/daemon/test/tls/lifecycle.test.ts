@@ -90,10 +90,10 @@ describe.skipIf(opensslVersion === undefined)('tls:// servers over the daemon\'s
     expect(resumed.isSessionReused()).toBe(true);
     expect(await echo(resumed, 'resumed\n')).toBe('resumed\n');
 
-    expect(await control.reloadTls()).toEqual({ servers: [{ name: 'api', status: 'unchanged', hash: second!.hash }] });
+    expect(await control.reloadTls()).toEqual({ servers: [{ name: 'api', credentials: 'server', status: 'unchanged', hash: second!.hash }] });
     await copyFile(join(sandbox.dir, 'certs', 'alice.key'), join(sandbox.dir, 'certs', 'server.key'));
     const failed = await control.reloadTls('api');
-    expect(failed.servers).toEqual([{ name: 'api', status: 'failed', hash: second!.hash, message: expect.stringContaining('tls.key') }]);
+    expect(failed.servers).toEqual([{ name: 'api', credentials: 'server', status: 'failed', hash: second!.hash, message: expect.stringContaining('tls.key') }]);
     const afterFailure = await client(uris[0]!, certs.ca.cert);
     expect(afterFailure.getPeerCertificate().subject.CN).toBe('server-renewed');
     await expect.poll(async () => (await control.stats()).servers.api!.tls).toMatchObject({ ok: 4, resumed: 1 });

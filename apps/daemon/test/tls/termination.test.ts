@@ -1,6 +1,9 @@
+import { once } from 'node:events';
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificates, opensslVersion, type TestCertificates } from '@evergreen/tls/testing';
-import { addressOf, connectSocket, releaseAll, startDaemon } from '../host/harness.js';
+import { addressOf, connectSocket, releaseAll, startDaemon, tempDir } from '../host/harness.js';
 import { mismatches, payloadUpstream } from '../host/upstreams.js';
 import { exchangePayloads } from '../host/payload.js';
 import { tlsConnect, tlsUpstream } from './tls-peers.js';
@@ -75,5 +78,35 @@ describe.skipIf(opensslVersion === undefined)('tls:// in evergreend: termination
     await expect.poll(() => inner.stats().servers.inner!.tls?.failed['not-allowed']).toBe(1);
     expect(upstream.sockets).toHaveLength(1);
     expect(inner.stats().servers.inner!.tls).toMatchObject({ ok: 1, inProgress: 0 });
+  });
+
+  it('tls.reload reaches a forward\'s client certificate: the upstream refuses the old one and takes the new one, without a restart', async () => {
+    const dir = await tempDir();
+    const client = { cert: join(dir, 'client.crt'), key: join(dir, 'client.key') };
+    await copyFile(certs.mallory.certPath, client.cert);
+    await copyFile(certs.mallory.keyPath, client.key);
+    const inner = await startDaemon([
+      { name: 'inner', listen: 'tls://127.0.0.1:0', handler: { type: 'echo' },
+        tls: { cert: certs.server.certPath, key: certs.server.keyPath, ca: certs.ca.certPath, clientAuth: 'require', allow: { cn: ['alice'] } } },
+    ]);
+    const outer = await startDaemon([
+      { name: 'outer', listen: 'tcp://127.0.0.1:0', handler: { type: 'forward', target: addressOf(inner, 'inner').replace('127.0.0.1', 'localhost'), tls: { ca: certs.ca.certPath, ...client } } },
+    ]);
+    const refused = await connectSocket(addressOf(outer, 'outer'));
+    refused.end('as mallory');
+    await expect.poll(() => inner.stats().servers.inner!.tls?.failed['not-allowed']).toBe(1);
+
+    await copyFile(certs.alice.certPath, client.cert);
+    await copyFile(certs.alice.keyPath, client.key);
+    expect(await outer.reloadTls('outer')).toEqual([{ name: 'outer', credentials: 'upstream', status: 'reloaded', hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    const served = await connectSocket(addressOf(outer, 'outer'));
+    served.write('as alice\n');
+    const [echoed] = (await once(served, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('as alice\n');
+    expect(inner.listConnections().items[0]!.tls?.peer).toBe('alice');
+
+    await copyFile(certs.mallory.keyPath, client.key);
+    const [failed] = await outer.reloadTls();
+    expect(failed).toMatchObject({ name: 'outer', credentials: 'upstream', status: 'failed', message: expect.stringContaining('handler.tls.key') });
   });
 });

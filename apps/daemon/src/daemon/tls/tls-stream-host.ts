@@ -53,23 +53,24 @@ export class TlsStreamHost extends StreamHost {
    */
   async reloadCredentials(): Promise<TlsReloadResult> {
     const name = this.name;
+    const credentials = 'server' as const;
     let next: ServerCredentials;
     try {
       next = await ServerCredentials.read(this.#tls, this.#baseDir, `Cannot reload the credentials of server "${name}"`);
-      if (next.hash === this.#credentials.hash) return { name, status: 'unchanged', hash: next.hash };
+      if (next.hash === this.#credentials.hash) return { name, credentials, status: 'unchanged', hash: next.hash };
       const server = this._server;
       if (server !== undefined && !(server instanceof TLSServer)) throw new Error(`Cannot reload the credentials of server "${name}": its tls transport is not @evergreen/tls's and cannot swap them`);
       server?.setCredentials(next.credentials);
     } catch (error) {
       const message = (error as Error).message;
       this._log.warn({ err: error }, 'TLS credentials not reloaded: the old ones stay in use');
-      return { name, status: 'failed', hash: this.#credentials.hash, message };
+      return { name, credentials, status: 'failed', hash: this.#credentials.hash, message };
     }
     this.#credentials = next;
     this.#loadedAt = Date.now();
     this._log.info({ subject: next.certificate.subject, notAfter: new Date(next.certificate.notAfter).toISOString(), hash: next.hash }, 'TLS credentials reloaded');
     this.#warn(next);
-    return { name, status: 'reloaded', hash: next.hash };
+    return { name, credentials, status: 'reloaded', hash: next.hash };
   }
 
   override stats(): ServerStatsInfo {
