@@ -33,8 +33,11 @@ describe.skipIf(opensslVersion === undefined)(`evergreend and a TLS peer nobody 
       expect(items).toHaveLength(1);
       expect(items[0]!.tls).toEqual({ peer: 'alice', alpn: 'h2', version: version === '-tls1_2' ? 'TLSv1.2' : 'TLSv1.3', resumed: false });
       const [server] = await control.listServers();
-      expect(server!.tls?.certificate).toMatchObject({ subject: 'CN=server', subjectAltNames: ['DNS:localhost', 'IP Address:127.0.0.1', 'IP Address:0:0:0:0:0:0:0:1'] });
-      expect((await control.stats()).servers.echo!.tls).toMatchObject({ ok: 1, resumed: 0, inProgress: 0 });
+      expect(server!.tls?.certificate).toMatchObject({ subject: 'CN=server', issuer: 'CN=ca', subjectAltNames: ['DNS:localhost', 'IP Address:127.0.0.1', 'IP Address:0:0:0:0:0:0:0:1'] });
+      // The test certificates are valid for 2 days from their making.
+      expect(server!.tls!.certificate.daysLeft).toBe(1);
+      expect(server!.tls!.certificate.notAfter - Date.now()).toBeGreaterThan(86_400_000);
+      expect((await control.stats()).servers.echo!.tls).toMatchObject({ ok: 1, resumed: 0, inProgress: 0, failed: {}, meanHandshakeMs: expect.any(Number) });
       control.close();
     });
 
