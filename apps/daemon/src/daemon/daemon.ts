@@ -11,7 +11,7 @@ import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport
 import { configBaseDir } from './config/daemon-paths.js';
 import { DaemonError } from './daemon-error.js';
 import { DatagramHost } from './hosting/datagram-host.js';
-import type { HostedServer } from './hosting/hosted-server.js';
+import type { HostContext, HostedServer } from './hosting/hosted-server.js';
 import type { Logger } from './logging/logger.js';
 import { MAX_SERVERS } from '../protocol/limits.js';
 import { ownValue } from '../protocol/own-value.js';
@@ -21,6 +21,10 @@ import { Health } from './observe/health.js';
 import { METRICS_ENDPOINT, MetricsEndpoint } from './observe/metrics-endpoint.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
 import { StreamHost } from './hosting/stream-host.js';
+import { TlsStreamHost } from './tls/tls-stream-host.js';
+import { ServerCredentials } from './tls/server-credentials.js';
+import type { UpstreamTls } from './tls/upstream-tls.js';
+import type { TlsReloadResult } from '../protocol/tls-results.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
 import { timeLimit } from './time-limit.js';
 
@@ -102,6 +106,8 @@ export class Daemon {
   /** Hosts no longer listed that have not stopped yet (being removed, or replaced by a reload): a shutdown stops them too. */
   readonly #leaving = new Set<HostedServer>();
   readonly #listeners = new Set<DaemonListener>();
+  /** The credentials of forwards to tls:// targets, by their host, for credential reloads. */
+  readonly #upstreamTls = new WeakMap<HostedServer, UpstreamTls>();
   /**
    * Every change to the servers (add, update, remove, pause, resume, reload)
    * runs alone: each awaits binds, files or modules, and two interleaved
@@ -441,6 +447,7 @@ export class Daemon {
     }
     for (const [name, host] of built) await this.#swap(name, host, report);
     for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    report.tls = await this.#reloadCredentials(report.unchanged);
     await this.#metrics.apply(config.metrics).catch((error: unknown) => report.failed.push({ name: METRICS_ENDPOINT, message: (error as Error).message }));
     this.#applyLogLevel(config.log.level);
     this.#log.info({ added: report.added, removed: report.removed, restarted: report.restarted, failed: report.failed.map((each) => each.name) }, 'config reloaded');
@@ -462,6 +469,42 @@ export class Daemon {
     }
     for (const name of this.#hosts.keys()) if (!servers.has(name)) report.removed.push(name);
     return { servers, conflicts, report, changed };
+  }
+
+  /**
+   * Reads the credential files of the `tls://` server `name` (default:
+   * every one) again and swaps in those that changed, without rebinding;
+   * per server: reloaded, unchanged, or failed with the old ones kept.
+   * `DaemonError` not-found for a name that is no server, invalid for one
+   * that is not a tls:// server.
+   */
+  reloadTls(name?: string): Promise<TlsReloadResult[]> {
+    return this.#change(async () => {
+      if (name !== undefined && !(this.#host(name) instanceof TlsStreamHost) && !this.#upstreamTls.has(this.#host(name))) {
+        throw new DaemonError('invalid', `Cannot reload the TLS credentials of server "${name}": it is not a tls:// server nor a forward to one`, { path: 'name', value: name, expected: 'the name of a tls:// server or of a forward to a tls:// target' });
+      }
+      return this.#reloadCredentials(name === undefined ? [...this.#hosts.keys()] : [name]);
+    });
+  }
+
+  /** Reloads the credentials of those of `names` that are tls:// servers or forward to a tls:// target. */
+  async #reloadCredentials(names: readonly string[]): Promise<TlsReloadResult[]> {
+    const results: TlsReloadResult[] = [];
+    for (const name of names) {
+      const host = this.#hosts.get(name);
+      if (host instanceof TlsStreamHost) results.push(await host.reloadCredentials());
+      const upstream = host === undefined ? undefined : this.#upstreamTls.get(host);
+      if (upstream === undefined) continue;
+      const result = await upstream.reload(name);
+      if (result.status === 'failed') this.#log.warn({ server: name, reason: result.message }, 'forward TLS credentials not reloaded: the old ones stay in use');
+      if (result.status === 'reloaded') this.#warnUpstream(name, upstream);
+      results.push(result);
+    }
+    return results;
+  }
+
+  #warnUpstream(name: string, upstream: UpstreamTls): void {
+    for (const warning of upstream.warnings) this.#log.warn({ server: name }, `TLS: ${warning}`);
   }
 
   /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
@@ -645,17 +688,37 @@ export class Daemon {
     }
   }
 
+  /** Builds the host of `spec`; a forward to a tls:// target has its credentials kept for reloads. */
   async #buildHost(spec: ServerSpec, origin: ServerOrigin, registry: TransportRegistry): Promise<HostedServer> {
     const context = {
       log: this.#log,
       emit: (topic: string, event: Record<string, unknown>) => this.#emit(topic, event),
       nextConnectionNumber: () => (this.#connectionNumber += 1),
     };
-    const env: HandlerEnvironment = { transports: registry, baseDir: configBaseDir(this.#configFile), streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize } };
-    const transport = await registry.forURI(spec.listen);
+    let upstreamTls: UpstreamTls | undefined;
+    const env: HandlerEnvironment = {
+      transports: registry,
+      baseDir: configBaseDir(this.#configFile),
+      streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize },
+      onUpstreamTls: (credentials) => (upstreamTls = credentials),
+    };
+    const host = await this.#hostOf(spec, origin, context, env);
+    if (upstreamTls !== undefined) {
+      this.#upstreamTls.set(host, upstreamTls);
+      this.#warnUpstream(spec.name, upstreamTls);
+    }
+    return host;
+  }
+
+  /** The host of `spec`: a `TlsStreamHost` for a tls:// listen (its credential files read here), else by transport kind. */
+  async #hostOf(spec: ServerSpec, origin: ServerOrigin, context: HostContext, env: HandlerEnvironment): Promise<HostedServer> {
+    const transport = await env.transports.forURI(spec.listen);
     if (transport.kind === 'stream') {
       refuseDatagramOptions(spec, transport.scheme);
-      return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env));
+      const handler = await createStreamHandler(spec.handler, env);
+      if (spec.tls === undefined) return new StreamHost(spec, origin, context, transport, handler);
+      const credentials = await ServerCredentials.read(spec.tls, env.baseDir, `Cannot add server "${spec.name}"`);
+      return new TlsStreamHost({ ...spec, tls: spec.tls }, origin, context, transport, handler, credentials, env.baseDir);
     }
     const listen = transport.parse(spec.listen) as object;
     return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }));

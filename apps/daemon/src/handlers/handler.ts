@@ -1,5 +1,6 @@
 import type { SocketAddress, StreamConnection } from '@evergreen/stream-core';
 import type { TransportRegistry } from '../transports/transport-registry.js';
+import type { UpstreamTls } from '../daemon/tls/upstream-tls.js';
 
 /** What a handler is told about the connection it serves. */
 export interface ConnectionContext {
@@ -72,4 +73,6 @@ export interface HandlerEnvironment {
   readonly baseDir: string;
   /** The server's per-connection buffer limits, for the connections a handler makes itself. */
   readonly streamLimits: { highWaterMark?: number; maxBufferSize?: number };
+  /** Told of a forward's `tls://` upstream credentials, so a credential reload reaches them. */
+  readonly onUpstreamTls?: (credentials: UpstreamTls) => void;
 }

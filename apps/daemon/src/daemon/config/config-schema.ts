@@ -33,7 +33,7 @@ export const configSchema = z
     transports: z
       .record(z.string().regex(SCHEME, 'expected a URI scheme such as "quic"'), z.string().min(1).describe('The package (or file) exporting `transport`'))
       .default({})
-      .describe('Extra transport packages by URI scheme, beside tcp, pipe and udp'),
+      .describe('Extra transport packages by URI scheme, beside tcp, tls, pipe and udp'),
     moduleLoadTimeoutMs: z
       .int()
       .min(1)

@@ -43,6 +43,7 @@ export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) =>
     stats: () => daemon.stats(),
     'config.get': () => daemon.getConfig(),
     'config.reload': ({ dryRun }) => daemon.reload({ dryRun }),
+    'tls.reload': async ({ name }) => ({ servers: await daemon.reloadTls(name) }),
     'log.setLevel': ({ level }) => daemon.setLogLevel(level),
     shutdown: ({ drainMs }) => {
       // At once, not after the reply: a change pipelined behind this request must find the daemon stopping.

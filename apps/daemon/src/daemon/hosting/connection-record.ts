@@ -1,5 +1,6 @@
 import type { ConnectionContext } from '../../handlers/handler.js';
 import type { ConnectionInfo } from '../../protocol/results.js';
+import type { TlsConnectionInfo } from '../../protocol/tls-results.js';
 
 /** Why the daemon (not the peer) ended a connection. */
 export type CloseReason = 'idle' | 'killed' | 'stopping';
@@ -33,6 +34,8 @@ export class ConnectionRecord implements ConnectionContext {
   #lastActivity = this.startedAt;
   #lastTotal = 0;
   #closedBy: CloseReason | undefined;
+  /** A TLS connection's peer and session, set by its host. */
+  tls: TlsConnectionInfo | undefined;
   /** Made when the handler first asks for `signal`: built-in handlers never do, and an idle connection should cost little. */
   #abort: AbortController | undefined;
   /** Why the handler was told to finish, once it was (for a `signal` asked for later). */
@@ -112,6 +115,7 @@ export class ConnectionRecord implements ConnectionContext {
   }
 
   info(): ConnectionInfo {
+    const tls = this.tls === undefined ? {} : { tls: this.tls };
     return {
       id: this.id,
       server: this.server,
@@ -120,6 +124,7 @@ export class ConnectionRecord implements ConnectionContext {
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       lastActivity: this.#lastActivity,
+      ...tls,
     };
   }
 }

@@ -157,12 +157,19 @@ export abstract class HostedServer {
 
   /** The reason to refuse a new connection from `source` now, counted and logged (rate-limited); undefined to serve it. */
   protected _refusal(source: string): RefusalReason | undefined {
-    const reason = this.#pausedMode === 'refuse' ? 'paused' : this.#admission.admit(source, this.#records.size, this.#perSource.get(source) ?? 0);
+    const pending = this._inHandshake(source);
+    const active = this.#records.size + pending.total;
+    const reason = this.#pausedMode === 'refuse' ? 'paused' : this.#admission.admit(source, active, (this.#perSource.get(source) ?? 0) + pending.fromSource);
     if (reason !== undefined) {
       this.#stats.refused[reason] += 1;
       this.#refusals.warn({ source, reason }, 'connection refused');
     }
     return reason;
+  }
+
+  /** Transports with a handshake: the connections admitted and still in it, which count against the limits. */
+  protected _inHandshake(_source: string): { total: number; fromSource: number } {
+    return { total: 0, fromSource: 0 };
   }
 
   /** Registers an admitted connection. */

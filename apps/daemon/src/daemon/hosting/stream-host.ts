@@ -5,6 +5,7 @@ import { LOCAL_SOURCE } from './admission.js';
 import { BindError } from './bind-error.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
 import type { ServerOrigin } from '../../protocol/results.js';
+import type { ConnectionRecord } from './connection-record.js';
 
 /**
  * A hosted server on a stream transport (tcp, pipe, …): each accepted
@@ -32,7 +33,7 @@ export class StreamHost extends HostedServer {
   protected async _listen(): Promise<void> {
     const { highWaterMark, maxBufferSize } = this.spec;
     // Handler failures are caught in #serve; the server's onError never fires.
-    const server = this.#transport.createServer((conn) => this.#serve(conn), { highWaterMark, maxBufferSize });
+    const server = this.#transport.createServer((conn) => this.#serve(conn), { ...this._serverOptions(), highWaterMark, maxBufferSize });
     try {
       await server.bind(this.#address);
     } catch (error) {
@@ -57,6 +58,21 @@ export class StreamHost extends HostedServer {
     await Promise.all([...this.#retired].map((server) => server.close()));
   }
 
+  /** The listener serving now, or undefined while unbound. */
+  protected get _server(): StreamServer | undefined {
+    return this.#server;
+  }
+
+  /** Subclasses: the transport's own `createServer` options (TLS credentials, `admit`, …). */
+  protected _serverOptions(): object {
+    return {};
+  }
+
+  /** Subclasses: told of each connection the listener hands over, before admission; what it returns goes on its record. */
+  protected _handedOver(_conn: StreamConnection): ConnectionRecord['tls'] {
+    return undefined;
+  }
+
   protected _address(): string | null {
     const server = this.#server as (StreamServer & { sockname?: unknown; pipename?: unknown }) | undefined;
     if (server === undefined) return null;
@@ -64,12 +80,14 @@ export class StreamHost extends HostedServer {
   }
 
   async #serve(conn: StreamConnection): Promise<void> {
+    const facts = this._handedOver(conn);
     const source = sourceOf(conn);
     if (source === undefined || this._refusal(source) !== undefined) {
       conn.close();
       return;
     }
     const record = this._open(source, conn, () => conn.close());
+    record.tls = facts;
     let failure: unknown;
     try {
       await this.#handler(conn, record);
