@@ -18,6 +18,7 @@ import { plannedServers, specKey, type PlannedServer } from './state/server-set.
 import { SerialQueue } from './serial-queue.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
 import { StreamHost } from './hosting/stream-host.js';
+import { descriptorHeadroom } from './hosting/descriptor-headroom.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
 
 /** What a daemon is built from. */
@@ -117,7 +118,7 @@ export class Daemon {
       await this.shutdown(0);
       throw error;
     }
-    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen) }, 'evergreend started');
+    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen), openFileLimit: descriptorHeadroom.limit ?? null }, 'evergreend started');
   }
 
   /**

@@ -163,6 +163,16 @@ export abstract class HostedServer {
     return reason;
   }
 
+  /**
+   * Counts a connection refused because the process is about to run out of
+   * file descriptors (`resources`), and logs it at warn, rate-limited, with
+   * the limit in force.
+   */
+  protected _refuseForDescriptors(source: string | undefined, fd: number, openFileLimit: number | undefined): void {
+    this.#stats.refused.resources += 1;
+    this.#refusals.warn({ source, reason: 'resources', fd, openFileLimit }, 'connection refused: the daemon is about to run out of file descriptors (raise the open-file limit: ulimit -n, or LimitNOFILE= under systemd)');
+  }
+
   /** Registers an admitted connection. */
   protected _open(source: string, counts: ByteCounts, closer: () => void): ConnectionRecord {
     const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionNumber()}`, this.name, source, counts, closer);

@@ -3,12 +3,14 @@ import type { StreamHandler } from '../../handlers/handler.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
 import { LOCAL_SOURCE } from './admission.js';
 import { BindError } from './bind-error.js';
+import { descriptorHeadroom } from './descriptor-headroom.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
 import type { ServerOrigin } from '../../protocol/results.js';
 
 /**
  * A hosted server on a stream transport (tcp, pipe, …): each accepted
- * connection is admitted or refused (closed at once, counted), recorded, and
+ * connection is admitted or refused (closed at once, counted; also when the
+ * process is about to run out of file descriptors), recorded, and
  * handed to the handler; it is flushed and closed when the handler settles.
  * A handler failure is logged with the connection's id and costs only that
  * connection. Pausing with `unbind` closes the listener and keeps the
@@ -65,6 +67,11 @@ export class StreamHost extends HostedServer {
 
   async #serve(conn: StreamConnection): Promise<void> {
     const source = sourceOf(conn);
+    if (descriptorHeadroom.exhausted(conn.fd)) {
+      this._refuseForDescriptors(source, conn.fd, descriptorHeadroom.limit);
+      conn.close();
+      return;
+    }
     if (source === undefined || this._refusal(source) !== undefined) {
       conn.close();
       return;
