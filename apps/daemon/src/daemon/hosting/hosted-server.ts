@@ -173,6 +173,16 @@ export abstract class HostedServer {
     this.#refusals.warn({ source, reason: 'resources', fd, openFileLimit }, 'connection refused: the daemon is about to run out of file descriptors (raise the open-file limit: ulimit -n, or LimitNOFILE= under systemd)');
   }
 
+  /**
+   * Counts `count` datagrams dropped before the handler saw them, for want of
+   * room (the socket's kernel receive buffer, or its queue in the process),
+   * as refused (`resources`), and logs them at warn, rate-limited.
+   */
+  protected _refuseDropped(count: number, recvBufferSize: number | undefined): void {
+    this.#stats.refused.resources += count;
+    this.#refusals.warn({ reason: 'resources', dropped: count, recvBufferSize }, 'datagrams dropped: the receive buffer was full (raise recvBufferSize)');
+  }
+
   /** Registers an admitted connection. */
   protected _open(source: string, counts: ByteCounts, closer: () => void): ConnectionRecord {
     const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionNumber()}`, this.name, source, counts, closer);
@@ -222,7 +232,11 @@ export abstract class HostedServer {
     for (const record of this.#records.values()) {
       if (record.sweep(now, idleMs)) record.close('idle');
     }
+    this._sweep();
   }
+
+  /** Transports: runs with each sweep (at most once a second) — for counters read from the OS. */
+  protected _sweep(): void {}
 
   #setState(state: ServerState): void {
     this.#state = state;
