@@ -142,6 +142,17 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return this.#closedByCall || this.#failure !== undefined || (this.#ctx.ended && this.#writeEnded);
   }
 
+  /**
+   * The transport error that ended the stream (`ECONNRESET`: the peer
+   * aborted; `EPIPE`, …; with `errno` and `code`), or undefined when none
+   * did: `close()`, `reset()` and a clean end are not failures. Lets the
+   * owner of a connection whose handler failed tell a peer that went away
+   * from a fault of its own.
+   */
+  get failure(): StreamError | undefined {
+    return this.#failure;
+  }
+
   /** Unread bytes currently buffered (with those a waiting `readInto` already holds in its target). */
   get readableLength(): number {
     return this.#buffer.length + this.#queue.held;

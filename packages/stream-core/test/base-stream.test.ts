@@ -64,6 +64,17 @@ describe('BaseStream', () => {
     expect(error.code).toBe('ECONNRESET');
     expect((error.cause as Error).message).toBe('read ECONNRESET');
     expect(() => stream.write('x')).toThrow(StreamClosedError);
+    expect(stream.failure).toBe(error);
+  });
+
+  it('has no failure while open, after a clean end, or after close() and reset()', () => {
+    const ended = new MemoryStream();
+    ended.end();
+    const closed = new MemoryStream();
+    closed.close();
+    const reset = new MemoryStream();
+    reset.reset();
+    expect([new MemoryStream(), ended, closed, reset].map((stream) => stream.failure)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('a transport error rejects a pending read that is waiting for more', async () => {

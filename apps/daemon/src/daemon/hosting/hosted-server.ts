@@ -193,18 +193,27 @@ export abstract class HostedServer {
     return record;
   }
 
-  /** Unregisters a connection once it is closed; `error` is its handler's failure, if any. */
-  protected _finish(record: ConnectionRecord, error?: unknown): void {
+  /**
+   * Unregisters a connection once it is closed; `error` is its handler's
+   * failure, if any. `peerReset`: the peer aborted the connection (a
+   * reset): what the handler failed with is that, the peer closing, not a
+   * fault — logged at debug, not counted as an error, and the close event
+   * says `closedBy: "reset"`.
+   */
+  protected _finish(record: ConnectionRecord, error?: unknown, peerReset = false): void {
     if (!this.#records.delete(record.id)) return;
     const left = (this.#perSource.get(record.source) ?? 1) - 1;
     if (left === 0) this.#perSource.delete(record.source);
     else this.#perSource.set(record.source, left);
     this.#stats.addClosed(record.bytesIn, record.bytesOut);
-    if (error !== undefined && record.closedBy === undefined) {
+    const closedBy = record.closedBy ?? (peerReset ? 'reset' : 'peer');
+    if (closedBy === 'reset') {
+      this._log.debug({ conn: record.id, source: record.source, err: error }, 'connection reset by its peer');
+    } else if (error !== undefined && record.closedBy === undefined) {
       this.#stats.errors += 1;
       this._log.warn({ conn: record.id, source: record.source, err: error }, 'handler failed: its connection is closed');
     }
-    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy: record.closedBy ?? 'peer' });
+    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy });
     if (this.#records.size === 0) this.#onIdle?.();
   }
 

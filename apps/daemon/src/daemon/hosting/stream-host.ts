@@ -13,8 +13,12 @@ import type { ServerOrigin } from '../../protocol/results.js';
  * process is about to run out of file descriptors), recorded, and
  * handed to the handler; it is flushed and closed when the handler settles.
  * A handler failure is logged with the connection's id and costs only that
- * connection. Pausing with `unbind` closes the listener and keeps the
- * connections it accepted; resuming binds a new one.
+ * connection; one that comes of the peer resetting the connection is the
+ * peer closing (`closedBy: "reset"`, logged at debug, no error). A
+ * connection whose peer is gone before it could be admitted is counted as
+ * accepted and closed all the same (source `unknown`). Pausing with
+ * `unbind` closes the listener and keeps the connections it accepted;
+ * resuming binds a new one.
  */
 export class StreamHost extends HostedServer {
   readonly #transport: StreamTransport;
@@ -72,7 +76,14 @@ export class StreamHost extends HostedServer {
       conn.close();
       return;
     }
-    if (source === undefined || this._refusal(source) !== undefined) {
+    if (source === undefined) {
+      // The peer reset before its address could be read: accepted and closed, counted as both.
+      const record = this._open(GONE_SOURCE, conn, () => conn.close());
+      conn.close();
+      this._finish(record, undefined, true);
+      return;
+    }
+    if (this._refusal(source) !== undefined) {
       conn.close();
       return;
     }
@@ -85,8 +96,21 @@ export class StreamHost extends HostedServer {
     }
     if (!conn.closed) await within(conn.flush(), DEFAULT_CLOSE_TIMEOUT_MS);
     conn.close();
-    this._finish(record, failure);
+    this._finish(record, failure, failure !== undefined && peerAborted(conn));
   }
+}
+
+/** The source of a connection whose peer was gone before its address could be read. */
+const GONE_SOURCE = 'unknown';
+
+/**
+ * Whether `conn` ended because its peer aborted it — a reset (`ECONNRESET`,
+ * `ECONNABORTED`), or a write after it had gone (`EPIPE`) — so a handler
+ * failure is the peer closing, not a fault of the handler's.
+ */
+function peerAborted(conn: StreamConnection): boolean {
+  const code = conn.failure?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE';
 }
 
 /**
