@@ -13,6 +13,7 @@ import {
   type QueuedRead,
   type ReadContext,
   type ReadRequest,
+  type ReadTarget,
 } from './read-request.js';
 import { StreamErrorFactory, type StreamError, type StreamErrorClass } from './errors.js';
 import { delimiterBytes, type Delimiter } from './delimiter.js';
@@ -111,10 +112,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * again. `#expectedSize`: the bytes of the last exact bulk `readBytes` or
    * whole bulk `readInto` (0 for any other), for which the OS reads into
    * room of that size and borrowed bytes are copied there;
-   * `#expectCopyOut`: the last read was a `readInto`.
+   * `#expectCopyOut`: the last read was a `readInto` — or none was made
+   * yet: bytes that come before the first read (a forward's client writing
+   * while its upstream connects) go into shared memory and are copied, so
+   * the OS's next read gets no memory of the stream's own, which an idle
+   * stream would hold for as long as nothing more comes.
    */
   #expectedSize = 0;
-  #expectCopyOut = false;
+  #expectCopyOut = true;
 
   /** Builds this stream's errors, as instances of its transport's class. */
   protected readonly _errors: StreamErrorFactory;
@@ -137,6 +142,17 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    */
   get closed(): boolean {
     return this.#closedByCall || this.#failure !== undefined || (this.#ctx.ended && this.#writeEnded);
+  }
+
+  /**
+   * The transport error that ended the stream (`ECONNRESET`: the peer
+   * aborted; `EPIPE`, …; with `errno` and `code`), or undefined when none
+   * did: `close()`, `reset()` and a clean end are not failures. Lets the
+   * owner of a connection whose handler failed tell a peer that went away
+   * from a fault of its own.
+   */
+  get failure(): StreamError | undefined {
+    return this.#failure;
   }
 
   /** Unread bytes currently buffered (with those a waiting `readInto` already holds in its target). */
@@ -235,11 +251,27 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * Fills `target` (all of it, or with `partial` as soon as any bytes are
    * there) and resolves how many bytes were written; 0 means end of stream.
    * Copies once, allocates nothing.
+   *
+   * A partial read may take, instead of the target, a function that returns
+   * it: called once, only when bytes are there to copy (never for a read
+   * that ends, fails or is aborted first), so a read waiting on an idle
+   * stream holds no memory — a relay takes a buffer from a pool only when
+   * bytes come. The read rejects with `TypeError` when the function returns
+   * no `Uint8Array`, `RangeError` when it returns an empty one, and with what
+   * it throws. A whole read calls it at once.
    */
-  readInto(target: Uint8Array, options?: ReadBytesOptions): Promise<number> {
-    if (!(target instanceof Uint8Array)) return Promise.reject(new TypeError('Cannot read into the target: expected a Uint8Array'));
-    this.#expect(options?.partial === true ? 0 : target.length, true);
-    return this.#read(new IntoRequest(target, options?.partial === true), options);
+  readInto(target: ReadTarget, options?: ReadBytesOptions): Promise<number> {
+    const partial = options?.partial === true;
+    if (typeof target === 'function' && !partial) {
+      try {
+        target = target();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (typeof target !== 'function' && !(target instanceof Uint8Array)) return Promise.reject(new TypeError('Cannot read into the target: expected a Uint8Array'));
+    this.#expect(partial || typeof target === 'function' ? 0 : target.length, true);
+    return this.#read(new IntoRequest(target, partial), options);
   }
 
   /** Records what the read just made says of the next (see `#expectedSize`). */

@@ -158,6 +158,18 @@ export class DuplexStream extends BaseStream {
   }
 
   /**
+   * The OS file descriptor of the handle (a socket's, a pipe's), or -1 when
+   * there is none: not attached yet, closed, or a handle Node gives no
+   * descriptor for (Windows). For resource accounting: Unix numbers
+   * descriptors lowest first, so a connection's descriptor says how many the
+   * process holds at least. Reading it costs a property lookup.
+   */
+  get fd(): number {
+    const fd = (this.#duplex as { _handle?: { fd?: unknown } | null } | undefined)?._handle?.fd;
+    return typeof fd === 'number' ? fd : -1;
+  }
+
+  /**
    * Transports: adopts `duplex` as this stream's handle and starts reading.
    * Throws `TypeError` if the stream already has one.
    */

@@ -24,6 +24,10 @@ export class MemoryStream extends BaseStream {
   fail(error: Error): void {
     this._pushError(error);
   }
+  /** Where a transport reading through `shared` memory would have the OS read next (`_nextReadMemory`). */
+  nextReadMemory(shared: Buffer, flowing: boolean): Uint8Array {
+    return this._nextReadMemory(shared, flowing);
+  }
 
   protected _writeChunk(data: WriteData): boolean {
     this.written.push(data);

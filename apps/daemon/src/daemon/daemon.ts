@@ -25,6 +25,7 @@ import { TlsStreamHost } from './tls/tls-stream-host.js';
 import { ServerCredentials } from './tls/server-credentials.js';
 import type { UpstreamTls } from './tls/upstream-tls.js';
 import type { TlsReloadResult } from '../protocol/tls-results.js';
+import { descriptorHeadroom } from './hosting/descriptor-headroom.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
 import { timeLimit } from './time-limit.js';
 
@@ -163,7 +164,7 @@ export class Daemon {
       throw error;
     }
     this.health.markStarted();
-    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen), metrics: this.#metrics.info()?.address }, 'evergreend started');
+    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen), metrics: this.#metrics.info()?.address, openFileLimit: descriptorHeadroom.limit ?? null }, 'evergreend started');
   }
 
   /**

@@ -8,7 +8,7 @@ import type { ServerTlsInfo, TlsConnectionInfo, TlsHandshakeStats, TlsReloadResu
  */
 
 /** Why a connection was refused; each is counted apart. */
-export type RefusalReason = 'denied' | 'maxConnections' | 'maxPerSource' | 'paused';
+export type RefusalReason = 'denied' | 'maxConnections' | 'maxPerSource' | 'paused' | 'resources';
 
 /** Where a hosted server is in its life. */
 export type ServerState = 'starting' | 'listening' | 'paused' | 'stopping' | 'stopped';

@@ -4,7 +4,7 @@ import type { DaemonStatus, ServerInfo, ServerStatsInfo } from '../../src/protoc
 
 describe('top with a tls:// server', () => {
   const status = { name: 'evergreend', version: '1.0.0', pid: 7, node: 'v20', startedAt: 0, uptimeMs: 61_000, configFile: null, stateFile: '/s', logLevel: 'info', servers: { total: 2, listening: 2, paused: 0, stopping: 0 }, connections: 0, memory: { rss: 0, heapUsed: 0 } } satisfies DaemonStatus;
-  const stats: ServerStatsInfo = { accepted: 0, active: 0, refused: { denied: 0, maxConnections: 0, maxPerSource: 0, paused: 0 }, bytesIn: 0, bytesOut: 0, errors: 0, since: 0 };
+  const stats: ServerStatsInfo = { accepted: 0, active: 0, refused: { denied: 0, maxConnections: 0, maxPerSource: 0, paused: 0, resources: 0 }, bytesIn: 0, bytesOut: 0, errors: 0, since: 0 };
   const server = (name: string, listen: string, tls?: ServerStatsInfo['tls']): ServerInfo => ({
     name, listen, address: listen, handler: { type: 'echo' }, origin: 'config', state: 'listening', pausedMode: null, spec: { name, listen, handler: { type: 'echo' } }, stats: { ...stats, tls },
   });

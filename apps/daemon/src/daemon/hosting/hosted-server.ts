@@ -172,6 +172,26 @@ export abstract class HostedServer {
     return { total: 0, fromSource: 0 };
   }
 
+  /**
+   * Counts a connection refused because the process is about to run out of
+   * file descriptors (`resources`), and logs it at warn, rate-limited, with
+   * the limit in force.
+   */
+  protected _refuseForDescriptors(source: string | undefined, fd: number, openFileLimit: number | undefined): void {
+    this.#stats.refused.resources += 1;
+    this.#refusals.warn({ source, reason: 'resources', fd, openFileLimit }, 'connection refused: the daemon is about to run out of file descriptors (raise the open-file limit: ulimit -n, or LimitNOFILE= under systemd)');
+  }
+
+  /**
+   * Counts `count` datagrams dropped before the handler saw them, for want of
+   * room (the socket's kernel receive buffer, or its queue in the process),
+   * as refused (`resources`), and logs them at warn, rate-limited.
+   */
+  protected _refuseDropped(count: number, recvBufferSize: number | undefined): void {
+    this.#stats.refused.resources += count;
+    this.#refusals.warn({ reason: 'resources', dropped: count, recvBufferSize }, 'datagrams dropped: the receive buffer was full (raise recvBufferSize)');
+  }
+
   /** Registers an admitted connection. */
   protected _open(source: string, counts: ByteCounts, closer: () => void): ConnectionRecord {
     const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionNumber()}`, this.name, source, counts, closer);
@@ -184,8 +204,14 @@ export abstract class HostedServer {
     return record;
   }
 
-  /** Unregisters a connection once it is closed; `error` is its handler's failure, if any. */
-  protected _finish(record: ConnectionRecord, error?: unknown): void {
+  /**
+   * Unregisters a connection once it is closed; `error` is its handler's
+   * failure, if any. `peerReset`: the peer aborted the connection (a
+   * reset): what the handler failed with is that, the peer closing, not a
+   * fault — logged at debug, not counted as an error, and the close event
+   * says `closedBy: "reset"`.
+   */
+  protected _finish(record: ConnectionRecord, error?: unknown, peerReset = false): void {
     if (!this.#records.delete(record.id)) return;
     const left = (this.#perSource.get(record.source) ?? 1) - 1;
     if (left === 0) this.#perSource.delete(record.source);
@@ -193,11 +219,14 @@ export abstract class HostedServer {
     this.#stats.addClosed(record.bytesIn, record.bytesOut);
     // A handler that ends by letting its aborted signal's rejection through did as it was told.
     const told = record.isAbortReason(error);
-    if (error !== undefined && record.closedBy === undefined && !told) {
+    const closedBy = record.closedBy ?? (peerReset ? 'reset' : told ? 'stopping' : 'peer');
+    if (closedBy === 'reset') {
+      this._log.debug({ conn: record.id, source: record.source, err: error }, 'connection reset by its peer');
+    } else if (error !== undefined && record.closedBy === undefined && !told) {
       this.#stats.errors += 1;
       this._log.warn({ conn: record.id, source: record.source, err: error }, 'handler failed: its connection is closed');
     }
-    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy: record.closedBy ?? (told ? 'stopping' : 'peer') });
+    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy });
     if (this.#records.size === 0) this.#onIdle?.();
   }
 
@@ -225,7 +254,11 @@ export abstract class HostedServer {
     for (const record of this.#records.values()) {
       if (record.sweep(now, idleMs)) record.close('idle');
     }
+    this._sweep();
   }
+
+  /** Transports: runs with each sweep (at most once a second) — for counters read from the OS. */
+  protected _sweep(): void {}
 
   #setState(state: ServerState): void {
     this.#state = state;
