@@ -16,12 +16,8 @@ const nameOnly = z.strictObject({ name: serverSpecSchema.shape.name });
 const noOptions = z.strictObject({});
 const drainMs = z.int().min(0).max(MAX_TIMER_MS);
 
-/** The event topics a client may subscribe to. */
-export const TOPICS = ['servers', 'connections', 'log'] as const;
-export type Topic = (typeof TOPICS)[number];
-
-/** The protocol version `hello` reports; it changes when a method changes incompatibly. */
-export const PROTOCOL_VERSION = 1;
+export { TOPICS, type Topic } from './topics.js';
+export { PROTOCOL_VERSION } from './protocol-version.js';
 
 export const methodParams = {
   status: noOptions,
