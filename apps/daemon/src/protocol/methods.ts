@@ -30,6 +30,7 @@ export const methodParams = {
   'connections.list': z.strictObject({
     server: boundedString().optional(),
     source: boundedString().optional(),
+    peer: boundedString().optional(),
     offset: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     limit: z.int().min(1).max(1000).optional(),
   }),
