@@ -37,8 +37,9 @@ export function echoServer() {
 
 /**
  * Starts evergreend hosting `servers` (specs as in its config file);
- * resolves `{ pid, ports, socket, stop() }` (`socket`: its control socket) once it has said it started, `ports` in
- * the order of `servers`. Rejects when it exits first or says nothing in time
+ * resolves `{ pid, ports, socket, stop() }` once it has said it started,
+ * `ports` in the order of `servers`, `socket` its control socket (listening
+ * just after the start is logged). Rejects when it exits first or says nothing in time
  * (its last output in the message), and when it has not been built.
  */
 export async function startDaemon(servers, name = 'evergreend') {

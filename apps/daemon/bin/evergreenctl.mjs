@@ -1,5 +1,12 @@
 #!/usr/bin/env node
+import module from 'node:module';
 import './ensure-built.mjs';
+
+// Node 22.1+ keeps the compiled code of the modules it loads on disk (in
+// NODE_COMPILE_CACHE, else a directory under the OS temp dir) and reuses it
+// on the next run: a CLI is started again and again. Node 20 has no such
+// cache and goes without.
+module.enableCompileCache?.();
 
 const { runCtl } = await import('../dist/ctl/main.js');
 

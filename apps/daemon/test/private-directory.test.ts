@@ -18,6 +18,36 @@ describe('ensurePrivateDirectory', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
+  it('creates only the directory itself with the policy mode: missing parents get the usual one', async () => {
+    const root = scratch();
+    const previous = process.umask(0o022);
+    try {
+      await ensurePrivateDirectory(join(root, 'p', 'admin'));
+      await ensurePrivateDirectory(join(root, 'p', 'shared'), 'shared');
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(join(root, 'p')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'p', 'admin')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(root, 'p', 'shared')).mode & 0o777).toBe(0o755);
+  });
+
+  it('shared: takes a directory others may enter (0755, 0711) and refuses one group or others may write to', async () => {
+    const root = scratch();
+    for (const mode of [0o755, 0o711, 0o700]) {
+      const dir = join(root, mode.toString(8));
+      mkdirSync(dir);
+      chmodSync(dir, mode);
+      await expect(ensurePrivateDirectory(dir, 'shared')).resolves.toBeUndefined();
+    }
+    for (const mode of [0o775, 0o757, 0o1777]) {
+      const dir = join(root, mode.toString(8));
+      mkdirSync(dir);
+      chmodSync(dir, mode);
+      await expect(ensurePrivateDirectory(dir, 'shared')).rejects.toThrow(`its mode is 0${(mode & 0o777).toString(8)}, which lets other users write to it`);
+    }
+  });
+
   it('refuses a symlink to a private directory', async () => {
     const root = scratch();
     mkdirSync(join(root, 'real'), { mode: 0o700 });

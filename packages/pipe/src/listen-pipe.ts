@@ -7,26 +7,36 @@ import { DEFAULT_SOCKET_MODE, bindSocketFile, privateBindPath } from './socket-f
 export interface ListenPipeOptions {
   /** Permission bits of a Unix socket file, 0..0o777 (default `0o600`); a `TypeError` for names without a file. */
   mode?: number;
+  /**
+   * The group id a Unix socket file is given before anyone can connect
+   * (default: the process's group); a `TypeError` for names without a file.
+   * Setting another group than one's own takes membership of it (or root).
+   */
+  group?: number;
   /** Node's listen backlog. */
   backlog?: number;
 }
 
 /** The highest permission bits a socket file can have (no setuid/setgid/sticky). */
 const MAX_MODE = 0o777;
+/** The highest group id (gid_t is 32 bits; 2^32 − 1 means "unchanged" to chown). */
+const MAX_GROUP_ID = 0xfffffffe;
 
 /**
  * Checks what `listenPipe` would be given, before anything is bound: the
  * path's shape and length, the private bind path's length (a Unix socket is
  * bound at `<dir>/.pipe-XXXXXX/s` first), and `mode`. Resolves nothing;
- * returns the mode to use. Throws `TypeError` (a malformed path, a mode on a
- * name without a file, a mode that is not a number) or `RangeError` (too
- * long, a mode outside 0..0o777), messages starting with `action`.
+ * returns the mode to use. Throws `TypeError` (a malformed path, a mode or
+ * group on a name without a file, a mode or group that is not a number) or
+ * `RangeError` (too long, a mode outside 0..0o777, a group id that is not a
+ * non-negative 32-bit integer), messages starting with `action`.
  */
-export function checkPipeListen(path: string, mode: number | undefined, action: string): number {
+export function checkPipeListen(path: string, mode: number | undefined, action: string, group?: number): number {
   const kind = checkBindPath(path, action);
-  if (kind !== 'unix' && mode !== undefined) {
-    throw new TypeError(`${action} ${describePipePath(path)} with a mode: ${kind} names have no file to set it on`);
+  if (kind !== 'unix' && (mode !== undefined || group !== undefined)) {
+    throw new TypeError(`${action} ${describePipePath(path)} with a ${mode !== undefined ? 'mode' : 'group'}: ${kind} names have no file to set it on`);
   }
+  if (group !== undefined) checkGroup(group);
   return checkMode(mode ?? DEFAULT_SOCKET_MODE);
 }
 
@@ -59,12 +69,12 @@ export function checkBindPath(path: string, action = 'Cannot bind pipe'): PipePa
  */
 export async function listenPipe(listener: Server, path: string, options: ListenPipeOptions = {}): Promise<() => void> {
   const action = `Cannot bind pipe ${describePipePath(path)}`;
-  const mode = checkPipeListen(path, options.mode, 'Cannot bind pipe');
+  const mode = checkPipeListen(path, options.mode, 'Cannot bind pipe', options.group);
   if (pipePathKind(path) !== 'unix') {
     await listenOn(listener, { path, backlog: options.backlog });
     return () => {};
   }
-  return bindSocketFile(listener, path, { mode, backlog: options.backlog, action });
+  return bindSocketFile(listener, path, { mode, group: options.group, backlog: options.backlog, action });
 }
 
 function checkMode(mode: number): number {
@@ -73,6 +83,13 @@ function checkMode(mode: number): number {
     throw new RangeError(`Cannot bind with mode ${mode}: expected permission bits 0..0o777`);
   }
   return mode;
+}
+
+function checkGroup(group: number): void {
+  if (typeof group !== 'number') throw new TypeError(`Cannot bind with group ${String(group)}: expected a group id (a number)`);
+  if (!Number.isInteger(group) || group < 0 || group > MAX_GROUP_ID) {
+    throw new RangeError(`Cannot bind with group ${group}: expected a group id 0..${MAX_GROUP_ID}`);
+  }
 }
 
 /** The private bind path (`<dir>/.pipe-XXXXXX/s`) must fit the Unix path limit as well as `path`. */

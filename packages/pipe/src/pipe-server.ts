@@ -21,6 +21,11 @@ export interface PipeBindOptions extends BindOptions {
    * only: abstract and Windows names have no file.
    */
   mode?: number;
+  /**
+   * The group id of the socket file, set before anyone can connect (default:
+   * the process's group). Unix socket paths only.
+   */
+  group?: number;
 }
 
 /**
@@ -50,8 +55,8 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
   /**
    * Listens on `path`. For a Unix socket path:
    * - the file gets `mode` (default 0600) before anyone can reach it: the
-   *   socket is bound inside a fresh 0700 directory next to `path`, chmod-ed,
-   *   then hard-linked to `path` (so the directory needs room for
+   *   socket is bound inside a fresh 0700 directory next to `path`, given
+   *   `group` (when set) and chmod-ed, then hard-linked to `path` (so the directory needs room for
    *   `.pipe-XXXXXX/s` within the path limit);
    * - a stale socket file (connecting is refused: its process is gone) is
    *   replaced; a live one fails with `PipeError` `EADDRINUSE` and is left
@@ -65,8 +70,8 @@ export class PipeServer extends StreamServer<PipeConnection, string> {
    */
   override async bind(path: string, options: PipeBindOptions = {}): Promise<void> {
     // Checked before the bind begins (listenPipe checks again), so a bad path or mode changes nothing.
-    checkPipeListen(path, options.mode, 'Cannot bind pipe');
-    const checked: PipeBindOptions = { backlog: options.backlog, mode: options.mode };
+    checkPipeListen(path, options.mode, 'Cannot bind pipe', options.group);
+    const checked: PipeBindOptions = { backlog: options.backlog, mode: options.mode, group: options.group };
     await super.bind(path, checked);
   }
 

@@ -1,5 +1,5 @@
 import { lstatSync, unlinkSync } from 'node:fs';
-import { chmod, lstat, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Server } from 'node:net';
 import { listenOn } from '@evergreen/stream-core';
@@ -17,6 +17,8 @@ const PRIVATE_SOCKET_NAME = 's';
 export interface SocketFileOptions {
   /** Permission bits of the socket file. */
   mode: number;
+  /** The group id the socket file is given (default: left as the kernel made it, the process's group). */
+  group?: number;
   /** Node's listen backlog. */
   backlog?: number;
   /** Starts error messages (`'Cannot bind pipe "/run/app.sock"'`). */
@@ -38,7 +40,8 @@ export function privateBindPath(path: string): string {
  * 1. `mkdtemp` a directory next to `path` (mode 0700: no other user can
  *    reach inside it) and bind the socket there — the kernel creates the
  *    file as 0777 less the umask, which may be looser than `mode`;
- * 2. `chmod` the socket file to `mode`;
+ * 2. `chown` the socket file to `group` when one is given, then `chmod` it
+ *    to `mode` (so a `0660` socket is never open to the wrong group);
  * 3. `link()` it to `path` (same directory, so the same file system), which
  *    fails rather than replace what is there: a stale socket is replaced, a
  *    live one or a non-socket fails (see `linkIntoPlace`);
@@ -48,7 +51,7 @@ export function privateBindPath(path: string): string {
  * (same device and inode): libuv unlinks only the name it bound, the private
  * one, already gone.
  *
- * Errors: the Node error of `mkdtemp`/`listen`/`chmod` (`ENOENT`, `EACCES`,
+ * Errors: the Node error of `mkdtemp`/`listen`/`chown`/`chmod` (`ENOENT`, `EACCES`, `EPERM`,
  * …) or a `PipeError` `EADDRINUSE`/`EEXIST` from `linkIntoPlace`; the private
  * directory is removed either way. Cost: about ten file-system calls, once.
  */
@@ -58,6 +61,7 @@ export async function bindSocketFile(listener: Server, path: string, options: So
   try {
     const privatePath = join(directory, PRIVATE_SOCKET_NAME);
     await listenOn(listener, { path: privatePath, backlog: options.backlog });
+    if (options.group !== undefined) await chown(privatePath, -1, options.group);
     await chmod(privatePath, options.mode);
     const bound = await lstat(privatePath);
     await linkIntoPlace(privatePath, path, options.action);

@@ -4,6 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PipeError, listenPipe } from '../src/index.js';
 import { temporaryDirectory } from './helpers.js';
+import { abstractName } from './pipe-harness.js';
 import { leaveStaleSocket } from './stale.js';
 
 const dir = temporaryDirectory('listen-pipe');
@@ -18,6 +19,18 @@ function httpServer(): Server {
   const server = createServer((_req, res) => res.end('ok'));
   open.add(server);
   return server;
+}
+
+/**
+ * A group id this process may give a file and that is not its own group: one
+ * of its supplementary groups, or any id when it runs as root (who may chown
+ * to any group); its own group when it has no other (the test then shows
+ * only that the option is applied).
+ */
+function otherGroup(): number {
+  const own = process.getgid!();
+  if (process.getuid!() === 0) return own === 4242 ? 4243 : 4242;
+  return process.getgroups!().find((gid) => gid !== own) ?? own;
 }
 
 /** GET / over the Unix socket at `path`; resolves the body. */
@@ -57,9 +70,22 @@ describe('listenPipe (any net.Server, as PipeServer binds)', () => {
     expect(await get(path)).toBe('ok');
   });
 
-  it('rejects an empty path (TypeError) and a mode out of range (RangeError) before binding', async () => {
+  it('gives the socket file the group asked for, with its mode', async () => {
+    const path = dir.path('group.sock');
+    const group = otherGroup();
+    await listenPipe(httpServer(), path, { mode: 0o660, group });
+    const stats = lstatSync(path);
+    expect(stats.gid).toBe(group);
+    expect(stats.mode & 0o777).toBe(0o660);
+    expect(await get(path)).toBe('ok');
+  });
+
+  it('rejects an empty path (TypeError), a mode or group out of range (RangeError) and a group on an abstract name (TypeError) before binding', async () => {
     await expect(listenPipe(httpServer(), '')).rejects.toThrow(TypeError);
     await expect(listenPipe(httpServer(), dir.path('m.sock'), { mode: 0o1777 })).rejects.toThrow(RangeError);
+    await expect(listenPipe(httpServer(), dir.path('m.sock'), { group: -1 })).rejects.toThrow(RangeError);
+    await expect(listenPipe(httpServer(), dir.path('m.sock'), { group: 1.5 })).rejects.toThrow(RangeError);
+    if (process.platform === 'linux') await expect(listenPipe(httpServer(), abstractName(), { group: 0 })).rejects.toThrow(TypeError);
     expect(existsSync(dir.path('m.sock'))).toBe(false);
   });
 });

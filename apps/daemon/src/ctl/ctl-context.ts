@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { PROTOCOL_VERSION } from '../protocol/methods.js';
+import { PROTOCOL_VERSION } from '../protocol/protocol-version.js';
 import { RpcError } from '../protocol/rpc-error.js';
 import { VERSION } from '../version.js';
 import { DaemonClient, type DaemonHello } from './daemon-client.js';

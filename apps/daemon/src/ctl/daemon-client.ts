@@ -1,17 +1,21 @@
 import type { Daemon } from '../daemon/daemon.js';
+import type { ControlLevel } from '../protocol/control-level.js';
 import type { LogLevel } from '../protocol/log-level.js';
-import type { MethodName, MethodOptions, Topic } from '../protocol/methods.js';
+import type { MethodName, MethodOptions } from '../protocol/methods.js';
+import type { Topic } from '../protocol/topics.js';
 import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport, ServerInfo } from '../protocol/results.js';
 import type { ServerSpec, ServerUpdate } from '../protocol/server-spec.js';
 import { defaultSocketPath } from '../protocol/socket-path.js';
 import type { TlsReloadResult } from '../protocol/tls-results.js';
 import { RpcClient } from './rpc-client.js';
 
-/** What `hello` tells: who answers, in which protocol revision, with which methods and limits. */
+/** What `hello` tells: who answers, in which protocol revision, at which level (what this socket may call), with which methods and limits. */
 export interface DaemonHello {
   name: string;
   version: string;
   protocol: number;
+  /** The socket's level (absent from a daemon older than control levels: all was admin). */
+  level?: ControlLevel;
   methods: string[];
   topics: string[];
   limits: Record<string, number>;

@@ -1,19 +1,31 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
-import { registerConfig } from './commands/config.js';
-import { registerConnect } from './commands/connect.js';
-import { registerConns } from './commands/conns.js';
-import { registerLogLevel } from './commands/log-level.js';
-import { registerLogs } from './commands/logs.js';
-import { registerReload } from './commands/reload.js';
-import { registerServers } from './commands/servers.js';
-import { registerShutdown } from './commands/shutdown.js';
-import { registerStats } from './commands/stats.js';
-import { registerStatus } from './commands/status.js';
-import { registerTop } from './commands/top.js';
-import { registerTls } from './commands/tls-reload.js';
 import { CtlContext, processOutput } from './ctl-context.js';
 import { reportError } from './report-error.js';
+
+/** Adds one command (and its subcommands) to the program. */
+type Register = (program: Command, ctx: CtlContext) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (or for a help
+ * that lists them all): `status` must not pay for the zod schemas `servers
+ * add` validates its flags with, nor for the tty code of `top`. In the order
+ * `--help` lists them.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  servers: async () => (await import('./commands/servers.js')).registerServers,
+  conns: async () => (await import('./commands/conns.js')).registerConns,
+  stats: async () => (await import('./commands/stats.js')).registerStats,
+  config: async () => (await import('./commands/config.js')).registerConfig,
+  logs: async () => (await import('./commands/logs.js')).registerLogs,
+  'log-level': async () => (await import('./commands/log-level.js')).registerLogLevel,
+  reload: async () => (await import('./commands/reload.js')).registerReload,
+  tls: async () => (await import('./commands/tls-reload.js')).registerTls,
+  shutdown: async () => (await import('./commands/shutdown.js')).registerShutdown,
+  top: async () => (await import('./commands/top.js')).registerTop,
+  connect: async () => (await import('./commands/connect.js')).registerConnect,
+};
 
 const EXIT_CODES_HELP = `
 The control socket: --socket, else $EVERGREEN_SOCKET, else
@@ -28,6 +40,23 @@ Exit codes:
   2  usage: unknown command or flag, bad flag value, no terminal for top
   3  no daemon answers (start one with: npx evergreend; hello is bounded to 5 s),
      access denied, or it went away`;
+
+/**
+ * The command `argv` names: its first word that is neither an option nor
+ * the value of `--socket`. Undefined when there is none (`--help`,
+ * `--version`, nothing): every command is then registered, as for a word
+ * that names none (`help`, a typo), so help and commander's errors list
+ * them all.
+ */
+function commandOf(argv: readonly string[]): string | undefined {
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    if (arg === '--socket') index += 1;
+    else if (arg === '--') return argv[index + 1];
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
 
 /**
  * Runs evergreenctl with `argv` (without node and the script) and resolves
@@ -50,10 +79,10 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     })
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
-  for (const register of [registerStatus, registerServers, registerConns, registerStats, registerConfig, registerLogs, registerLogLevel, registerReload, registerTls, registerShutdown, registerTop, registerConnect]) {
-    register(program, ctx);
-  }
   try {
+    const named = commandOf(argv);
+    const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+    for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program, ctx);
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (error) {

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { RpcError } from '../protocol/rpc-error.js';
+import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
 import type { CtlContext } from './ctl-context.js';
 import { DaemonAccessError } from './daemon-access-error.js';
 import { DaemonDisconnectedError } from './daemon-disconnected-error.js';
@@ -11,7 +11,8 @@ import { UsageError } from './usage-error.js';
 /**
  * Prints what went wrong on stderr and returns the exit code it means:
  * the daemon's refusal (its message, then each field of `data` such as
- * `path`, `value`, `expected` or `code`) is 1; usage 2 (commander has
+ * `path`, `value`, `expected` or `code`; for a call above the socket's level,
+ * which socket to use instead) is 1; usage 2 (commander has
  * printed its own); no daemon, a peer that does not answer `hello`, no
  * access, or the daemon gone 3; anything
  * else 1 with its message.
@@ -25,6 +26,11 @@ export function reportError(ctx: CtlContext, error: unknown): number {
   if (error instanceof DaemonNotRunningError || error instanceof DaemonUnresponsiveError || error instanceof DaemonAccessError || error instanceof DaemonDisconnectedError) {
     ctx.warn(error.message);
     return ExitCode.NO_DAEMON;
+  }
+  if (error instanceof RpcError && error.code === RpcErrorCode.FORBIDDEN) {
+    const { required } = (error.data ?? {}) as { required?: unknown };
+    ctx.warn(`${error.message}\n  socket: ${ctx.socketPath}\n(use a control socket of level ${String(required)}: --socket PATH or EVERGREEN_SOCKET)`);
+    return ExitCode.REFUSED;
   }
   if (error instanceof RpcError) {
     ctx.warn([error.message, ...dataLines(error.data)].join('\n'));

@@ -7,7 +7,6 @@ import { RpcError } from '../protocol/rpc-error.js';
 import { DaemonAccessError } from './daemon-access-error.js';
 import { DaemonDisconnectedError } from './daemon-disconnected-error.js';
 import { DaemonNotRunningError } from './daemon-not-running-error.js';
-import { lockHolder } from '../daemon/lock/instance-lock.js';
 import { NotificationQueue, type RpcNotificationEvent } from './notification-queue.js';
 
 /** Notifications a client keeps for a consumer that is behind (1024): beyond that they are counted as dropped. */
@@ -220,7 +219,11 @@ function errorReason(value: unknown): { code: number; message: string } {
 /** Maps a connect failure to the errors a CLI reports in its own words (nobody listening: is a daemon starting there?). */
 async function connectError(path: string, error: unknown): Promise<unknown> {
   const { code, errno } = (error ?? {}) as { code?: unknown; errno?: number };
-  if (code === 'ENOENT' || code === 'ECONNREFUSED') return new DaemonNotRunningError(path, code, { errno, cause: error, startingPid: await lockHolder(path) });
+  if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+    // Loaded only here: a command that reaches its daemon never reads the lock.
+    const { lockHolder } = await import('../daemon/lock/instance-lock.js');
+    return new DaemonNotRunningError(path, code, { errno, cause: error, startingPid: await lockHolder(path) });
+  }
   if (code === 'EACCES' || code === 'EPERM') return new DaemonAccessError(path, code, { errno, cause: error });
   return error;
 }

@@ -44,6 +44,8 @@ export interface DaemonOptions {
 export interface ConnectionQuery {
   server?: string;
   source?: string;
+  /** Only the connection from this `address:port` (`[v6]:port`). */
+  peer?: string;
   offset?: number;
   limit?: number;
 }
@@ -353,6 +355,7 @@ export class Daemon {
     for (const host of hosts) {
       for (const record of host.connections) {
         if (query.source !== undefined && record.source !== query.source) continue;
+        if (query.peer !== undefined && record.endpoints.peer !== query.peer) continue;
         if (total >= offset && items.length < limit) items.push(record.info());
         total += 1;
       }

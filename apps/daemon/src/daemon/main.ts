@@ -2,12 +2,15 @@ import { parseArgs } from 'node:util';
 import { dirname } from 'node:path';
 import { checkBindPath } from '@evergreen/pipe';
 import { logLevelSchema, type LogLevel } from '../protocol/log-level.js';
-import { PROTOCOL_VERSION, TOPICS } from '../protocol/methods.js';
+import { PROTOCOL_VERSION } from '../protocol/protocol-version.js';
+import { TOPICS } from '../protocol/topics.js';
+import { TOPIC_LEVELS } from '../protocol/control-level.js';
 import { VERSION } from '../version.js';
 import { ConfigError, loadConfig } from './config/config-file.js';
 import type { DaemonConfig } from './config/config-schema.js';
 import { ControlServer } from './control/control-server.js';
 import { controlMethods } from './control/control-methods.js';
+import { checkControlSockets, resolveControlSockets } from './control/control-sockets.js';
 import { checkPrivateDirectory, ensurePrivateDirectory } from './control/private-directory.js';
 import { Daemon } from './daemon.js';
 import { DaemonError } from './daemon-error.js';
@@ -93,6 +96,7 @@ async function run(flags: Flags): Promise<number> {
 async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
   checkBindPath(paths.socket);
   const socketDirExists = await checkPrivateDirectory(dirname(paths.socket));
+  const sockets = await checkControlSockets(config.control.sockets);
   await checkStateDir(paths.stateDir);
   const log = createLogger('silent');
   const { servers, conflicts } = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log }).check();
@@ -106,6 +110,7 @@ async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     ...lines,
     ...conflicts.map((conflict) => `conflict: ${conflict.reason}`),
     `control socket: ${paths.socket}${socketDirExists ? '' : ' (its directory would be created, mode 0700)'}`,
+    ...sockets,
     ...metrics,
     `state: ${paths.stateDir}`,
   ].join('\n'));
@@ -166,7 +171,9 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
     release = await locked;
     await daemon.start();
     const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
-    control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log, idleTimeoutMs: config.control.idleTimeoutMs });
+    const sockets = await resolveControlSockets(config.control.sockets);
+    const info = { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION };
+    control = new ControlServer({ path: paths.socket, sockets, methods, info, topics: TOPICS, topicLevels: TOPIC_LEVELS, log, idleTimeoutMs: config.control.idleTimeoutMs });
     await control.listen();
     const published = control;
     daemon.subscribe((topic, event) => published.publish(topic, event));
@@ -182,7 +189,8 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   if (stopping) return new Promise<number>(() => {});
   started = true;
   if (reloadOnceStarted) void reload(daemon, log);
-  log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
+  const levels = (config.control.sockets ?? []).map(({ path, level }) => ({ path, level }));
+  log.info({ socket: paths.socket, sockets: levels, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
   return new Promise<number>(() => {});
 }
 

@@ -16,12 +16,8 @@ const nameOnly = z.strictObject({ name: serverSpecSchema.shape.name });
 const noOptions = z.strictObject({});
 const drainMs = z.int().min(0).max(MAX_TIMER_MS);
 
-/** The event topics a client may subscribe to. */
-export const TOPICS = ['servers', 'connections', 'log'] as const;
-export type Topic = (typeof TOPICS)[number];
-
-/** The protocol version `hello` reports; it changes when a method changes incompatibly. */
-export const PROTOCOL_VERSION = 1;
+export { TOPICS, type Topic } from './topics.js';
+export { PROTOCOL_VERSION } from './protocol-version.js';
 
 export const methodParams = {
   status: noOptions,
@@ -34,6 +30,7 @@ export const methodParams = {
   'connections.list': z.strictObject({
     server: boundedString().optional(),
     source: boundedString().optional(),
+    peer: boundedString().optional(),
     offset: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     limit: z.int().min(1).max(1000).optional(),
   }),

@@ -56,6 +56,10 @@ export interface ConnectionInfo {
   id: string;
   server: string;
   source: string;
+  /** The client's `address:port` (`[v6]:port`); absent for a pipe, which has no peer address. */
+  peer?: string;
+  /** Where it was accepted: the socket's own `address:port`, or a pipe's path. */
+  local?: string;
   startedAt: number;
   bytesIn: number;
   bytesOut: number;

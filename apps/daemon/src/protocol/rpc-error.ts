@@ -25,6 +25,8 @@ export const RpcErrorCode = Object.freeze({
   TRANSPORT_UNAVAILABLE: -32005,
   /** The daemon said no, for a reason its message gives. */
   REFUSED: -32006,
+  /** The control socket's level does not allow the call (`data: { level, required }`); the connection goes on. */
+  FORBIDDEN: -32007,
 } as const);
 
 /** One of the numbers in {@link RpcErrorCode}, or another integer a newer daemon sends. */

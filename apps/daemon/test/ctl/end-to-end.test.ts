@@ -50,7 +50,7 @@ describe('evergreenctl against a running evergreend', () => {
     const [conn] = page.items;
     expect(conn).toMatchObject({ server: 'extra', source: '127.0.0.1', bytesIn: 4 });
     const table = await ctl([...daemon.flag, 'conns']);
-    expect(table.stdout).toMatch(new RegExp(`^ID +SERVER +SOURCE[^\\n]*\\n${conn!.id} +extra +127\\.0\\.0\\.1`));
+    expect(table.stdout).toMatch(new RegExp(`^ID +SERVER +PEER[^\\n]*\\n${conn!.id} +extra +127\\.0\\.0\\.1:${conn!.peer!.split(':')[1]} `));
 
     const closed = once(peer, 'close');
     const kill = await ctl([...daemon.flag, 'conns', 'kill', conn!.id]);

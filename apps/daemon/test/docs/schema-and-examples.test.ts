@@ -38,11 +38,12 @@ describe('the config JSON Schema', () => {
 });
 
 describe('the README and its examples', () => {
-  it('every config in the README validates: the first, and the TLS examples', () => {
+  it('the configs in the README validate: the first, the TLS examples, the production ones', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((match) => JSON.parse(match[1]!) as unknown);
-    const names = blocks.map((block, index) => parseConfig(block, `README block ${index}`).servers.map((server) => server.name));
-    expect(names).toEqual([['echo', 'to-app'], ['api'], ['db-out'], ['db-in']]);
+    expect(parseConfig(blocks[0], 'README').servers.map((server) => server.name)).toEqual(['echo', 'to-app']);
+    // Each of the others (TLS, control levels, …) is a whole config.
+    for (const [index, block] of blocks.slice(1).entries()) expect(() => parseConfig(block, `README block ${index + 1}`)).not.toThrow();
   });
 
   it('examples/evergreend.json passes evergreend --check, which lists every server', async () => {

@@ -11,14 +11,15 @@ import { registerConnsKill } from './conns-kill.js';
 interface ListFlags {
   server?: string;
   source?: string;
+  peer?: string;
   limit?: string;
   offset?: string;
   json?: boolean;
 }
 
-const FLAG_OF: Readonly<Record<string, string>> = { server: '--server', source: '--source', limit: '--limit', offset: '--offset' };
+const FLAG_OF: Readonly<Record<string, string>> = { server: '--server', source: '--source', peer: '--peer', limit: '--limit', offset: '--offset' };
 
-/** `evergreenctl conns [list] [--server S] [--source A] [--limit N] [--offset N] [--json]`, and `conns kill ID`. */
+/** `evergreenctl conns [list] [--server S] [--source A] [--peer A:P] [--limit N] [--offset N] [--json]`, and `conns kill ID`. */
 export function registerConns(program: Command, ctx: CtlContext): void {
   const conns = program.command('conns').description('list the active connections (UDP: client sessions), or close one (kill)');
   conns
@@ -26,6 +27,7 @@ export function registerConns(program: Command, ctx: CtlContext): void {
     .description('list the active connections, a page at a time (the default)')
     .option('--server <name>', 'only this server\'s')
     .option('--source <address>', 'only those from this source address')
+    .option('--peer <address:port>', 'only the one from this address and port ([v6]:port), as PEER shows it')
     .option('--limit <n>', 'at most this many (1-1000; default 100)')
     .option('--offset <n>', 'skip this many first')
     .option('--json', 'print the page as JSON: { total, offset, items }')
@@ -42,6 +44,7 @@ function connectionQuery(flags: ListFlags): MethodOptions<'connections.list'> {
   const query: Record<string, unknown> = {};
   if (flags.server !== undefined) query.server = flags.server;
   if (flags.source !== undefined) query.source = flags.source;
+  if (flags.peer !== undefined) query.peer = flags.peer;
   if (flags.limit !== undefined) query.limit = numberOrText(flags.limit);
   if (flags.offset !== undefined) query.offset = numberOrText(flags.offset);
   return query as MethodOptions<'connections.list'>;
@@ -53,9 +56,10 @@ function connectionTable(page: ConnectionPage): string[] {
   // TLS columns only when a TLS connection is listed: plain listings stay as they were.
   const tls = page.items.some((conn) => conn.tls !== undefined);
   const table = formatTable(
-    [{ title: 'ID' }, { title: 'SERVER' }, { title: 'SOURCE' }, { title: 'AGE', right: true }, { title: 'IDLE', right: true }, { title: 'IN', right: true }, { title: 'OUT', right: true }, ...(tls ? [{ title: 'TLS' }, { title: 'PEER' }, { title: 'ALPN' }] : [])],
+    [{ title: 'ID' }, { title: 'SERVER' }, { title: 'PEER' }, { title: 'AGE', right: true }, { title: 'IDLE', right: true }, { title: 'IN', right: true }, { title: 'OUT', right: true }, ...(tls ? [{ title: 'TLS' }, { title: 'IDENTITY' }, { title: 'ALPN' }] : [])],
+    // A pipe has no peer address: its source ("local") says so.
     page.items.map((conn) => [
-      conn.id, conn.server, conn.source, formatDuration(now - conn.startedAt), formatDuration(now - conn.lastActivity), formatBytes(conn.bytesIn), formatBytes(conn.bytesOut),
+      conn.id, conn.server, conn.peer ?? conn.source, formatDuration(now - conn.startedAt), formatDuration(now - conn.lastActivity), formatBytes(conn.bytesIn), formatBytes(conn.bytesOut),
       ...(tls ? [conn.tls?.version ?? '-', conn.tls?.peer ?? '-', conn.tls?.alpn ?? '-'] : []),
     ]),
   );

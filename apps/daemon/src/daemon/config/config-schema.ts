@@ -4,6 +4,7 @@ import { CONTROL_IDLE_TIMEOUT_MS, MAX_SERVERS } from '../../protocol/limits.js';
 import { logLevelSchema } from '../../protocol/log-level.js';
 import { serverSpecSchema } from '../../protocol/server-spec.js';
 import { metricsConfigSchema } from '../observe/metrics-config.js';
+import { MAX_CONTROL_SOCKETS, controlSocketSchema } from './control-socket-schema.js';
 
 const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 
@@ -42,7 +43,12 @@ export const configSchema = z
       .describe(`How long loading a server's handler module or transport package may take before the server fails to start (ms); default ${DEFAULT_MODULE_LOAD_TIMEOUT_MS}`),
     control: z
       .strictObject({
-        socket: z.string().startsWith('/', 'expected an absolute path').optional().describe('The control socket path'),
+        socket: z.string().startsWith('/', 'expected an absolute path').optional().describe('The control socket path (level admin, mode 0600)'),
+        sockets: z
+          .array(controlSocketSchema)
+          .max(MAX_CONTROL_SOCKETS, `expected at most ${MAX_CONTROL_SOCKETS} control sockets`)
+          .optional()
+          .describe('More control sockets, each with its own level, mode and group (read at start; a reload leaves them as they are)'),
         idleTimeoutMs: z
           .int()
           .min(0)
@@ -58,6 +64,11 @@ export const configSchema = z
     config.servers.forEach((server, index) => {
       if (seen.has(server.name)) ctx.addIssue({ code: 'custom', path: ['servers', index, 'name'], input: server.name, message: `expected a unique name: "${server.name}" is used twice` });
       seen.add(server.name);
+    });
+    const paths = new Set(config.control.socket === undefined ? [] : [config.control.socket]);
+    config.control.sockets?.forEach((socket, index) => {
+      if (paths.has(socket.path)) ctx.addIssue({ code: 'custom', path: ['control', 'sockets', index, 'path'], input: socket.path, message: `expected a path of its own: "${socket.path}" is another control socket's` });
+      paths.add(socket.path);
     });
   });
 

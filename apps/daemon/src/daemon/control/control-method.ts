@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ControlLevel } from '../../protocol/control-level.js';
 import type { ControlSession } from './control-session.js';
 
 /**
@@ -7,9 +8,12 @@ import type { ControlSession } from './control-session.js';
  * of the connection that called it. The handler's result is the response's
  * result (plain data: maps, arrays, strings, numbers, booleans, nil); an
  * `RpcError` it throws is sent as is, anything else as `INTERNAL_ERROR`.
+ * `level` is the control socket level a caller needs (default `admin`: a
+ * method nobody classed is never open to a lesser socket).
  */
 export interface ControlMethod<S extends z.ZodType = z.ZodType> {
   readonly params: S;
+  readonly level?: ControlLevel;
   handler(params: z.output<S>, session: ControlSession): unknown;
 }
 
@@ -18,8 +22,8 @@ export type ControlMethods = Readonly<Record<string, ControlMethod>>;
 
 /**
  * Builds a `ControlMethod` with the handler's params typed from the schema:
- * `controlMethod(z.object({ name: z.string() }), ({ name }) => …)`.
+ * `controlMethod(z.object({ name: z.string() }), ({ name }) => …, 'user')`.
  */
-export function controlMethod<S extends z.ZodType>(params: S, handler: (params: z.output<S>, session: ControlSession) => unknown): ControlMethod<S> {
-  return { params, handler };
+export function controlMethod<S extends z.ZodType>(params: S, handler: (params: z.output<S>, session: ControlSession) => unknown, level: ControlLevel = 'admin'): ControlMethod<S> {
+  return { params, handler, level };
 }

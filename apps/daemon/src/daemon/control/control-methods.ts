@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { METHOD_LEVELS } from '../../protocol/control-level.js';
 import { methodParams, type MethodName, type MethodParams } from '../../protocol/methods.js';
 import { invalidParams } from '../../protocol/invalid-params.js';
 import { RpcError, RpcErrorCode } from '../../protocol/rpc-error.js';
@@ -20,7 +21,8 @@ const CODE_OF: Record<DaemonErrorKind, number> = {
 
 /**
  * The daemon's control methods: each validates its options with the schema
- * of protocol/methods.ts and is one call of a `Daemon` method. The daemon's
+ * of protocol/methods.ts, needs the control level protocol/control-level.ts
+ * gives it, and is one call of a `Daemon` method. The daemon's
  * refusals become RPC errors — `DaemonError` by kind, `BindError` as
  * BIND_FAILED with `data: { errno, code }`, a reloaded config that does not
  * validate as REFUSED with `data: { issues }`; anything else is the control
@@ -54,13 +56,14 @@ export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) =>
   const methods: Record<string, ControlMethod> = {};
   for (const name of Object.keys(table) as MethodName[]) {
     const handler = table[name] as (params: unknown) => unknown;
-    methods[name] = controlMethod(methodParams[name], async (params: unknown) => {
+    const call = async (params: unknown): Promise<unknown> => {
       try {
         return await handler(params);
       } catch (error) {
         throw toRpcError(error, params);
       }
-    });
+    };
+    methods[name] = controlMethod(methodParams[name], call, METHOD_LEVELS[name]);
   }
   return methods;
 }

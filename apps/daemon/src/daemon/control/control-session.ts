@@ -1,4 +1,5 @@
 import type { PipeConnection } from '@evergreen/pipe';
+import type { ControlLevel } from '../../protocol/control-level.js';
 import { CLOSE_FLUSH_TIMEOUT_MS, CONTROL_HIGH_WATER_MARK_BYTES, MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../../protocol/limits.js';
 import { checkMessage, isInvalidMessage, type RpcRequest } from '../../protocol/message.js';
 import { MessageDecoder } from '../../protocol/message-decoder.js';
@@ -20,6 +21,12 @@ export interface SessionTimeouts {
   readonly stallTimeoutMs: number;
   /** How long the session may be idle (nothing in progress, not subscribed) before it is closed; 0: never. */
   readonly idleTimeoutMs: number;
+}
+
+/** What a session is: its timeouts, and the level of the socket it came in on. */
+export interface SessionOptions extends SessionTimeouts {
+  /** What the socket's clients may call (see protocol/control-level.ts). */
+  readonly level: ControlLevel;
 }
 
 /**
@@ -54,6 +61,8 @@ export class ControlSession {
 
   /** A number unique among this process's sessions (for logs). */
   readonly id = ControlSession.#nextId++;
+  /** The level of the socket this session came in on: what it may call. */
+  readonly level: ControlLevel;
   readonly #conn: PipeConnection;
   readonly #dispatch: RequestDispatcher;
   readonly #log: ControlLog;
@@ -77,12 +86,13 @@ export class ControlSession {
   /** The flush being watched for a stall, from the first write the connection had to buffer until it goes out. */
   #stall: Promise<void> | undefined;
 
-  constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog, timeouts: SessionTimeouts) {
+  constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog, options: SessionOptions) {
     this.#conn = conn;
+    this.level = options.level;
     this.#dispatch = dispatch;
     this.#log = log;
-    this.#stallTimeoutMs = timeouts.stallTimeoutMs;
-    this.#idleTimeoutMs = timeouts.idleTimeoutMs;
+    this.#stallTimeoutMs = options.stallTimeoutMs;
+    this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#events = new SubscriberQueue(SUBSCRIBER_QUEUE_EVENTS, {
       send: (bytes) => this.#send(bytes),
       flush: () => {

@@ -1,6 +1,7 @@
 import type { ConnectionContext } from '../../handlers/handler.js';
 import type { ConnectionInfo } from '../../protocol/results.js';
 import type { TlsConnectionInfo } from '../../protocol/tls-results.js';
+import type { ConnectionEndpoints } from './connection-endpoints.js';
 
 /** Why the daemon (not the peer) ended a connection. */
 export type CloseReason = 'idle' | 'killed' | 'stopping';
@@ -18,7 +19,7 @@ export interface ByteCounts {
 
 /**
  * One active connection (a stream connection, or a datagram session): its
- * id, server, source, start, bytes and last activity. Byte counts are read
+ * id, server, source, peer and local addresses, start, bytes and last activity. Byte counts are read
  * from `counts` when asked (a socket counts for free); last activity is
  * brought up to date by the host's sweep, so keeping it costs nothing per
  * chunk. `close(reason)` ends it through `closer` and remembers that the
@@ -30,6 +31,8 @@ export class ConnectionRecord implements ConnectionContext {
   readonly id: string;
   readonly server: string;
   readonly source: string;
+  /** The client's `address:port` and where it was accepted (see `ConnectionEndpoints`). */
+  readonly endpoints: ConnectionEndpoints;
   readonly startedAt = Date.now();
   #lastActivity = this.startedAt;
   #lastTotal = 0;
@@ -43,10 +46,11 @@ export class ConnectionRecord implements ConnectionContext {
   readonly #counts: ByteCounts;
   readonly #closer: () => void;
 
-  constructor(id: string, server: string, source: string, counts: ByteCounts, closer: () => void) {
+  constructor(id: string, server: string, source: string, counts: ByteCounts, closer: () => void, endpoints: ConnectionEndpoints = {}) {
     this.id = id;
     this.server = server;
     this.source = source;
+    this.endpoints = endpoints;
     this.#counts = counts;
     this.#closer = closer;
   }
@@ -120,6 +124,7 @@ export class ConnectionRecord implements ConnectionContext {
       id: this.id,
       server: this.server,
       source: this.source,
+      ...this.endpoints,
       startedAt: this.startedAt,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,

@@ -5,6 +5,7 @@ import { eachDatagram } from '../../handlers/each-datagram.js';
 import { BindError } from './bind-error.js';
 import { kernelUdpDrops } from './kernel-udp-drops.js';
 import type { ConnectionRecord } from './connection-record.js';
+import { hostPort } from './connection-endpoints.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import type { ServerOrigin } from '../../protocol/results.js';
@@ -158,7 +159,7 @@ export class DatagramHost extends HostedServer {
   #open(socket: DatagramSocket, from: SocketAddress): Session | undefined {
     if (this._refusal(from.address) !== undefined) return undefined;
     const session = new Session(from, socket, this.#owner);
-    session.record = this._open(from.address, session, () => this.#close(session));
+    session.record = this._open(from.address, session, () => this.#close(session), { peer: hostPort(from.address, from.port), local: hostPort(socket.sockname.address, socket.sockname.port) });
     this.#sessions.set(keyOf(from), session);
     return session;
   }

@@ -4,6 +4,7 @@ import type { PauseMode, RefusalReason, ServerInfo, ServerOrigin, ServerState, S
 import { DEFAULT_DRAIN_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../../protocol/server-spec.js';
 import { Admission } from './admission.js';
 import { ConnectionRecord, type ByteCounts } from './connection-record.js';
+import type { ConnectionEndpoints } from './connection-endpoints.js';
 import type { Logger } from '../logging/logger.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { ServerStats } from './server-stats.js';
@@ -193,8 +194,8 @@ export abstract class HostedServer {
   }
 
   /** Registers an admitted connection. */
-  protected _open(source: string, counts: ByteCounts, closer: () => void): ConnectionRecord {
-    const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionNumber()}`, this.name, source, counts, closer);
+  protected _open(source: string, counts: ByteCounts, closer: () => void, endpoints?: ConnectionEndpoints): ConnectionRecord {
+    const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionNumber()}`, this.name, source, counts, closer, endpoints);
     this.#records.set(record.id, record);
     this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
     this.#stats.accepted += 1;
