@@ -4,6 +4,7 @@ export type { ReadTarget } from './read-request.js';
 export { DuplexStream } from './duplex-stream.js';
 export type { DuplexStreamOptions, SocketConnector } from './duplex-stream.js';
 export { StreamServer, listenOn, DEFAULT_CLOSE_TIMEOUT_MS } from './stream-server.js';
+export { HostPortServer } from './host-port-server.js';
 export { MAX_TIMER_MS, timerDelay } from './limit-option.js';
 export type { ConnectionHandler, StreamServerOptions, BindOptions, ServerCloseOptions } from './stream-server.js';
 export { StreamConnection } from './stream-connection.js';

@@ -1,16 +1,5 @@
-import type { Server, Socket } from 'node:net';
-import {
-  formatHostPort,
-  listenerName,
-  StreamServer,
-  listenOn,
-  toHostPort,
-  type AddressInput,
-  type BindOptions,
-  type ConnectionHandler,
-  type SocketAddress,
-  type StreamServerOptions,
-} from '@evergreen/stream-core';
+import type { Socket } from 'node:net';
+import { HostPortServer, type ConnectionHandler, type StreamServerOptions } from '@evergreen/stream-core';
 import { TCPError } from './tcp-error.js';
 import { TCPConnection, type TCPConnectionOptions } from './tcp-connection.js';
 import { toNetSocketOptions, type TCPSocketOptions } from './socket-options.js';
@@ -34,7 +23,7 @@ export interface TCPServerOptions extends StreamServerOptions<TCPConnection>, TC
  * address cannot be had. Cost: one listening `net.Server`; each connection
  * is one `net.Socket`.
  */
-export class TCPServer extends StreamServer<TCPConnection, AddressInput> {
+export class TCPServer extends HostPortServer<TCPConnection> {
   /** What each accepted connection is built with: the stream limits and the socket options, merged once. */
   readonly #connectionOptions: TCPConnectionOptions;
 
@@ -46,30 +35,7 @@ export class TCPServer extends StreamServer<TCPConnection, AddressInput> {
     this.#connectionOptions = { ...this._connectionOptions, noDelay, keepAlive, keepAliveInitialDelayMs };
   }
 
-  /**
-   * Listens on `address` (`{ host, port }`, `[host, port]` or
-   * `{ address, port }`; port 0 picks a free port, read it back from
-   * `sockname`). A name binds the first address it resolves to.
-   */
-  override async bind(address: AddressInput, options?: BindOptions): Promise<void> {
-    await super.bind(toHostPort(address), options);
-  }
-
-  /** The address the server listens on; throws a `TCPError` `EINVAL` before `bind`, a closed one once closed. */
-  get sockname(): SocketAddress {
-    return listenerName(this._listener, this._errors);
-  }
-
-  protected _listen(listener: Server, address: AddressInput, options: BindOptions): Promise<void> {
-    const { host, port } = toHostPort(address);
-    return listenOn(listener, { host, port, backlog: options.backlog });
-  }
-
   protected _createConnection(socket: Socket): TCPConnection {
     return new TCPConnection(socket, this.#connectionOptions);
-  }
-
-  protected override _describe(address: AddressInput): string {
-    return formatHostPort(toHostPort(address));
   }
 }

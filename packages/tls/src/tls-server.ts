@@ -1,16 +1,11 @@
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createServer as createTLSServer, type Server as NodeTLSServer, type TlsOptions, type TLSSocket } from 'node:tls';
 import {
   MAX_TIMER_MS,
-  StreamServer,
+  HostPortServer,
   formatHostPort,
-  listenOn,
-  listenerName,
   timerDelay,
-  toHostPort,
   toSocketAddress,
-  type AddressInput,
-  type BindOptions,
   type ConnectionHandler,
   type SocketAddress,
   type StreamServerOptions,
@@ -110,7 +105,7 @@ const CLIENT_AUTH: readonly string[] = ['none', 'optional', 'require'];
  * Cost: one listening `net.Server`, one `tls.Server`; per connection a
  * `net.Socket`, a `tls.TLSSocket` and, during the handshake, a timer.
  */
-export class TLSServer extends StreamServer<TLSConnection, AddressInput> {
+export class TLSServer extends HostPortServer<TLSConnection> {
   readonly #tls: NodeTLSServer;
   readonly #pending = new Map<Socket, PendingHandshake>();
   readonly #policy: TLSPolicy;
@@ -173,30 +168,8 @@ export class TLSServer extends StreamServer<TLSConnection, AddressInput> {
     this.#tls.setTicketKeys(newTicketKeys());
   }
 
-  /**
-   * Listens on `address` (`{ host, port }`, `[host, port]` or
-   * `{ address, port }`; port 0 picks a free port, read it back from `sockname`).
-   */
-  override async bind(address: AddressInput, options?: BindOptions): Promise<void> {
-    await super.bind(toHostPort(address), options);
-  }
-
-  /** The address the server listens on; throws a `TLSError` `EINVAL` before `bind`, a closed one once closed. */
-  get sockname(): SocketAddress {
-    return listenerName(this._listener, this._errors);
-  }
-
-  protected _listen(listener: Server, address: AddressInput, options: BindOptions): Promise<void> {
-    const { host, port } = toHostPort(address);
-    return listenOn(listener, { host, port, backlog: options.backlog });
-  }
-
   protected _createConnection(socket: Socket): TLSConnection {
     return new TLSConnection(socket as TLSSocket, this._connectionOptions);
-  }
-
-  protected override _describe(address: AddressInput): string {
-    return formatHostPort(toHostPort(address));
   }
 
   /** Hands `raw` to Node's TLS server and resolves its `TLSSocket` once the handshake and our checks passed. */
