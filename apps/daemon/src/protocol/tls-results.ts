@@ -20,13 +20,17 @@ export interface TlsHandshakeStats {
 
 /** The certificate a server presents. */
 export interface TlsCertificateInfo {
+  /** The subject, as OpenSSL prints it (`CN=api`; several fields joined with ", "). */
   subject: string;
+  /** The issuer, likewise. */
   issuer: string;
-  /** `DNS:api.corp`, `IP Address:10.0.0.1`, `URI:spiffe://…`. */
+  /** `subjectAltName` entries as `DNS:api.corp`, `IP Address:10.0.0.1`, `URI:spiffe://…`. */
   subjectAltNames: string[];
+  /** End of validity, ms since the epoch. */
   notAfter: number;
-  /** Whole days left until `notAfter` (negative once expired). */
+  /** Whole days left until `notAfter` (negative once expired), as of when the facts were taken. */
   daysLeft: number;
+  /** SHA-256 fingerprint, colon-separated hex. */
   fingerprint256: string;
 }
 

@@ -1,25 +1,13 @@
 import { X509Certificate } from 'node:crypto';
+import type { TlsCertificateInfo } from '../../protocol/tls-results.js';
 
 /** A certificate within this many days of its end is warned about, at start and on every reload. */
 export const EXPIRY_WARNING_DAYS = 14;
 
 const DAY_MS = 86_400_000;
 
-/** What `servers` shows of the certificate a server presents. */
-export interface CertificateFacts {
-  /** The subject, as OpenSSL prints it (`CN=api`; several fields on separate lines joined with ", "). */
-  subject: string;
-  /** The issuer, likewise. */
-  issuer: string;
-  /** `subjectAltName` entries as `DNS:api.corp`, `IP Address:10.0.0.1`, `URI:spiffe://…`. */
-  subjectAltNames: string[];
-  /** End of validity, ms since the epoch. */
-  notAfter: number;
-  /** Whole days left until `notAfter` (negative once expired), as of when the facts were taken. */
-  daysLeft: number;
-  /** SHA-256 fingerprint, colon-separated hex. */
-  fingerprint256: string;
-}
+/** What `servers` shows of the certificate a server presents (the protocol's `TlsCertificateInfo`). */
+export type CertificateFacts = TlsCertificateInfo;
 
 /**
  * The facts of the first (leaf) certificate of a PEM chain. Throws
