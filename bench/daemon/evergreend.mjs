@@ -30,6 +30,15 @@ export function forwardTo(port) {
   return { name: 'forward', listen: 'tcp://127.0.0.1:0', handler: { type: 'forward', target: `tcp://127.0.0.1:${port}` }, ...UNLIMITED };
 }
 
+/**
+ * A `tls://` server spec terminating TLS with the certificate and key in the
+ * PEM files `certPath` and `keyPath` and forwarding to 127.0.0.1:`port` in
+ * plain TCP.
+ */
+export function tlsForwardTo(port, { certPath, keyPath }) {
+  return { ...forwardTo(port), name: 'tls-forward', listen: 'tls://127.0.0.1:0', tls: { cert: certPath, key: keyPath } };
+}
+
 /** An echo server spec. */
 export function echoServer() {
   return { name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' }, ...UNLIMITED };

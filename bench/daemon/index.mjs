@@ -1,21 +1,23 @@
 // The daemon's benchmarks (`node bench/daemon/index.mjs`; part of
 // `npm run bench`): evergreend as a real process against raw Node servers
-// (and socat and HAProxy for the relay) in the same run, interleaved. The
-// orchestrator (this process) only starts processes, coordinates and prints;
-// every process it starts is killed by pid when it exits, whatever happens.
+// (and socat and HAProxy for the relay, stunnel and HAProxy for TLS) in the
+// same run, interleaved. The orchestrator (this process) only starts
+// processes, coordinates and prints; every process it starts is killed by
+// pid when it exits, whatever happens.
 // See docs/benchmarks.md ("evergreend") for what each measures and the figures.
 //
-// BENCH_QUICK=1 (small and short), BENCH_ONLY=relay,connection-rate,relay-idle-memory,relay-memory
+// BENCH_QUICK=1 (small and short), BENCH_ONLY=relay,connection-rate,relay-idle-memory,relay-memory,tls
 // (the names are distinct from the transport benchmarks', so one BENCH_ONLY
-// filters both suites), BENCH_PROFILE=dir (evergreend runs with --cpu-prof),
+// filters both suites; `npm run bench:tls` is BENCH_ONLY=tls), BENCH_PROFILE=dir (evergreend runs with --cpu-prof),
 // BENCH_NODE=/path/to/node (evergreend and every Node child run under it).
 import * as relay from './relay.mjs';
 import * as connectionRate from './connection-rate.mjs';
 import * as relayIdleMemory from './relay-idle-memory.mjs';
 import * as relayMemory from './relay-memory.mjs';
+import * as tls from './tls.mjs';
 import { ONLY_BENCHMARKS, QUICK } from '../transports/options.mjs';
 
-const benchmarks = { relay, 'connection-rate': connectionRate, 'relay-idle-memory': relayIdleMemory, 'relay-memory': relayMemory };
+const benchmarks = { relay, 'connection-rate': connectionRate, 'relay-idle-memory': relayIdleMemory, 'relay-memory': relayMemory, tls };
 
 const chosen = Object.entries(benchmarks).filter(([name]) => ONLY_BENCHMARKS === undefined || ONLY_BENCHMARKS.includes(name));
 if (chosen.length > 0) {

@@ -11,7 +11,7 @@
 // socat's forked relays count) and resident memory.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long a process may take to exit after SIGTERM before it is killed. */
@@ -22,6 +22,8 @@ const READY_TIMEOUT_MS = 30_000;
 const KEPT_LINES = 20;
 /** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
+/** A listening socket's state in /proc/net/tcp (TCP_LISTEN, 10). */
+const TCP_LISTEN = '0A';
 
 const running = new Map();
 process.once('exit', () => {
@@ -102,6 +104,32 @@ export function processCounters(pid) {
   const field = (n) => Number(fields[n - 3]);
   const ticks = field(14) + field(15) + field(16) + field(17);
   return { cpuMicros: (ticks * 1e6) / TICKS_PER_SECOND, minorFaults: field(10) + field(11) };
+}
+
+/**
+ * The TCP ports process `pid` listens on over IPv4, read from the kernel
+ * (its descriptors' socket inodes matched in /proc/<pid>/net/tcp): how a
+ * server told to bind port 0 that does not say which port it got is found.
+ */
+export function listeningPorts(pid) {
+  const inodes = new Set();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const socket = /^socket:\[(\d+)\]$/.exec(target);
+    if (socket !== null) inodes.add(socket[1]);
+  }
+  const ports = [];
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+    // sl local_address rem_address st … uid timeout inode
+    const fields = line.trim().split(/\s+/);
+    if (fields.length > 9 && fields[3] === TCP_LISTEN && inodes.has(fields[9])) ports.push(parseInt(fields[1].split(':')[1], 16));
+  }
+  return ports;
 }
 
 /** The resident set size of process `pid`, in bytes. */

@@ -52,49 +52,57 @@ export const socat = {
   },
 };
 
-/**
- * HAProxy in `mode tcp`, one thread, its config generated in a temporary
- * directory. HAProxy cannot bind port 0, so it is handed a socket this
- * process bound to port 0 (`bind fd@3`): the port is the kernel's choice and
- * never raced for.
- */
+/** HAProxy in `mode tcp`, one thread (`startHaproxy`). */
 export const haproxy = {
   key: 'haproxy',
   name: 'HAProxy (mode tcp, nbthread 1)',
   command: 'haproxy',
-  async start(sinkPort) {
-    const config = join(freshDir('haproxy'), 'haproxy.cfg');
-    writeFileSync(config, haproxyConfig(sinkPort));
-    const listener = net.createServer();
-    listener.listen({ host: LOOPBACK, port: 0 });
-    await once(listener, 'listening');
-    const { port } = listener.address();
-    try {
-      const stdio = ['ignore', 'pipe', 'pipe', listener._handle.fd];
-      const { child, pid } = await startProcess('haproxy', ['-V', '-db', '-f', config], (line) => (HAPROXY_READY.test(line) ? true : undefined), { stdio });
-      return { port, pid, stop: () => stopProcess(child) };
-    } finally {
-      listener.close(); // HAProxy holds its own copy of the socket
-    }
-  },
+  start: (sinkPort) => startHaproxy(sinkPort),
 };
+
+/**
+ * Starts HAProxy in `mode tcp`, one thread, relaying to 127.0.0.1:`sinkPort`,
+ * its config generated in a temporary directory; `bindOptions` follow the
+ * bind address (`ssl crt …` terminates TLS). HAProxy cannot bind port 0, so
+ * it is handed a socket this process bound to port 0 (`bind fd@3`): the port
+ * is the kernel's choice and never raced for. Resolves `{ port, pid, stop() }`.
+ */
+export async function startHaproxy(sinkPort, bindOptions = '') {
+  const config = join(freshDir('haproxy'), 'haproxy.cfg');
+  writeFileSync(config, haproxyConfig(sinkPort, bindOptions));
+  const listener = net.createServer();
+  listener.listen({ host: LOOPBACK, port: 0 });
+  await once(listener, 'listening');
+  const { port } = listener.address();
+  try {
+    const stdio = ['ignore', 'pipe', 'pipe', listener._handle.fd];
+    const { child, pid } = await startProcess('haproxy', ['-V', '-db', '-f', config], (line) => (HAPROXY_READY.test(line) ? true : undefined), { stdio });
+    return { port, pid, stop: () => stopProcess(child) };
+  } finally {
+    listener.close(); // HAProxy holds its own copy of the socket
+  }
+}
 
 /** Every relay, baseline first, in the order the results are printed. */
 export const relays = [rawNode, evergreend, bareRelay, socat, haproxy];
 
-/** A relay that is `server` of servers.mjs, in a child process of its own. */
-function nodeRelay(key, name, server) {
+/**
+ * A relay that is `server` of servers.mjs, in a child process of its own;
+ * `start(sinkPort, …rest)` passes the sink's port and `moreArgs(…rest)` as
+ * the server's arguments.
+ */
+export function nodeRelay(key, name, server, moreArgs = () => []) {
   return {
     key,
     name,
-    async start(sinkPort) {
-      const { child, port, pid } = await startNodeServer(server, [String(sinkPort)]);
+    async start(sinkPort, ...rest) {
+      const { child, port, pid } = await startNodeServer(server, [String(sinkPort), ...moreArgs(...rest)]);
       return { port, pid, stop: () => child.stop() };
     },
   };
 }
 
-function haproxyConfig(sinkPort) {
+function haproxyConfig(sinkPort, bindOptions) {
   return `global
   nbthread 1
 
@@ -105,7 +113,7 @@ defaults
   timeout server 120s
 
 listen relay
-  bind fd@${HAPROXY_LISTEN_FD}
+  bind fd@${HAPROXY_LISTEN_FD} ${bindOptions}
   server sink ${LOOPBACK}:${sinkPort}
 `;
 }

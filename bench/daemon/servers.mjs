@@ -1,9 +1,11 @@
 // The Node servers of the daemon benchmarks, each run alone in a child
 // process (server-process.mjs): the sink every relay forwards to, and the
-// raw `node:net` baselines the daemon is compared with. Each is what a
+// raw `node:net` and `node:tls` baselines the daemon is compared with. Each is what a
 // careful `node:net` programmer writes; each listens on 127.0.0.1, port 0,
 // and disables Nagle as evergreend's TCP does.
 import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { TCPServer, transport as tcp } from '@evergreen/tcp';
 import { relayBothWays } from '../../apps/daemon/dist/handlers/relay.js';
@@ -32,17 +34,18 @@ export function sink() {
  * fails, both are destroyed.
  */
 export function rawRelay(upstreamPort) {
-  return listen((client) => {
-    const upstream = net.connect({ host: LOOPBACK, port: upstreamPort, allowHalfOpen: true, noDelay: true });
-    const destroyBoth = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    upstream.on('error', destroyBoth);
-    client.on('error', destroyBoth);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
+  return listen(relayTo(upstreamPort));
+}
+
+/**
+ * The raw Node TLS terminator: `tls.createServer` with the key and
+ * certificate in the PEM files `keyPath` and `certPath` (Node's defaults for
+ * everything else), each socket piped both ways to 127.0.0.1:`upstreamPort`
+ * as `rawRelay` does.
+ */
+export function rawTlsRelay(upstreamPort, keyPath, certPath) {
+  const credentials = { key: readFileSync(keyPath), cert: readFileSync(certPath) };
+  return listen(relayTo(upstreamPort), (options, onSocket) => tls.createServer({ ...options, ...credentials }, onSocket));
 }
 
 /**
@@ -67,6 +70,21 @@ export async function bareRelay(upstreamPort) {
   return { port: server.sockname.port, connections: () => server.connections.size };
 }
 
+/** A socket handler piping each socket both ways to its own connection to 127.0.0.1:`upstreamPort`. */
+function relayTo(upstreamPort) {
+  return (client) => {
+    const upstream = net.connect({ host: LOOPBACK, port: upstreamPort, allowHalfOpen: true, noDelay: true });
+    const destroyBoth = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', destroyBoth);
+    client.on('error', destroyBoth);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+}
+
 /** The raw Node echo server: each socket piped to itself (its FIN answered with ours). */
 export function rawEcho() {
   return listen((socket) => socket.pipe(socket));
@@ -74,14 +92,21 @@ export function rawEcho() {
 
 /** Starts the server called `name` with `args`; resolves `{ port, connections() }`. */
 export function startServer(name, args) {
-  const servers = { sink, 'raw-relay': () => rawRelay(Number(args[0])), 'bare-relay': () => bareRelay(Number(args[0])), 'raw-echo': rawEcho };
+  const servers = {
+    sink,
+    'raw-relay': () => rawRelay(Number(args[0])),
+    'raw-tls-relay': () => rawTlsRelay(Number(args[0]), args[1], args[2]),
+    'bare-relay': () => bareRelay(Number(args[0])),
+    'raw-echo': rawEcho,
+  };
   const start = servers[name];
   if (start === undefined) throw new TypeError(`Cannot start the server "${name}": expected one of ${Object.keys(servers).join(', ')}`);
   return start();
 }
 
-async function listen(onSocket) {
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+/** Listens on 127.0.0.1 port 0 with `createServer` (`net.createServer`'s shape; a TLS server's `onSocket` gets each socket once its handshake is done). */
+async function listen(onSocket, createServer = net.createServer) {
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.on('error', ignoreError);
     onSocket(socket);
   });

@@ -14,14 +14,16 @@ import { performance } from 'node:perf_hooks';
 
 /**
  * Connects to `address`, writes every buffer of `pieces`, ends, and resolves
- * `{ count, seconds }`: the server's count and the time it took.
+ * `{ count, seconds }`: the server's count and the time it took. The clock
+ * starts at the transport's `connectedEvent` (`'connect'` unless it says
+ * otherwise: a TLS socket is ready at `'secureConnect'`).
  */
 export async function sendCounted(transport, address, pieces) {
   const socket = transport.connectRaw(address);
   const answer = readToEnd(socket);
   answer.catch(() => {}); // awaited below; a failure while writing surfaces there too
   try {
-    await once(socket, 'connect');
+    await once(socket, transport.connectedEvent ?? 'connect');
     const start = performance.now();
     for (const piece of pieces) if (!socket.write(piece)) await once(socket, 'drain');
     socket.end();

@@ -179,7 +179,7 @@ export class TLSServer extends HostPortServer<TLSConnection> {
     // Node's TLS socket takes this from the accepted one: a client that
     // leaves mid-handshake (a FIN) then ends it, and Node reports the
     // failure, instead of a half-open socket waiting for the timeout.
-    // The connection's stream makes it half-open again once handed over.
+    // It is made half-open again once the handshake is done (#secured).
     raw.allowHalfOpen = false;
     return new Promise((resolve, reject) => {
       const pending: PendingHandshake = {
@@ -223,6 +223,10 @@ export class TLSServer extends HostPortServer<TLSConnection> {
   #secured(socket: TLSSocket): void {
     const pending = this.#pendingOf(socket);
     if (pending === undefined) return;
+    // Half-open from here, not only from the hand-over: a TLS 1.3 client may
+    // send its FIN right behind its Finished, and a FIN read before the
+    // hand-over would otherwise end our side too, losing the answer.
+    socket.allowHalfOpen = true;
     const failed = (error: Error): void => this.#failed(error, socket);
     socket.once('error', failed);
     setImmediate(() => {

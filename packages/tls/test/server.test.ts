@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
 import { TLSError, TLSServer } from '../src/index.js';
@@ -269,6 +271,32 @@ describe.skipIf(opensslVersion === undefined)('TLSServer', () => {
         await server.close();
       }
     });
+  });
+
+  describe('a client that half-closes as soon as its handshake is done still gets the answer', () => {
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      it(version, async () => {
+        // Its FIN can arrive before the connection is handed over: it must not end our side too.
+        const server = new TLSServer(async (conn) => void conn.write(`${(await conn.readUntilClose()).length}\n`), { key: certs.server.key, cert: certs.server.cert, maxVersion: version });
+        await server.bind({ host: '127.0.0.1', port: 0 });
+        void server.serve();
+        try {
+          const socket = tlsConnect({ host: '127.0.0.1', port: server.sockname.port, ca: certs.ca.cert, servername: 'localhost' });
+          let protocol: string | null = null;
+          socket.once('secureConnect', () => {
+            protocol = socket.getProtocol();
+            socket.end();
+          });
+          const chunks: Buffer[] = [];
+          socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+          await once(socket, 'close');
+          expect(protocol).toBe(version);
+          expect(Buffer.concat(chunks).toString()).toBe('0\n');
+        } finally {
+          await server.close();
+        }
+      });
+    }
   });
 
   describe('TLS 1.2', () => {
