@@ -21,6 +21,7 @@ import { METRICS_ENDPOINT, MetricsEndpoint } from './observe/metrics-endpoint.js
 import { StateFile, type DaemonState } from './state/state-file.js';
 import { StreamHost } from './hosting/stream-host.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
+import { PassedSockets } from './systemd/passed-sockets.js';
 
 /** What a daemon is built from. */
 export interface DaemonOptions {
@@ -31,6 +32,8 @@ export interface DaemonOptions {
   /** Where the state file lives. */
   stateDir: string;
   log: Logger;
+  /** The sockets systemd passed in, which `sd://NAME` and `fd://N` listen URIs name (default: none). */
+  passedSockets?: PassedSockets;
 }
 
 /** `connections.list` filter and page. */
@@ -91,12 +94,14 @@ export class Daemon {
   /** Liveness and readiness (`/healthz`, `/readyz`); `evergreend` attaches its control socket and marks the start of a shutdown. */
   readonly health = new Health(() => this.#hosts.values());
   readonly #metrics: MetricsEndpoint;
+  readonly #passed: PassedSockets;
 
   constructor(options: DaemonOptions) {
     this.#config = options.config;
     this.#configFile = options.configFile;
     this.#stateFile = new StateFile(options.stateDir);
     this.#log = options.log;
+    this.#passed = options.passedSockets ?? new PassedSockets();
     this.#registry = this.#newRegistry(options.config);
     this.#metrics = new MetricsEndpoint({ servers: () => this.listServers(), controlConnections: () => this.health.controlConnections }, this.health, this.#log);
   }
@@ -512,13 +517,14 @@ export class Daemon {
     };
     const env: HandlerEnvironment = { transports: registry, baseDir: configBaseDir(this.#configFile), streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize } };
     try {
-      const transport = await registry.forURI(spec.listen);
+      const passed = this.#passed.find(spec.listen);
+      const transport = passed === undefined ? await registry.forURI(spec.listen) : await registry.forScheme(passed.kind.scheme);
       if (transport.kind === 'stream') {
         refuseDatagramOptions(spec, transport.scheme);
-        return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env));
+        return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env), passed);
       }
-      const listen = transport.parse(spec.listen) as object;
-      return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }));
+      const listen = passed === undefined ? (transport.parse(spec.listen) as object) : { host: passed.kind.scheme === 'udp' && passed.kind.family === 6 ? '::' : '0.0.0.0' };
+      return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }), passed);
     } catch (error) {
       throw asDaemonError(error, spec);
     }

@@ -14,6 +14,8 @@ import { resolvePaths, type DaemonPaths } from './config/daemon-paths.js';
 import { InstanceLock } from './lock/instance-lock.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { lockStateDir } from './lock/state-dir-lock.js';
+import { takeListenFds } from './systemd/listen-fds.js';
+import { PassedSockets } from './systemd/passed-sockets.js';
 
 /** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use, more than 1024 servers), 2 bad usage or config. */
 export const EXIT_OK = 0;
@@ -73,23 +75,25 @@ export async function runDaemon(argv: readonly string[]): Promise<number> {
 async function run(flags: Flags): Promise<number> {
   if (flags.help) return print(USAGE);
   if (flags.version) return print(VERSION);
+  // Before anything can spawn a process: the sockets are ours, not a child's.
+  const passedSockets = new PassedSockets(takeListenFds());
   const configFile = resolvePaths({ config: flags.config }).configFile;
   const config = await loadConfig(configFile);
   if (flags.logLevel !== undefined) config.log.level = flags.logLevel;
   const paths = resolvePaths({ config: flags.config, socket: flags.socket, stateDir: flags.stateDir }, config.control.socket);
-  if (flags.check) return check(config, paths);
-  return serve(config, paths);
+  if (flags.check) return check(config, paths, passedSockets);
+  return serve(config, paths, passedSockets);
 }
 
-async function check(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
+async function check(config: DaemonConfig, paths: DaemonPaths, passedSockets: PassedSockets): Promise<number> {
   const log = createLogger('silent');
-  const specs = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log }).check();
+  const specs = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets }).check();
   const lines = specs.map((spec) => `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${spec.handler.type === 'forward' ? ` ${spec.handler.target}` : ''}`);
   const metrics = config.metrics === undefined ? [] : [`metrics: ${config.metrics.listen} (/metrics, /healthz, /readyz)`];
   return print([`config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`, ...lines, `control socket: ${paths.socket}`, ...metrics, `state: ${paths.stateDir}`].join('\n'));
 }
 
-async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> {
+async function serve(config: DaemonConfig, paths: DaemonPaths, passedSockets: PassedSockets): Promise<number> {
   const release = await takeLocks(paths);
   let control: ControlServer | undefined;
   const log = createLogger(config.log.level, (record) => control?.publish('log', record));
@@ -98,7 +102,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths): Promise<number> 
   // end of the daemon and of every server in it. A synchronous throw outside
   // any promise still ends the process, as in any Node program.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, UNHANDLED_REJECTION));
-  const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log });
+  const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets });
   let stopping = false;
   const stop = (reason: string, drainMs?: number): void => {
     if (stopping) return;
