@@ -168,6 +168,7 @@ export class Daemon {
       connections: [...this.#hosts.values()].reduce((sum, host) => sum + host.stats().active, 0),
       memory: { rss: process.memoryUsage.rss(), heapUsed: getHeapStatistics().used_heap_size },
       metrics: this.#metrics.info(),
+      ready: this.health.ready,
     };
   }
 

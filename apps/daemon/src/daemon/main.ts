@@ -16,6 +16,9 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { lockStateDir } from './lock/state-dir-lock.js';
 import { takeListenFds } from './systemd/listen-fds.js';
 import { PassedSockets } from './systemd/passed-sockets.js';
+import { ReadinessNotifier } from './systemd/readiness-notifier.js';
+import { shutdownDelayMsSchema } from './config/config-schema.js';
+import { within } from '@evergreen/stream-core';
 
 /** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use, more than 1024 servers), 2 bad usage or config. */
 export const EXIT_OK = 0;
@@ -37,11 +40,17 @@ Options:
                      one daemon per state dir: daemons on different sockets
                      need a state dir each
   --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (default: the config's)
+  --shutdown-delay-ms MS
+                     on SIGTERM/SIGINT, go on accepting this long (already not
+                     ready) before draining (default: the config's shutdownDelayMs, 0)
   --check            validate the config, print what would run, and exit (0 valid, 2 not)
   --version          print the version
   --help             print this help
 
 Signals: SIGHUP reloads the config; SIGTERM or SIGINT drains and exits (a second one forces it).
+systemd: listen URIs sd://NAME and fd://N serve sockets it passes in; with
+NOTIFY_SOCKET set, systemd-notify tells it READY=1, RELOADING=1, STOPPING=1
+and WATCHDOG=1 (NotifyAccess=all).
 Exit codes: 0 ok, 1 could not run (address in use, already running, state dir in use, over 1024 servers), 2 bad usage or config.`;
 
 /** What the command line says. */
@@ -50,6 +59,7 @@ interface Flags {
   socket?: string;
   stateDir?: string;
   logLevel?: LogLevel;
+  shutdownDelayMs?: number;
   check: boolean;
   version: boolean;
   help: boolean;
@@ -82,7 +92,7 @@ async function run(flags: Flags): Promise<number> {
   if (flags.logLevel !== undefined) config.log.level = flags.logLevel;
   const paths = resolvePaths({ config: flags.config, socket: flags.socket, stateDir: flags.stateDir }, config.control.socket);
   if (flags.check) return check(config, paths, passedSockets);
-  return serve(config, paths, passedSockets);
+  return serve(config, paths, { passedSockets, shutdownDelayMs: flags.shutdownDelayMs });
 }
 
 async function check(config: DaemonConfig, paths: DaemonPaths, passedSockets: PassedSockets): Promise<number> {
@@ -93,24 +103,43 @@ async function check(config: DaemonConfig, paths: DaemonPaths, passedSockets: Pa
   return print([`config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`, ...lines, `control socket: ${paths.socket}`, ...metrics, `state: ${paths.stateDir}`].join('\n'));
 }
 
-async function serve(config: DaemonConfig, paths: DaemonPaths, passedSockets: PassedSockets): Promise<number> {
+/** How `serve` runs beyond the config: the sockets passed in, and a shutdown delay given on the command line (over the config's). */
+interface ServeOptions {
+  passedSockets: PassedSockets;
+  shutdownDelayMs?: number;
+}
+
+/** How long an exit waits for the service manager to be told (STOPPING=1 queued behind a watchdog ping). */
+const NOTIFY_GRACE_MS = 2_000;
+
+async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOptions): Promise<number> {
   const release = await takeLocks(paths);
   let control: ControlServer | undefined;
   const log = createLogger(config.log.level, (record) => control?.publish('log', record));
+  const notifier = new ReadinessNotifier(log);
   // A promise a handler module leaves rejected with nobody to catch it (a
   // read started and never awaited) is that handler's bug: logged, never the
   // end of the daemon and of every server in it. A synchronous throw outside
   // any promise still ends the process, as in any Node program.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, UNHANDLED_REJECTION));
-  const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets });
+  const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets: options.passedSockets });
   let stopping = false;
-  const stop = (reason: string, drainMs?: number): void => {
+  // Live (the control socket served) until the drain begins: through a shutdown delay too.
+  let draining = false;
+  const stop = (reason: string, drainMs?: number, delayMs = 0): void => {
     if (stopping) return;
     stopping = true;
+    // Not ready from now on, whatever the delay: load balancers stop sending first.
     daemon.health.markStopping();
-    log.info({ reason }, 'stopping: draining connections');
+    notifier.stopping(delayMs > 0 ? `stopping: accepting for ${delayMs} ms more, then draining` : 'stopping: draining connections');
     void (async () => {
       try {
+        if (delayMs > 0) {
+          log.info({ reason, delayMs }, 'stopping: not ready, still accepting for the shutdown delay');
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
+        log.info({ reason }, 'stopping: draining connections');
+        draining = true;
         await control?.close();
         await daemon.shutdown(drainMs);
         await release();
@@ -120,6 +149,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, passedSockets: Pa
         process.exit(EXIT_FAILURE);
       }
       log.info('stopped');
+      await within(notifier.idle(), NOTIFY_GRACE_MS);
       process.exit(EXIT_OK);
     })();
   };
@@ -130,7 +160,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, passedSockets: Pa
     await control.listen();
     const published = control;
     daemon.subscribe((topic, event) => published.publish(topic, event));
-    daemon.health.attachControl({ serving: () => !stopping, connections: () => published.connections });
+    daemon.health.attachControl({ serving: () => !draining, connections: () => published.connections });
   } catch (error) {
     await control?.close();
     await daemon.shutdown(0);
@@ -138,13 +168,20 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, passedSockets: Pa
     throw error;
   }
   log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
+  notifier.ready(readiness(daemon, paths));
+  notifier.startWatchdog();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) forceExit(log, signal);
-      stop(signal);
+      stop(signal, undefined, options.shutdownDelayMs ?? daemon.getConfig().config.shutdownDelayMs);
     });
   }
-  process.on('SIGHUP', () => void reload(daemon, log));
+  const reloadNow = async (why: string): Promise<void> => {
+    notifier.reloading();
+    await reload(daemon, log, why);
+    notifier.ready(readiness(daemon, paths));
+  };
+  process.on('SIGHUP', () => void reloadNow('SIGHUP'));
   return new Promise<number>(() => {});
 }
 
@@ -172,13 +209,20 @@ async function takeLocks(paths: DaemonPaths): Promise<() => Promise<void>> {
   }
 }
 
-async function reload(daemon: Daemon, log: Logger): Promise<void> {
+/** Reloads the config by difference; `why` (SIGHUP, the config watcher) starts the log line. Never rejects. */
+async function reload(daemon: Daemon, log: Logger, why: string): Promise<void> {
   try {
     const report = await daemon.reload();
-    log.info({ report }, 'SIGHUP: config reloaded');
+    log.info({ report }, `${why}: config reloaded`);
   } catch (error) {
-    log.error({ err: error }, 'SIGHUP: config not reloaded, the old one stays');
+    log.error({ err: error }, `${why}: config not reloaded, the old one stays`);
   }
+}
+
+/** The STATUS= line of READY=1: what runs, where it is controlled. */
+function readiness(daemon: Daemon, paths: DaemonPaths): string {
+  const { servers } = daemon.status();
+  return `serving ${servers.total} servers (${servers.listening} listening, ${servers.paused} paused); control socket ${paths.socket}`;
 }
 
 /** A second signal: exit now; the lock left behind is stale and the next daemon replaces it. */
@@ -197,6 +241,7 @@ function parseFlags(argv: readonly string[]): Flags {
         socket: { type: 'string' },
         'state-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        'shutdown-delay-ms': { type: 'string' },
         check: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -211,6 +256,7 @@ function parseFlags(argv: readonly string[]): Flags {
   const parsedLevel = level === undefined ? undefined : logLevelSchema.safeParse(level);
   if (parsedLevel !== undefined && !parsedLevel.success) throw new UsageError(`--log-level ${String(level)}: expected one of ${logLevelSchema.options.join(', ')}`);
   return {
+    shutdownDelayMs: parseDelay(values['shutdown-delay-ms'] as string | undefined),
     config: values.config as string | undefined,
     socket: values.socket as string | undefined,
     stateDir: values['state-dir'] as string | undefined,
@@ -219,6 +265,14 @@ function parseFlags(argv: readonly string[]): Flags {
     version: values.version === true,
     help: values.help === true,
   };
+}
+
+/** `--shutdown-delay-ms`, checked as the config's `shutdownDelayMs` is. */
+function parseDelay(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const parsed = shutdownDelayMsSchema.safeParse(/^\d+$/.test(text) ? Number(text) : NaN);
+  if (!parsed.success) throw new UsageError(`--shutdown-delay-ms ${text}: expected whole milliseconds, 0 to 2147483647`);
+  return parsed.data;
 }
 
 function print(text: string): number {

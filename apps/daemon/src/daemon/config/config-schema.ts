@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import { z } from 'zod';
 import { MAX_SERVERS } from '../../protocol/limits.js';
 import { logLevelSchema } from '../../protocol/log-level.js';
@@ -5,6 +6,17 @@ import { serverSpecSchema } from '../../protocol/server-spec.js';
 import { metricsConfigSchema } from '../observe/metrics-config.js';
 
 const SCHEME = /^[a-z][a-z0-9+.-]*$/;
+
+/**
+ * `shutdownDelayMs` (and `--shutdown-delay-ms`): how long a SIGTERM'd daemon
+ * goes on accepting, already not ready, before it drains — the time a load
+ * balancer (Kubernetes removing the pod's endpoints) takes to stop sending.
+ */
+export const shutdownDelayMsSchema = z
+  .int()
+  .min(0)
+  .max(MAX_TIMER_MS)
+  .describe('On SIGTERM/SIGINT: milliseconds to keep accepting (not ready, STOPPING=1 sent) before draining; default 0');
 
 /**
  * The daemon's config file (`evergreend.json`). Strict: an unknown field is
@@ -32,6 +44,7 @@ export const configSchema = z
       })
       .default({}),
     metrics: metricsConfigSchema.optional(),
+    shutdownDelayMs: shutdownDelayMsSchema.default(0),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
