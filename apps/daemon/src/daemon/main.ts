@@ -17,6 +17,7 @@ import { lockStateDir } from './lock/state-dir-lock.js';
 import { takeListenFds } from './systemd/listen-fds.js';
 import { PassedSockets } from './systemd/passed-sockets.js';
 import { ReadinessNotifier } from './systemd/readiness-notifier.js';
+import { ConfigWatcher } from './process/config-watcher.js';
 import { shutdownDelayMsSchema } from './config/config-schema.js';
 import { within } from '@evergreen/stream-core';
 
@@ -43,6 +44,9 @@ Options:
   --shutdown-delay-ms MS
                      on SIGTERM/SIGINT, go on accepting this long (already not
                      ready) before draining (default: the config's shutdownDelayMs, 0)
+  --watch-config     reload the config (by difference, as SIGHUP) when the file's
+                     content changes; its directory is watched, so a Kubernetes
+                     ConfigMap update (a symlink swap) is seen
   --check            validate the config, print what would run, and exit (0 valid, 2 not)
   --version          print the version
   --help             print this help
@@ -60,6 +64,7 @@ interface Flags {
   stateDir?: string;
   logLevel?: LogLevel;
   shutdownDelayMs?: number;
+  watchConfig: boolean;
   check: boolean;
   version: boolean;
   help: boolean;
@@ -92,7 +97,8 @@ async function run(flags: Flags): Promise<number> {
   if (flags.logLevel !== undefined) config.log.level = flags.logLevel;
   const paths = resolvePaths({ config: flags.config, socket: flags.socket, stateDir: flags.stateDir }, config.control.socket);
   if (flags.check) return check(config, paths, passedSockets);
-  return serve(config, paths, { passedSockets, shutdownDelayMs: flags.shutdownDelayMs });
+  if (flags.watchConfig && paths.configFile === null) throw new UsageError('--watch-config: there is no config file to watch (give --config FILE)');
+  return serve(config, paths, { passedSockets, shutdownDelayMs: flags.shutdownDelayMs, watchConfig: flags.watchConfig });
 }
 
 async function check(config: DaemonConfig, paths: DaemonPaths, passedSockets: PassedSockets): Promise<number> {
@@ -107,6 +113,8 @@ async function check(config: DaemonConfig, paths: DaemonPaths, passedSockets: Pa
 interface ServeOptions {
   passedSockets: PassedSockets;
   shutdownDelayMs?: number;
+  /** Reload when the config file changes (`--watch-config`; needs a config file). */
+  watchConfig: boolean;
 }
 
 /** How long an exit waits for the service manager to be told (STOPPING=1 queued behind a watchdog ping). */
@@ -124,11 +132,13 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, UNHANDLED_REJECTION));
   const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets: options.passedSockets });
   let stopping = false;
+  let watcher: ConfigWatcher | undefined;
   // Live (the control socket served) until the drain begins: through a shutdown delay too.
   let draining = false;
   const stop = (reason: string, drainMs?: number, delayMs = 0): void => {
     if (stopping) return;
     stopping = true;
+    watcher?.close();
     // Not ready from now on, whatever the delay: load balancers stop sending first.
     daemon.health.markStopping();
     notifier.stopping(delayMs > 0 ? `stopping: accepting for ${delayMs} ms more, then draining` : 'stopping: draining connections');
@@ -153,6 +163,13 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
       process.exit(EXIT_OK);
     })();
   };
+  const reloadNow = async (why: string): Promise<void> => {
+    // Once stopping, the daemon refuses changes, and READY=1 must not follow STOPPING=1.
+    if (stopping) return;
+    notifier.reloading();
+    await reload(daemon, log, why);
+    if (!stopping) notifier.ready(readiness(daemon, paths));
+  };
   try {
     await daemon.start();
     const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
@@ -161,7 +178,12 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
     const published = control;
     daemon.subscribe((topic, event) => published.publish(topic, event));
     daemon.health.attachControl({ serving: () => !draining, connections: () => published.connections });
+    if (options.watchConfig && paths.configFile !== null) {
+      watcher = new ConfigWatcher(paths.configFile, () => void reloadNow('config file changed'), log);
+      await watcher.start();
+    }
   } catch (error) {
+    watcher?.close();
     await control?.close();
     await daemon.shutdown(0);
     await release();
@@ -176,11 +198,6 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
       stop(signal, undefined, options.shutdownDelayMs ?? daemon.getConfig().config.shutdownDelayMs);
     });
   }
-  const reloadNow = async (why: string): Promise<void> => {
-    notifier.reloading();
-    await reload(daemon, log, why);
-    notifier.ready(readiness(daemon, paths));
-  };
   process.on('SIGHUP', () => void reloadNow('SIGHUP'));
   return new Promise<number>(() => {});
 }
@@ -242,6 +259,7 @@ function parseFlags(argv: readonly string[]): Flags {
         'state-dir': { type: 'string' },
         'log-level': { type: 'string' },
         'shutdown-delay-ms': { type: 'string' },
+        'watch-config': { type: 'boolean', default: false },
         check: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -261,6 +279,7 @@ function parseFlags(argv: readonly string[]): Flags {
     socket: values.socket as string | undefined,
     stateDir: values['state-dir'] as string | undefined,
     logLevel: parsedLevel?.data,
+    watchConfig: values['watch-config'] === true,
     check: values.check === true,
     version: values.version === true,
     help: values.help === true,
