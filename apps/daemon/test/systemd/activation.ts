@@ -35,17 +35,20 @@ export async function freePort(kind: 'tcp' | SocketType, host: string): Promise<
  * systemd-socket-activate with `sockets` passed in, in that order from fd 3:
  * datagram ones (`-d`) by an outer systemd-socket-activate that hands them
  * through to an inner one for the stream ones (one invocation makes one
- * kind). Each execs the next, so the pid is the daemon's. Nothing runs until
+ * kind). Each execs the next, so the pid is the daemon's; the daemon gets
+ * the sandbox's HOME, PATH and XDG dirs and `env`. Nothing runs until
  * a first connection or datagram arrives; killed by pid in `cleanUp`.
  */
 export async function startActivated(sandbox: Sandbox, sockets: readonly ActivationSocket[], args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
   const datagram = sockets.filter((socket) => socket.datagram === true);
   const stream = sockets.filter((socket) => socket.datagram !== true);
-  const names = `--fdname=${[...datagram, ...stream].map((socket) => socket.name).join(':')}`;
+  // systemd-socket-activate hands its child a bare environment: what the daemon needs goes by -E, on the one that starts it.
+  const passed = { HOME: sandbox.env.HOME, PATH: sandbox.env.PATH, XDG_CONFIG_HOME: sandbox.env.XDG_CONFIG_HOME, XDG_STATE_HOME: sandbox.env.XDG_STATE_HOME, XDG_RUNTIME_DIR: sandbox.env.XDG_RUNTIME_DIR, ...env };
+  const names = [`--fdname=${[...datagram, ...stream].map((socket) => socket.name).join(':')}`, ...Object.entries(passed).map(([name, value]) => `--setenv=${name}=${value ?? ''}`)];
   const command = [process.execPath, DAEMON_BIN, '--socket', sandbox.socket, ...args];
-  const inner = stream.length === 0 ? command : [SOCKET_ACTIVATE, ...stream.flatMap((socket) => ['-l', socket.listen]), names, ...command];
-  const outer = datagram.length === 0 ? inner : [SOCKET_ACTIVATE, '-d', ...datagram.flatMap((socket) => ['-l', socket.listen]), ...(stream.length === 0 ? [names] : []), ...inner];
-  const daemon = new DaemonProcess(outer.slice(1), { ...sandbox.env, ...env }, outer[0]);
+  const inner = stream.length === 0 ? command : [SOCKET_ACTIVATE, ...stream.flatMap((socket) => ['-l', socket.listen]), ...names, ...command];
+  const outer = datagram.length === 0 ? inner : [SOCKET_ACTIVATE, '-d', ...datagram.flatMap((socket) => ['-l', socket.listen]), ...(stream.length === 0 ? names : []), ...inner];
+  const daemon = new DaemonProcess(outer.slice(1), sandbox.env, outer[0]);
   await listening(daemon, datagram.length > 0 ? datagram.length : stream.length);
   return daemon;
 }
