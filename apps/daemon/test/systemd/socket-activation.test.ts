@@ -123,6 +123,16 @@ describe('socket activation (systemd-socket-activate passes the sockets)', () =>
     }
   });
 
+  it('two servers cannot serve one passed socket: the second fails to start like a bind (exit 1)', async () => {
+    const sandbox = await createSandbox();
+    const port = await freePort('tcp', '127.0.0.1');
+    await sandbox.writeConfig({ servers: ['first', 'second'].map((name) => ({ name, listen: 'sd://web', handler: { type: 'echo' } })) });
+    const daemon = await startActivated(sandbox, [{ listen: `127.0.0.1:${port}`, name: 'web' }], ['--config', sandbox.configFile]);
+    await connectTo({ port }).then((client) => client.close());
+    expect(await daemon.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(daemon.stderr).toContain('Cannot start server "second" on sd://web: sd://web (fd 3) is served by another server');
+  });
+
   it('LISTEN_FDS meant for another process (LISTEN_PID) pass nothing', async () => {
     const sandbox = await createSandbox();
     await sandbox.writeConfig({ servers: [{ name: 'web', listen: 'sd://web', handler: { type: 'echo' } }] });

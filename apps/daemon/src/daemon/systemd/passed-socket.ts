@@ -1,6 +1,7 @@
 import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { Server, type Socket } from 'node:net';
+import { EADDRINUSE } from '@evergreen/errno';
 import type { SocketKind } from './socket-kind.js';
 
 /**
@@ -71,6 +72,8 @@ export class PassedSocket {
     failed.catch(() => {});
     // Accept errors (EMFILE, …) are per connection attempt: the socket goes on.
     listener.on('error', () => {});
+    // Held for the daemon's life, never what keeps the process alive: a start that fails must still exit.
+    listener.unref();
     this.#adopted = listener;
     return listener;
   }
@@ -83,11 +86,12 @@ export class PassedSocket {
     const listening = once(socket, 'listening');
     socket.bind({ fd: this.fd });
     await listening;
+    socket.unref();
     this.#adopted = socket;
     return socket;
   }
 
   #held(): Error {
-    return Object.assign(new Error(`${this.uri} (fd ${this.fd}) is served by another server`), { code: 'EADDRINUSE' });
+    return Object.assign(new Error(`${this.uri} (fd ${this.fd}) is served by another server`), { code: 'EADDRINUSE', errno: EADDRINUSE });
   }
 }
