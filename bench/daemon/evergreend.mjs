@@ -37,7 +37,7 @@ export function echoServer() {
 
 /**
  * Starts evergreend hosting `servers` (specs as in its config file);
- * resolves `{ pid, ports, stop() }` once it has said it started, `ports` in
+ * resolves `{ pid, ports, socket, stop() }` (`socket`: its control socket) once it has said it started, `ports` in
  * the order of `servers`. Rejects when it exits first or says nothing in time
  * (its last output in the message), and when it has not been built.
  */
@@ -48,13 +48,14 @@ export async function startDaemon(servers, name = 'evergreend') {
   writeFileSync(config, JSON.stringify({ servers, log: { level: 'info' } }));
   const env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state-home'), XDG_RUNTIME_DIR: join(dir, 'runtime') };
   delete env.EVERGREEN_SOCKET;
-  const args = [...profileFlags(name), BIN, '--config', config, '--socket', join(dir, 'control.sock'), '--state-dir', join(dir, 'state')];
+  const socket = join(dir, 'control.sock');
+  const args = [...profileFlags(name), BIN, '--config', config, '--socket', socket, '--state-dir', join(dir, 'state')];
   const { child, pid, ready } = await startProcess(NODE_BINARY, args, startedPorts, { env });
   if (ready.length !== servers.length) {
     await stopProcess(child);
     throw new Error(`Cannot use evergreend: it started ${ready.length} servers, ${servers.length} were configured`);
   }
-  return { pid, ports: ready, stop: () => stopProcess(child) };
+  return { pid, ports: ready, socket, stop: () => stopProcess(child) };
 }
 
 /** The ports of the "evergreend started" line (`servers: ["tcp://127.0.0.1:41234", …]`), else undefined. */

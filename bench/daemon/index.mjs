@@ -5,16 +5,17 @@
 // every process it starts is killed by pid when it exits, whatever happens.
 // See docs/benchmarks.md ("evergreend") for what each measures and the figures.
 //
-// BENCH_QUICK=1 (small and short), BENCH_ONLY=relay,connection-rate,relay-idle-memory
+// BENCH_QUICK=1 (small and short), BENCH_ONLY=relay,connection-rate,relay-idle-memory,relay-memory
 // (the names are distinct from the transport benchmarks', so one BENCH_ONLY
 // filters both suites), BENCH_PROFILE=dir (evergreend runs with --cpu-prof),
 // BENCH_NODE=/path/to/node (evergreend and every Node child run under it).
 import * as relay from './relay.mjs';
 import * as connectionRate from './connection-rate.mjs';
 import * as relayIdleMemory from './relay-idle-memory.mjs';
+import * as relayMemory from './relay-memory.mjs';
 import { ONLY_BENCHMARKS, QUICK } from '../transports/options.mjs';
 
-const benchmarks = { relay, 'connection-rate': connectionRate, 'relay-idle-memory': relayIdleMemory };
+const benchmarks = { relay, 'connection-rate': connectionRate, 'relay-idle-memory': relayIdleMemory, 'relay-memory': relayMemory };
 
 const chosen = Object.entries(benchmarks).filter(([name]) => ONLY_BENCHMARKS === undefined || ONLY_BENCHMARKS.includes(name));
 if (chosen.length > 0) {

@@ -66,7 +66,41 @@ export async function openIdle({ port, count }) {
   await Promise.all(batch.map((socket) => once(socket, 'connect')));
 }
 
-/** Destroys every connection `openIdle` made. */
+/**
+ * Opens `count` connections to 127.0.0.1:`port` (a relay in front of an echo
+ * server); each sends `bytes` and waits for them all to come back, then stays
+ * open and idle until `closeIdle`. Fails when a connection ends, fails or
+ * makes no progress for CONNECTION_TIMEOUT_MS first.
+ */
+export async function openExchanged({ port, count, bytes }) {
+  const payload = Buffer.alloc(bytes, 'x');
+  await Promise.all(Array.from({ length: count }, () => exchangeThenIdle(port, payload)));
+}
+
+function exchangeThenIdle(port, payload) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: LOOPBACK, port, noDelay: true });
+    idle.push(socket);
+    let received = 0;
+    const fail = (error) => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.setTimeout(CONNECTION_TIMEOUT_MS, () => fail(new Error(`Cannot exchange ${payload.length} bytes with port ${port}: no progress in ${CONNECTION_TIMEOUT_MS} ms`)));
+    socket.once('error', fail);
+    socket.once('end', () => fail(new Error(`Cannot exchange ${payload.length} bytes with port ${port}: the stream ended after ${received}`)));
+    socket.once('connect', () => socket.write(payload));
+    socket.on('data', (chunk) => {
+      received += chunk.length;
+      if (received < payload.length) return;
+      socket.setTimeout(0);
+      socket.removeListener('error', fail).on('error', ignoreError);
+      resolve();
+    });
+  });
+}
+
+/** Destroys every connection `openIdle` and `openExchanged` made. */
 export function closeIdle() {
   for (const socket of idle) socket.destroy();
   idle = [];

@@ -119,3 +119,25 @@ function killQuietly(pid, signal) {
     // Already gone.
   }
 }
+
+/**
+ * Where the resident memory of process `pid` lies, in bytes, from
+ * /proc/<pid>/smaps: `brk` (the main malloc heap, `[heap]`), `anonymous`
+ * (other anonymous mappings: V8's heap pages, large or threaded mallocs,
+ * stacks) and `file` (mapped files: the node binary, libraries).
+ */
+export function residentByKind(pid) {
+  const kinds = { brk: 0, anonymous: 0, file: 0 };
+  let kind;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping !== null) {
+      const name = mapping[1];
+      kind = name === '[heap]' ? 'brk' : name === '' || name.startsWith('[') ? 'anonymous' : 'file';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB$/.exec(line);
+    if (rss !== null) kinds[kind] += Number(rss[1]) * 1024;
+  }
+  return kinds;
+}

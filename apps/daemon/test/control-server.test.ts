@@ -61,7 +61,7 @@ describe('ControlServer', () => {
     const hello = (await (await client(path)).call('hello')) as Record<string, unknown>;
     expect(hello).toMatchObject({ name: 'evergreend', version: '0.0.0-test', protocol: 1, topics: ['servers', 'log'] });
     expect(hello.methods).toEqual(expect.arrayContaining(['hello', 'subscribe', 'unsubscribe', 'echo', 'typed']));
-    expect(hello.limits).toMatchObject({ maxMessageBytes: MAX_MESSAGE_BYTES, maxControlConnections: 64, maxOutstandingRequests: 64, replyStallTimeoutMs: 60_000 });
+    expect(hello.limits).toMatchObject({ maxMessageBytes: MAX_MESSAGE_BYTES, maxControlConnections: 64, maxOutstandingRequests: 64, replyStallTimeoutMs: 60_000, idleTimeoutMs: 600_000 });
   });
 
   it.each([0, -1, 1.5, Number.NaN, 2 ** 31])('refuses replyStallTimeoutMs %s with a RangeError', (ms) => {
@@ -110,17 +110,18 @@ describe('ControlServer', () => {
     expect(ids.size).toBe(count - 1);
   });
 
-  it('refuses a 65th connection with an error notification and serves again once one closes', async () => {
+  it('refuses a 65th connection with an error notification when none of the 64 is idle, and serves again once one closes', async () => {
     const { server, path } = await startServer();
     const clients: RpcClient[] = [];
     for (let i = 0; i < MAX_CONTROL_CONNECTIONS; i++) {
       clients.push(await client(path));
-      await clients[i]!.call('hello');
+      // Subscribed: not idle, so not a connection a newcomer may take the place of.
+      await clients[i]!.call('subscribe', { topics: ['servers'] });
     }
     expect(server.connections).toBe(MAX_CONTROL_CONNECTIONS);
     const raw = await RawClient.connect(path);
     const [notification, ...rest] = await raw.rest();
-    expect(notification).toEqual([2, 'error', [{ code: RpcErrorCode.BUSY, message: expect.stringMatching(/^Cannot accept the control connection: 64 are open/) }]]);
+    expect(notification).toEqual([2, 'error', [{ code: RpcErrorCode.BUSY, message: 'Cannot accept the control connection: 64 are open already, each subscribed or with a request in progress' }]]);
     expect(rest).toEqual([]);
     const refused = await client(path);
     const error = await rejection(refused.call('hello'));

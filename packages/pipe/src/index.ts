@@ -10,7 +10,7 @@ export { PipeError } from './pipe-error.js';
 export { transport } from './transport.js';
 export type { PipeTransport } from './transport.js';
 export { DEFAULT_SOCKET_MODE } from './socket-file.js';
-export { listenPipe, checkPipeListen } from './listen-pipe.js';
+export { listenPipe, checkPipeListen, checkBindPath } from './listen-pipe.js';
 export type { ListenPipeOptions } from './listen-pipe.js';
 export {
   pipePathKind,

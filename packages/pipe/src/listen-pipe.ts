@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
 import { listenOn } from '@evergreen/stream-core';
-import { checkPipePath, describePipePath, maxUnixPathBytes, pipePathKind } from './pipe-path.js';
+import { checkPipePath, describePipePath, maxUnixPathBytes, pipePathKind, type PipePathKind } from './pipe-path.js';
 import { DEFAULT_SOCKET_MODE, bindSocketFile, privateBindPath } from './socket-file.js';
 
 /** How {@link listenPipe} listens. */
@@ -23,12 +23,25 @@ const MAX_MODE = 0o777;
  * long, a mode outside 0..0o777), messages starting with `action`.
  */
 export function checkPipeListen(path: string, mode: number | undefined, action: string): number {
-  const kind = checkPipePath(path, action);
+  const kind = checkBindPath(path, action);
   if (kind !== 'unix' && mode !== undefined) {
     throw new TypeError(`${action} ${describePipePath(path)} with a mode: ${kind} names have no file to set it on`);
   }
-  if (kind === 'unix') checkPrivateBindPath(path, action);
   return checkMode(mode ?? DEFAULT_SOCKET_MODE);
+}
+
+/**
+ * Checks that a bind can take `path`, without binding or touching the file
+ * system: what `checkPipePath` checks, and for a Unix path that the private
+ * path it is first bound at (`<dir>/.pipe-XXXXXX/s`) fits the Unix limit
+ * too. Returns its kind; throws as `bind` does (`TypeError`, `RangeError`,
+ * messages starting with `action`). For a tool that validates a setup
+ * before running it. Cost: a few string measures.
+ */
+export function checkBindPath(path: string, action = 'Cannot bind pipe'): PipePathKind {
+  const kind = checkPipePath(path, action);
+  if (kind === 'unix') checkPrivateBindPath(path, action);
+  return kind;
 }
 
 /**

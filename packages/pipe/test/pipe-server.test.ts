@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EADDRINUSE, EEXIST, EINVAL, ENOENT } from '@evergreen/errno';
 import { StreamClosedError } from '@evergreen/stream-core';
-import { MAX_UNIX_PATH_BYTES, PipeClient, PipeError, PipeServer, type PipeBindOptions } from '../src/index.js';
+import { MAX_UNIX_PATH_BYTES, PipeClient, checkBindPath, PipeError, PipeServer, type PipeBindOptions } from '../src/index.js';
 import { temporaryDirectory } from './helpers.js';
 import { abstractName } from './pipe-harness.js';
 import { leaveStaleSocket } from './stale.js';
@@ -205,6 +205,9 @@ describe('PipeServer on a Unix socket path', () => {
     const error = await bindFailure(path);
     expect(error).toBeInstanceOf(RangeError);
     expect((error as Error).message).toMatch(/is bound first at .*\.pipe-XXXXXX\/s/);
+    // checkBindPath says the same without binding, and passes a path bind takes.
+    expect(() => checkBindPath(path)).toThrow((error as Error).message);
+    expect(checkBindPath(join(directory.root, 's'))).toBe('unix');
   });
 
   it('rejects a mode that is not permission bits: TypeError for a non-number, RangeError out of 0..0o777', async () => {

@@ -13,6 +13,7 @@ import {
   type QueuedRead,
   type ReadContext,
   type ReadRequest,
+  type ReadTarget,
 } from './read-request.js';
 import { StreamErrorFactory, type StreamError, type StreamErrorClass } from './errors.js';
 import { delimiterBytes, type Delimiter } from './delimiter.js';
@@ -80,9 +81,9 @@ export type WriteData = string | Uint8Array;
  *
  * Subclasses connect it to an OS handle through the `_`-prefixed hooks: they
  * feed it with `_pushData` / `_pushEnd` / `_pushError` and implement
- * `_writeChunk`, `_flushWrites`, `_endWrites`, `_destroy`, `_pauseReading`
- * and `_resumeReading` (and `_abort`, when the transport can tell its peer
- * of an abort). Users never call those.
+ * `_writeChunk`, `_writableLength`, `_flushWrites`, `_endWrites`,
+ * `_destroy`, `_pauseReading` and `_resumeReading` (and `_abort`, when the
+ * transport can tell its peer of an abort). Users never call those.
  */
 export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposable {
   readonly #buffer = new ReadBuffer();
@@ -93,6 +94,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #connected = false;
   /** Writes made before connect (allocated only then). */
   #pendingWrites: WriteData[] | undefined;
+  /** The bytes of `#pendingWrites`. */
+  #pendingBytes = 0;
   /** `flush()`/`shutdown()` calls waiting for connect (allocated only then). */
   #connectWaiters: { resolve: () => void; reject: (reason: unknown) => void }[] | undefined;
   #shutdown: Promise<void> | undefined;
@@ -109,10 +112,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * again. `#expectedSize`: the bytes of the last exact bulk `readBytes` or
    * whole bulk `readInto` (0 for any other), for which the OS reads into
    * room of that size and borrowed bytes are copied there;
-   * `#expectCopyOut`: the last read was a `readInto`.
+   * `#expectCopyOut`: the last read was a `readInto` — or none was made
+   * yet: bytes that come before the first read (a forward's client writing
+   * while its upstream connects) go into shared memory and are copied, so
+   * the OS's next read gets no memory of the stream's own, which an idle
+   * stream would hold for as long as nothing more comes.
    */
   #expectedSize = 0;
-  #expectCopyOut = false;
+  #expectCopyOut = true;
 
   /** Builds this stream's errors, as instances of its transport's class. */
   protected readonly _errors: StreamErrorFactory;
@@ -137,9 +144,36 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return this.#closedByCall || this.#failure !== undefined || (this.#ctx.ended && this.#writeEnded);
   }
 
+  /**
+   * The transport error that ended the stream (`ECONNRESET`: the peer
+   * aborted; `EPIPE`, …; with `errno` and `code`), or undefined when none
+   * did: `close()`, `reset()` and a clean end are not failures. Lets the
+   * owner of a connection whose handler failed tell a peer that went away
+   * from a fault of its own.
+   */
+  get failure(): StreamError | undefined {
+    return this.#failure;
+  }
+
   /** Unread bytes currently buffered (with those a waiting `readInto` already holds in its target). */
   get readableLength(): number {
     return this.#buffer.length + this.#queue.held;
+  }
+
+  /**
+   * Bytes written and not yet handed to the OS: those buffered before
+   * connect, and those the transport queued because the OS took no more (a
+   * peer that reads slower than this stream writes). Bytes already in the
+   * kernel's socket buffer are not counted; a write the OS took part of
+   * counts in full until the rest is taken (Node's count), so this is at
+   * most one write above the exact figure. It grows while the peer does not
+   * read and is 0 again once `flush()` resolves; 0 once the stream is closed
+   * or failed (unsent bytes are dropped then). For slow-consumer policies:
+   * stop producing, or drop a client, past a bound. Costs a field read.
+   */
+  get writableLength(): number {
+    if (this.#closedByCall || this.#failure !== undefined) return 0;
+    return this.#connected ? this._writableLength() : this.#pendingBytes;
   }
 
   // ── Reads ────────────────────────────────────────────────────────────────
@@ -153,10 +187,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * socket read through shared memory receives an exact read of 16 KiB or
    * more straight into its result.
    * Rejects `LimitExceededError` when `n` exceeds `maxBufferSize` (without
-   * `partial`).
+   * `partial`), however many bytes are buffered.
    */
   readBytes(n: number, options?: ReadBytesOptions): Promise<Buffer> {
     if (!Number.isInteger(n) || n < 0) return Promise.reject(byteCountError(n));
+    // Refused whatever is buffered (one chunk may take the buffer past the
+    // limit): the outcome never depends on when the bytes arrived.
+    const max = this.#ctx.maxBufferSize;
+    if (options?.partial !== true && n > max) return Promise.reject(this._errors.limit(max, `read ${n} bytes`));
     const buffer = this.#buffer;
     this.#expect(options?.partial === true ? 0 : n, false);
     if (options?.partial !== true && buffer.length >= n && this.#canReadAtOnce(options)) {
@@ -213,11 +251,27 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * Fills `target` (all of it, or with `partial` as soon as any bytes are
    * there) and resolves how many bytes were written; 0 means end of stream.
    * Copies once, allocates nothing.
+   *
+   * A partial read may take, instead of the target, a function that returns
+   * it: called once, only when bytes are there to copy (never for a read
+   * that ends, fails or is aborted first), so a read waiting on an idle
+   * stream holds no memory — a relay takes a buffer from a pool only when
+   * bytes come. The read rejects with `TypeError` when the function returns
+   * no `Uint8Array`, `RangeError` when it returns an empty one, and with what
+   * it throws. A whole read calls it at once.
    */
-  readInto(target: Uint8Array, options?: ReadBytesOptions): Promise<number> {
-    if (!(target instanceof Uint8Array)) return Promise.reject(new TypeError('Cannot read into the target: expected a Uint8Array'));
-    this.#expect(options?.partial === true ? 0 : target.length, true);
-    return this.#read(new IntoRequest(target, options?.partial === true), options);
+  readInto(target: ReadTarget, options?: ReadBytesOptions): Promise<number> {
+    const partial = options?.partial === true;
+    if (typeof target === 'function' && !partial) {
+      try {
+        target = target();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (typeof target !== 'function' && !(target instanceof Uint8Array)) return Promise.reject(new TypeError('Cannot read into the target: expected a Uint8Array'));
+    this.#expect(partial || typeof target === 'function' ? 0 : target.length, true);
+    return this.#read(new IntoRequest(target, partial), options);
   }
 
   /** Records what the read just made says of the next (see `#expectedSize`). */
@@ -339,6 +393,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     }
     if (!this.#connected) {
       (this.#pendingWrites ??= []).push(data);
+      this.#pendingBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
       return false;
     }
     return this._writeChunk(data);
@@ -422,7 +477,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
       this.#rejectConnectWaiters(error);
     }
     this.#buffer.clear();
-    this.#pendingWrites = undefined;
+    this.#dropPendingWrites();
     if (abort) this._abort();
     else this._destroy();
   }
@@ -441,7 +496,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     this.#connected = true;
     const pending = this.#pendingWrites;
     const waiters = this.#connectWaiters;
-    this.#pendingWrites = this.#connectWaiters = undefined;
+    this.#dropPendingWrites();
+    this.#connectWaiters = undefined;
     if (pending !== undefined) for (const data of pending) this._writeChunk(data);
     if (waiters !== undefined) for (const waiter of waiters) waiter.resolve();
   }
@@ -455,6 +511,11 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (this.#connected) return Promise.resolve();
     if (this.closed) return Promise.reject(this._errors.closed('Cannot send', this.#failure));
     return new Promise((resolve, reject) => (this.#connectWaiters ??= []).push({ resolve, reject }));
+  }
+
+  #dropPendingWrites(): void {
+    this.#pendingWrites = undefined;
+    this.#pendingBytes = 0;
   }
 
   #rejectConnectWaiters(reason: unknown): void {
@@ -571,7 +632,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     const error = this._errors.system(action, cause);
     this.#failure = error;
     this.#rejectConnectWaiters(error);
-    this.#pendingWrites = undefined;
+    this.#dropPendingWrites();
     const ctx = this.#ctx;
     if (ctx.ended) return;
     ctx.failure = error;
@@ -581,6 +642,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   /** Hands `data` to the OS handle; true if it was taken at once. */
   protected abstract _writeChunk(data: WriteData): boolean;
+  /** Bytes handed to `_writeChunk` that the OS has not taken yet (`writableLength` once connected). */
+  protected abstract _writableLength(): number;
   /** Resolves when every chunk handed to `_writeChunk` has reached the OS. */
   protected abstract _flushWrites(): Promise<void>;
   /** Sends what is pending, then closes the write side. */

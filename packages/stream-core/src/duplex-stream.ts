@@ -158,6 +158,18 @@ export class DuplexStream extends BaseStream {
   }
 
   /**
+   * The OS file descriptor of the handle (a socket's, a pipe's), or -1 when
+   * there is none: not attached yet, closed, or a handle Node gives no
+   * descriptor for (Windows). For resource accounting: Unix numbers
+   * descriptors lowest first, so a connection's descriptor says how many the
+   * process holds at least. Reading it costs a property lookup.
+   */
+  get fd(): number {
+    const fd = (this.#duplex as { _handle?: { fd?: unknown } | null } | undefined)?._handle?.fd;
+    return typeof fd === 'number' ? fd : -1;
+  }
+
+  /**
    * Transports: adopts `duplex` as this stream's handle and starts reading.
    * Throws `TypeError` if the stream already has one.
    */
@@ -240,10 +252,17 @@ export class DuplexStream extends BaseStream {
 
   protected _writeChunk(data: WriteData): boolean {
     const duplex = this.#duplex!;
-    duplex.write(data);
+    // Node counts a queued string by its length, not its bytes: queued behind
+    // others it is encoded now (it would be copied on its way out anyway), so
+    // `writableLength` counts bytes.
+    duplex.write(typeof data === 'string' && duplex.writableLength > 0 ? Buffer.from(data) : data);
     // Node writes to a socket synchronously when the kernel takes it all, and
     // then counts nothing as pending.
     return duplex.writableLength === 0;
+  }
+
+  protected _writableLength(): number {
+    return this.#duplex?.writableLength ?? 0;
   }
 
   protected _flushWrites(): Promise<void> {

@@ -1,5 +1,6 @@
 export { BaseStream, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE } from './base-stream.js';
 export type { BaseStreamOptions, ReadOptions, ReadBytesOptions, LimitedReadOptions, WriteData } from './base-stream.js';
+export type { ReadTarget } from './read-request.js';
 export { DuplexStream } from './duplex-stream.js';
 export type { DuplexStreamOptions, SocketConnector } from './duplex-stream.js';
 export { StreamServer, listenOn, DEFAULT_CLOSE_TIMEOUT_MS } from './stream-server.js';

@@ -158,6 +158,12 @@ function throwIfFailed(ctx: ReadContext): void {
   if (ctx.failure !== undefined) throw ctx.failure;
 }
 
+/**
+ * Where `readInto` puts its bytes: the memory itself, or (for a partial
+ * read) a function that returns it, called only once bytes are there.
+ */
+export type ReadTarget = Uint8Array | (() => Uint8Array);
+
 /** `readBytes(n, { partial })`. */
 export class BytesRequest extends ReadRequest<Buffer> {
   constructor(readonly n: number, readonly partial: boolean) {
@@ -173,7 +179,7 @@ export class BytesRequest extends ReadRequest<Buffer> {
       if (buffer.length === 0) throwIfFailed(ctx);
       return buffer.take(buffer.length);
     }
-    if (!this.partial && this.n > ctx.maxBufferSize) throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.n} bytes`);
+    // Past maxBufferSize readBytes refuses before a request is made.
     return PENDING;
   }
 
@@ -186,33 +192,48 @@ export class BytesRequest extends ReadRequest<Buffer> {
  * `readInto(target, { partial })`. Bytes from reused memory that do not
  * complete it yet are copied into the target at once (`absorbBorrowed`):
  * the read then holds `#filled` bytes, given back to the buffer on abort.
+ * A partial read may be given a function instead of its target
+ * (`ReadTarget`): it is called once, when the first bytes are there to copy,
+ * so the read holds no memory while it waits.
  */
 export class IntoRequest extends ReadRequest<number> {
-  /** Bytes already in `target` (taken from reused memory while waiting). */
+  /** Bytes already in the target (taken from reused memory while waiting). */
   #filled = 0;
+  #target: Uint8Array | undefined;
+  readonly #provide: (() => Uint8Array) | undefined;
 
-  constructor(readonly target: Uint8Array, readonly partial: boolean) {
+  /** `target` is a function only for a partial read. */
+  constructor(target: ReadTarget, readonly partial: boolean) {
     super();
+    if (typeof target === 'function') this.#provide = target;
+    else this.#target = target;
   }
 
   poll(ctx: ReadContext): Poll<number> {
     const { buffer } = ctx;
-    const wanted = this.target.length - this.#filled;
-    if (buffer.length >= wanted || (this.partial && buffer.length > 0)) return this.#complete(ctx);
+    if (this.partial ? buffer.length > 0 || this.#target?.length === 0 : buffer.length >= this.#memory().length - this.#filled) return this.#complete(ctx);
     if (ctx.ended) {
       if (buffer.length === 0 && this.#filled === 0) throwIfFailed(ctx);
       return this.#complete(ctx);
     }
-    if (!this.partial && this.target.length > ctx.maxBufferSize) {
-      throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.target.length} bytes`);
+    if (!this.partial && this.#memory().length > ctx.maxBufferSize) {
+      throw ctx.errors.limit(ctx.maxBufferSize, `read ${this.#memory().length} bytes`);
     }
     return PENDING;
   }
 
   /** The buffered bytes, then the rest from `bytes`: each byte copied once, into the target. */
   override settleBorrowed(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
+    let target: Uint8Array;
+    try {
+      target = this.#memory();
+    } catch (error) {
+      // The bytes stay for the reads behind this one.
+      this.fail(error);
+      return 0;
+    }
     const available = bytes.length - offset;
-    if (!this.partial && this.#filled + ctx.buffer.length + available < this.target.length) return -1;
+    if (!this.partial && this.#filled + ctx.buffer.length + available < target.length) return -1;
     const n = this.#fill(ctx, bytes, offset);
     this.succeed(this.#filled);
     return n;
@@ -231,19 +252,33 @@ export class IntoRequest extends ReadRequest<number> {
   }
 
   override wants(ctx: ReadContext): number {
-    const { length } = this.target;
-    return this.partial || length < BULK_READ ? 0 : Math.max(0, length - this.#filled - ctx.buffer.length);
+    if (this.partial) return 0;
+    const { length } = this.#memory();
+    return length < BULK_READ ? 0 : Math.max(0, length - this.#filled - ctx.buffer.length);
   }
 
   override abort(ctx: ReadContext): void {
-    if (this.#filled > 0) ctx.buffer.unshift(Buffer.from(this.target.subarray(0, this.#filled)));
+    if (this.#filled > 0) ctx.buffer.unshift(Buffer.from(this.#memory().subarray(0, this.#filled)));
     this.#filled = 0;
     super.abort(ctx);
   }
 
+  /**
+   * The target, from the caller's function the first time it is needed.
+   * Throws `TypeError` when the function returns no `Uint8Array`,
+   * `RangeError` when it returns an empty one (0 would read as end of stream).
+   */
+  #memory(): Uint8Array {
+    if (this.#target !== undefined) return this.#target;
+    const target = this.#provide!();
+    if (!(target instanceof Uint8Array)) throw new TypeError('Cannot read into the target: the target function returned no Uint8Array');
+    if (target.length === 0) throw new RangeError('Cannot read into the target: the target function returned an empty one');
+    return (this.#target = target);
+  }
+
   /** Copies the buffered bytes, then what fits from `bytes`, after `#filled`; returns how many of `bytes`. */
   #fill(ctx: ReadContext, bytes: Uint8Array, offset: number): number {
-    const { target } = this;
+    const target = this.#memory();
     this.#filled += ctx.buffer.takeInto(this.#filled === 0 ? target : target.subarray(this.#filled));
     const n = Math.min(target.length - this.#filled, bytes.length - offset);
     target.set(offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n), this.#filled);
@@ -252,7 +287,9 @@ export class IntoRequest extends ReadRequest<number> {
   }
 
   #complete(ctx: ReadContext): number {
-    const { target } = this;
+    // At end of stream with nothing left, a target function is never called.
+    if (ctx.buffer.length === 0) return this.#filled;
+    const target = this.#memory();
     return this.#filled + ctx.buffer.takeInto(this.#filled === 0 ? target : target.subarray(this.#filled));
   }
 }

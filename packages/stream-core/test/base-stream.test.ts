@@ -32,6 +32,17 @@ describe('BaseStream', () => {
     expect((await line).toString()).toBe('aaaabbbb\n');
   });
 
+  it('lends no memory of its own for the next OS read before its first read, even while bytes flow; after a readBytes it does', async () => {
+    const stream = new MemoryStream();
+    const shared = Buffer.alloc(64 * 1024);
+    // A stream not read yet may stay idle for ever: memory lent now would be held all that time.
+    expect(stream.nextReadMemory(shared, true) === shared).toBe(true);
+    stream.feed('x');
+    expect((await stream.readBytes(1, { partial: true })).toString()).toBe('x');
+    // A bulk reader of chunks: while bytes flow the OS reads into the stream's own memory, never copied.
+    expect(stream.nextReadMemory(shared, true) === shared).toBe(false);
+  });
+
   it('a read needing more than maxBufferSize rejects at once, consuming nothing', async () => {
     const stream = new MemoryStream({ maxBufferSize: 8 });
     stream.feed('abc');
@@ -53,6 +64,17 @@ describe('BaseStream', () => {
     expect(error.code).toBe('ECONNRESET');
     expect((error.cause as Error).message).toBe('read ECONNRESET');
     expect(() => stream.write('x')).toThrow(StreamClosedError);
+    expect(stream.failure).toBe(error);
+  });
+
+  it('has no failure while open, after a clean end, or after close() and reset()', () => {
+    const ended = new MemoryStream();
+    ended.end();
+    const closed = new MemoryStream();
+    closed.close();
+    const reset = new MemoryStream();
+    reset.reset();
+    expect([new MemoryStream(), ended, closed, reset].map((stream) => stream.failure)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('a transport error rejects a pending read that is waiting for more', async () => {

@@ -106,3 +106,24 @@ describe('DuplexStream byte counts', () => {
     stream.close();
   });
 });
+
+describe('DuplexStream fd', () => {
+  it('is the socket\'s descriptor, one the process holds, while connected, and -1 once closed or for a handle without one', async () => {
+    const { fstatSync } = await import('node:fs');
+    const path = join(directory, 'fd.sock');
+    const { createServer } = await import('node:net');
+    const server = createServer(() => {});
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const client = new PathClient();
+      await client.connect(path);
+      expect(client.fd).toBeGreaterThan(2);
+      expect(fstatSync(client.fd).isSocket()).toBe(true);
+      client.close();
+      expect(client.fd).toBe(-1);
+      expect(new DuplexStream(new PassThrough()).fd).toBe(-1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -24,10 +24,17 @@ export class MemoryStream extends BaseStream {
   fail(error: Error): void {
     this._pushError(error);
   }
+  /** Where a transport reading through `shared` memory would have the OS read next (`_nextReadMemory`). */
+  nextReadMemory(shared: Buffer, flowing: boolean): Uint8Array {
+    return this._nextReadMemory(shared, flowing);
+  }
 
   protected _writeChunk(data: WriteData): boolean {
     this.written.push(data);
     return true;
+  }
+  protected _writableLength(): number {
+    return 0;
   }
   protected async _flushWrites(): Promise<void> {}
   protected async _endWrites(): Promise<void> {}

@@ -36,6 +36,21 @@ describe('the repository documentation stands alone', () => {
     expect(broken).toEqual([]);
   });
 
+  it('states one Node version: every package.json, and every doc that quotes engines, says what the root package.json says', () => {
+    const manifest = (dir: string) => JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { workspaces?: string[]; engines?: { node?: string } };
+    const rootManifest = manifest('.');
+    const wanted = rootManifest.engines?.node;
+    expect(wanted).toMatch(/^>=\d+\.\d+$/);
+    const workspaces = Object.fromEntries((rootManifest.workspaces ?? []).map((dir) => [dir, manifest(dir).engines?.node]));
+    expect(Object.keys(workspaces)).toContain('packages/stream-core');
+    expect(workspaces).toEqual(Object.fromEntries(Object.keys(workspaces).map((dir) => [dir, wanted])));
+    const quoted = files
+      .filter((file) => file.endsWith('.md'))
+      .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/"engines":\s*\{\s*"node":\s*"([^"]*)"/g)].map((match) => `${relative(root, file)}: ${match[1]}`));
+    expect(quoted.length).toBeGreaterThan(0);
+    expect(quoted.filter((statement) => !statement.endsWith(`: ${wanted}`))).toEqual([]);
+  });
+
   it('no file names an absolute path of the machine it was written on', () => {
     const absolute = files.filter((file) => /(^|[\s`'"(])\/work\//m.test(readFileSync(file, 'utf8'))).map((file) => relative(root, file));
     expect(absolute).toEqual([]);

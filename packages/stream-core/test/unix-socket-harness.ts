@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server, Socket } from 'node:net';
+import { afterAll } from 'vitest';
 import {
   DuplexStream,
   StreamConnection,
@@ -34,7 +35,9 @@ class UnixSocketClient extends DuplexStream {
   }
 }
 
+// Removed after the importing test file's tests: its sockets are gone by then.
 const directory = mkdtempSync(join(tmpdir(), 'evergreen-core-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
 let sockets = 0;
 
 /** Drives the stream-core compliance suite over real Unix domain sockets. */

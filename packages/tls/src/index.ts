@@ -7,6 +7,7 @@ export type { TLSConnectionOptions } from './tls-connection.js';
 export { TLSError, tlsReasonOf } from './tls-error.js';
 export type { TLSFailureReason, TLSErrorOptions } from './tls-error.js';
 export type { TLSCredentials, TLSPolicy, TLSVersion, PEM } from './tls-credentials.js';
+export { checkAllowList, isAllowed } from './client-allow-list.js';
 export type { ClientAllowList } from './client-allow-list.js';
 export type { PeerCertificate } from './peer-certificate.js';
 export type { TLSCipher } from './tls-facts.js';

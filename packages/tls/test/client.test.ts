@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
 import { TLSError } from '../src/index.js';
-import { makeCertificates, opensslVersion, type TestCertificates } from './certificates.js';
+import { makeCertificates, opensslVersion, type TestCertificates } from '../src/testing/index.js';
 import { client, connectError, echo, echoServer, plainServer } from './helpers.js';
 
 describe.skipIf(opensslVersion === undefined)('TLSClient', () => {

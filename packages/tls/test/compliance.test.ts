@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeStreamTransport } from '@evergreen/stream-core/testing';
-import { makeCertificates, opensslVersion, type TestCertificates } from './certificates.js';
+import { makeCertificates, opensslVersion, type TestCertificates } from '../src/testing/index.js';
 import { tlsHarness } from './tls-harness.js';
 
 describe.skipIf(opensslVersion === undefined)('TLS compliance', () => {

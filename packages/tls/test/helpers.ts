@@ -1,7 +1,7 @@
 import { connect as netConnect, createServer as netCreateServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { TLSClient, TLSServer, type HandshakeErrorInfo, type TLSClientOptions, type TLSConnection, type TLSError, type TLSServerOptions } from '../src/index.js';
-import type { TestCertificates } from './certificates.js';
+import type { TestCertificates } from '../src/testing/index.js';
 
 /** A serving TLS server on 127.0.0.1 that echoes lines, and the handshake failures it reported. */
 export interface EchoServer {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
 import { TLSError, type TLSConnection } from '../src/index.js';
-import { makeCertificates, opensslVersion, type TestCertificates } from './certificates.js';
+import { makeCertificates, opensslVersion, type TestCertificates } from '../src/testing/index.js';
 import { client, echo, echoServer } from './helpers.js';
 
 /** An `openssl` process and everything it printed so far. */

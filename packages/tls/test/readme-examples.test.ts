@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packageExamples, runCleanly } from '../../../scripts/readme-example-tests.mjs';
-import { opensslVersion } from './certificates.js';
+import { opensslVersion } from '../src/testing/index.js';
 
 const { examples, cwd } = packageExamples(import.meta.url);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
 import { TLSError, TLSServer } from '../src/index.js';
-import { makeCertificates, opensslVersion, type TestCertificates } from './certificates.js';
+import { makeCertificates, opensslVersion, type TestCertificates } from '../src/testing/index.js';
 import { client, echo, echoServer, rawSocket } from './helpers.js';
 
 describe.skipIf(opensslVersion === undefined)('TLSServer', () => {

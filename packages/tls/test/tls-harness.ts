@@ -1,7 +1,7 @@
 import { until, type StreamTransportHarness } from '@evergreen/stream-core/testing';
 import type { AddressInput } from '@evergreen/stream-core';
 import { TLSClient, TLSError, TLSServer, type TLSVersion } from '../src/index.js';
-import type { TestCertificates } from './certificates.js';
+import type { TestCertificates } from '../src/testing/index.js';
 
 /**
  * Drives the stream-core compliance suite over TLS on 127.0.0.1, the

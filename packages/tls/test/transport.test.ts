@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { StreamTransport, Transport, TransportServerOptions } from '@evergreen/stream-core';
 import { TLSClient, TLSServer, tlsReasonOf, transport, type TLSTransportServerOptions } from '../src/index.js';
-import { makeCertificates, opensslVersion, type TestCertificates } from './certificates.js';
+import { makeCertificates, opensslVersion, type TestCertificates } from '../src/testing/index.js';
 import { echo } from './helpers.js';
 
 describe('the tls transport plugin', () => {

@@ -70,8 +70,8 @@ export class TTYStream extends DuplexStream {
     if (readable) void this.shutdown();
   }
 
-  /** The file descriptor this stream reads or writes. */
-  get fd(): number {
+  /** The file descriptor this stream reads or writes (also once closed: it was given, not made). */
+  override get fd(): number {
     return this.#fd;
   }
 

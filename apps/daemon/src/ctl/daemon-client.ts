@@ -4,6 +4,7 @@ import type { MethodName, MethodOptions, Topic } from '../protocol/methods.js';
 import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport, ServerInfo } from '../protocol/results.js';
 import type { ServerSpec, ServerUpdate } from '../protocol/server-spec.js';
 import { defaultSocketPath } from '../protocol/socket-path.js';
+import type { TlsReloadResult } from '../protocol/tls-results.js';
 import { RpcClient } from './rpc-client.js';
 
 /** What `hello` tells: who answers, in which protocol revision, with which methods and limits. */
@@ -33,7 +34,8 @@ export type DaemonEvent = { kind: 'event'; topic: Topic; fields: Record<string, 
  * pipelined on one connection).
  *
  * Errors: `connect` rejects with `DaemonNotRunningError` (no daemon answers;
- * its message says to start one with `npx evergreend`), `DaemonAccessError`
+ * its message says to start one with `npx evergreend`, or that the daemon
+ * holding the socket's lock is starting: `startingPid`), `DaemonAccessError`
  * (another user's socket) or the socket's own error. A method rejects with
  * the daemon's `RpcError` (`code`, `message`, `data` such as `{ path, value,
  * expected }`), or `DaemonDisconnectedError` once the connection is gone.
@@ -125,6 +127,11 @@ export class DaemonClient {
   /** Applies the config file again by difference; with `dryRun`, only reports what it would do. */
   reload(options: { dryRun?: boolean } = {}): Promise<ReloadReport> {
     return this.#call('config.reload', options);
+  }
+
+  /** Reads the credential files of tls:// server `name` (default: all) again and swaps those that changed. */
+  reloadTls(name?: string): Promise<{ servers: TlsReloadResult[] }> {
+    return this.#call('tls.reload', name === undefined ? {} : { name });
   }
 
   setLogLevel(level: LogLevel): Promise<{ level: LogLevel }> {

@@ -11,6 +11,7 @@ import { registerShutdown } from './commands/shutdown.js';
 import { registerStats } from './commands/stats.js';
 import { registerStatus } from './commands/status.js';
 import { registerTop } from './commands/top.js';
+import { registerTls } from './commands/tls-reload.js';
 import { CtlContext, processOutput } from './ctl-context.js';
 import { reportError } from './report-error.js';
 
@@ -49,7 +50,7 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     })
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
-  for (const register of [registerStatus, registerServers, registerConns, registerStats, registerConfig, registerLogs, registerLogLevel, registerReload, registerShutdown, registerTop, registerConnect]) {
+  for (const register of [registerStatus, registerServers, registerConns, registerStats, registerConfig, registerLogs, registerLogLevel, registerReload, registerTls, registerShutdown, registerTop, registerConnect]) {
     register(program, ctx);
   }
   try {

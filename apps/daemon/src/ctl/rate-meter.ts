@@ -1,4 +1,5 @@
 import type { DaemonStats } from '../protocol/results.js';
+import { ownValue } from '../protocol/own-value.js';
 
 /** Bytes per second in and out. */
 export interface Rate {
@@ -34,7 +35,7 @@ export class RateMeter {
     const servers = new Map<string, Rate>();
     const total: Rate = { in: 0, out: 0 };
     for (const [name, now] of Object.entries(stats.servers)) {
-      const before = last.stats.servers[name];
+      const before = ownValue(last.stats.servers, name);
       if (before === undefined) continue;
       const each = { in: rate(now.bytesIn, before.bytesIn), out: rate(now.bytesOut, before.bytesOut) };
       servers.set(name, each);

@@ -7,6 +7,7 @@ import { RpcError } from '../protocol/rpc-error.js';
 import { DaemonAccessError } from './daemon-access-error.js';
 import { DaemonDisconnectedError } from './daemon-disconnected-error.js';
 import { DaemonNotRunningError } from './daemon-not-running-error.js';
+import { lockHolder } from '../daemon/lock/instance-lock.js';
 import { NotificationQueue, type RpcNotificationEvent } from './notification-queue.js';
 
 /** Notifications a client keeps for a consumer that is behind (1024): beyond that they are counted as dropped. */
@@ -33,7 +34,8 @@ interface PendingCall {
  * daemon's notifications.
  *
  * Errors: `connect` rejects with `DaemonNotRunningError` (no socket file, or
- * nobody listening), `DaemonAccessError` (another user's socket), or the
+ * nobody listening; its `startingPid` when a daemon holds the socket's lock
+ * and is still starting), `DaemonAccessError` (another user's socket), or the
  * `PipeError` of any other failure. `call` rejects with the `RpcError` the
  * daemon sent (code, message, data intact), a `TypeError` for malformed
  * arguments, or `DaemonDisconnectedError` when the connection is gone:
@@ -64,7 +66,7 @@ export class RpcClient {
     try {
       await conn.connect(path, { signal: options.signal });
     } catch (error) {
-      throw connectError(path, error);
+      throw await connectError(path, error);
     }
     return new RpcClient(conn, path);
   }
@@ -215,10 +217,10 @@ function errorReason(value: unknown): { code: number; message: string } {
   return { code: error.code, message: error.message };
 }
 
-/** Maps a connect failure to the errors a CLI reports in its own words. */
-function connectError(path: string, error: unknown): unknown {
+/** Maps a connect failure to the errors a CLI reports in its own words (nobody listening: is a daemon starting there?). */
+async function connectError(path: string, error: unknown): Promise<unknown> {
   const { code, errno } = (error ?? {}) as { code?: unknown; errno?: number };
-  if (code === 'ENOENT' || code === 'ECONNREFUSED') return new DaemonNotRunningError(path, code, { errno, cause: error });
+  if (code === 'ENOENT' || code === 'ECONNREFUSED') return new DaemonNotRunningError(path, code, { errno, cause: error, startingPid: await lockHolder(path) });
   if (code === 'EACCES' || code === 'EPERM') return new DaemonAccessError(path, code, { errno, cause: error });
   return error;
 }

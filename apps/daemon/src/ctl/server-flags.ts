@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { serverLimitsShape } from '../protocol/server-spec.js';
+import { tlsFlagOf } from './tls-flags.js';
 
 /** A limit of a server, as `servers add` and `servers set` take it. */
 type LimitKey = keyof typeof serverLimitsShape;
@@ -70,6 +71,8 @@ export function serverFlagOf(path: string): string | undefined {
   if (path === 'name') return 'NAME';
   if (path === 'listen') return 'LISTEN';
   if (path in HANDLER_FLAGS) return HANDLER_FLAGS[path];
+  if (path === 'tls') return '--cert, --key';
+  if (path.startsWith('tls.') || path.startsWith('handler.tls.')) return tlsFlagOf(path);
   return path in LIMIT_FLAGS ? LIMIT_FLAGS[path as LimitKey].split(' ')[0] : undefined;
 }
 

@@ -12,10 +12,18 @@ export interface TopSnapshot {
   rates: Rates | undefined;
 }
 
+/** `12/3/1` (ok, resumed, failed) for a tls:// server, `-` for another. */
+function describeHandshakes(server: ServerInfo): string {
+  const handshakes = server.stats.tls;
+  if (handshakes === undefined) return '-';
+  const failed = Object.values(handshakes.failed).reduce((sum, n) => sum + n, 0);
+  return `${handshakes.ok}/${handshakes.resumed}/${failed}`;
+}
+
 /**
  * The lines of `top`'s screen for a terminal of `size`: a header with the daemon and
  * the total rates, a table of servers (state, address, active connections,
- * bytes/s in and out), and the key help and size on the last row. Servers that do
+ * bytes/s in and out; handshakes when a tls:// server is listed), and the key help and size on the last row. Servers that do
  * not fit are counted in a "… more" row. Pure; cost O(servers).
  */
 export function renderTop(snapshot: TopSnapshot, size: WinSize): string[] {
@@ -27,8 +35,13 @@ export function renderTop(snapshot: TopSnapshot, size: WinSize): string[] {
     `servers ${status.servers.total} (${status.servers.listening} listening, ${status.servers.paused} paused)  connections ${status.connections}  in ${rate(rates?.total.in)}  out ${rate(rates?.total.out)}`,
     '',
   ];
+  // A TLS column only when a tls:// server is shown: plain screens stay as they were.
+  const tls = servers.some((server) => server.stats.tls !== undefined);
   const table = formatTable(
-    [{ title: 'NAME' }, { title: 'STATE' }, { title: 'ADDRESS' }, { title: 'HANDLER' }, { title: 'ACTIVE', right: true }, { title: 'ACCEPTED', right: true }, { title: 'IN/s', right: true }, { title: 'OUT/s', right: true }],
+    [
+      { title: 'NAME' }, { title: 'STATE' }, { title: 'ADDRESS' }, { title: 'HANDLER' }, { title: 'ACTIVE', right: true }, { title: 'ACCEPTED', right: true }, { title: 'IN/s', right: true }, { title: 'OUT/s', right: true },
+      ...(tls ? [{ title: 'HANDSHAKES ok/resumed/failed' }] : []),
+    ],
     servers.map((server) => {
       const serverRate = rates?.servers.get(server.name);
       return [
@@ -40,6 +53,7 @@ export function renderTop(snapshot: TopSnapshot, size: WinSize): string[] {
         String(server.stats.accepted),
         rate(serverRate?.in),
         rate(serverRate?.out),
+        ...(tls ? [describeHandshakes(server)] : []),
       ];
     }),
   );

@@ -11,17 +11,24 @@ import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport
 import { configBaseDir } from './config/daemon-paths.js';
 import { DaemonError } from './daemon-error.js';
 import { DatagramHost } from './hosting/datagram-host.js';
-import type { HostedServer } from './hosting/hosted-server.js';
+import type { HostContext, HostedServer } from './hosting/hosted-server.js';
 import type { Logger } from './logging/logger.js';
 import { MAX_SERVERS } from '../protocol/limits.js';
+import { ownValue } from '../protocol/own-value.js';
 import { plannedServers, specKey, type PlannedServer } from './state/server-set.js';
 import { SerialQueue } from './serial-queue.js';
 import { Health } from './observe/health.js';
 import { METRICS_ENDPOINT, MetricsEndpoint } from './observe/metrics-endpoint.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
 import { StreamHost } from './hosting/stream-host.js';
+import { TlsStreamHost } from './tls/tls-stream-host.js';
+import { ServerCredentials } from './tls/server-credentials.js';
+import type { UpstreamTls } from './tls/upstream-tls.js';
+import type { TlsReloadResult } from '../protocol/tls-results.js';
+import { descriptorHeadroom } from './hosting/descriptor-headroom.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
 import { PassedSockets } from './systemd/passed-sockets.js';
+import { timeLimit } from './time-limit.js';
 
 /** What a daemon is built from. */
 export interface DaemonOptions {
@@ -47,8 +54,28 @@ export interface ConnectionQuery {
 /** A listener of the daemon's events, by topic (`servers`, `connections`). */
 export type DaemonListener = (topic: string, event: Record<string, unknown>) => void;
 
+/** What a removed server's name is busy with until its drain ends. */
+const DRAINING = 'draining after a remove';
+
 /** How long a shutdown waits for the server change under way before it stops the servers (5 s). */
 const CHANGE_GRACE_MS = 5_000;
+
+/**
+ * How long a change whose servers are still being built (modules imported)
+ * keeps its turn among the changes (1 s): long enough that changes apply in
+ * the order asked when imports are quick, short enough that a hung one
+ * holds up the others a moment only.
+ */
+const LOAD_IN_TURN_MS = 1_000;
+
+/** A reload ready to apply: its config, the transports it loads with, the servers built for it before its turn. */
+interface PreparedReload {
+  config: DaemonConfig;
+  registry: TransportRegistry;
+  early: Map<string, { key: string; host: HostedServer }>;
+  /** The reload's number, in the order they were asked for. */
+  ticket: number;
+}
 
 /** The most connections one `connections.list` page holds. */
 export const MAX_PAGE = 1_000;
@@ -63,10 +90,12 @@ const DEFAULT_PAGE = 100;
  * Errors: {@link DaemonError} for a request it refuses (unknown server or
  * connection, name taken, server draining, a listen or target URI its
  * transport rejects, an option the transport's kind has no use for, a
- * transport or module that cannot be loaded), `BindError`
+ * transport or module that cannot be loaded, or not within the config's
+ * `moduleLoadTimeoutMs`), `BindError`
  * when an address cannot be had, `ConfigError` when a reloaded config does
- * not validate (nothing changes then), and the file system's error when the
- * state cannot be written (the change is undone).
+ * not validate (nothing changes then), and `DaemonError` refused when the
+ * state cannot be written (the change is undone; `data.code` is the file
+ * system's, such as `ENOSPC`).
  */
 export class Daemon {
   #config: DaemonConfig;
@@ -81,6 +110,8 @@ export class Daemon {
   /** Hosts no longer listed that have not stopped yet (being removed, or replaced by a reload): a shutdown stops them too. */
   readonly #leaving = new Set<HostedServer>();
   readonly #listeners = new Set<DaemonListener>();
+  /** The credentials of forwards to tls:// targets, by their host, for credential reloads. */
+  readonly #upstreamTls = new WeakMap<HostedServer, UpstreamTls>();
   /**
    * Every change to the servers (add, update, remove, pause, resume, reload)
    * runs alone: each awaits binds, files or modules, and two interleaved
@@ -95,6 +126,9 @@ export class Daemon {
   readonly health = new Health(() => this.#hosts.values());
   readonly #metrics: MetricsEndpoint;
   readonly #passed: PassedSockets;
+  /** Reloads asked for so far, and the number of the last one applied: an older one coming later is refused. */
+  #reloadsAsked = 0;
+  #reloadsApplied = 0;
 
   constructor(options: DaemonOptions) {
     this.#config = options.config;
@@ -111,7 +145,8 @@ export class Daemon {
    * paused). Rejects — with every server it started stopped again — when a
    * server cannot be built (`DaemonError`), the config and runtime changes
    * make more than `MAX_SERVERS` servers (`DaemonError` refused), an address
-   * cannot be had (`BindError`, the metrics endpoint's too), or the state file is not valid (`ConfigError`).
+   * cannot be had (`BindError`, the metrics endpoint's too), the state file
+   * is not valid (`ConfigError`), or a shutdown began meanwhile (`DaemonError` busy).
    */
   async start(): Promise<void> {
     this.#state = await this.#stateFile.load();
@@ -122,26 +157,34 @@ export class Daemon {
       // First, so /readyz says 503 until every server is bound.
       await this.#metrics.apply(this.#config.metrics);
       for (const planned of servers.values()) {
+        if (this.#shutdown !== undefined) throw shuttingDown();
         const host = await this.#createHost(planned.spec, planned.origin);
+        await host.start(ownValue(this.#state.paused, planned.spec.name) ?? null);
+        // Listed once started: a shutdown that began meanwhile stops only listed hosts.
+        await this.#stopIfShuttingDown(host);
         this.#hosts.set(planned.spec.name, host);
-        await host.start(this.#state.paused[planned.spec.name] ?? null);
       }
     } catch (error) {
       await this.shutdown(0);
       throw error;
     }
     this.health.markStarted();
-    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen), metrics: this.#metrics.info()?.address }, 'evergreend started');
+    this.#log.info({ servers: [...this.#hosts.values()].map((host) => host.info().address ?? host.spec.listen), metrics: this.#metrics.info()?.address, openFileLimit: descriptorHeadroom.limit ?? null }, 'evergreend started');
   }
 
   /**
-   * Checks the config without binding anything: every server's transport
-   * loads, its URIs parse, its handler can be built. Resolves the servers
-   * that would run; rejects like {@link start} would, short of binding.
+   * Checks what {@link start} would run without binding or writing
+   * anything: the state file is read (not cleaned up) and validated, the
+   * runtime changes in it applied over the config, and every resulting
+   * server's transport loaded, its URIs parsed, its handler built. Resolves
+   * those servers (in start order) and the conflicts a start would report;
+   * rejects like `start` would, short of binding.
    */
-  async check(): Promise<ServerSpec[]> {
-    for (const spec of this.#config.servers) await this.#createHost(spec, 'config');
-    return this.#config.servers;
+  async check(): Promise<{ servers: PlannedServer[]; conflicts: Conflict[] }> {
+    const { servers, conflicts } = plannedServers(this.#config.servers, await this.#stateFile.read());
+    checkServerCount(servers.size, 'Cannot start');
+    for (const planned of servers.values()) await this.#createHost(planned.spec, planned.origin);
+    return { servers: [...servers.values()], conflicts };
   }
 
   /** Tells `listener` of every event until the returned function is called. */
@@ -165,7 +208,7 @@ export class Daemon {
       stateFile: this.#stateFile.path,
       logLevel: this.#log.level,
       servers: { total: this.#hosts.size, listening: count('listening'), paused: count('paused'), stopping: this.#busy.size },
-      connections: [...this.#hosts.values()].reduce((sum, host) => sum + host.stats().active, 0),
+      connections: this.#serving().reduce((sum, host) => sum + host.stats().active, 0),
       memory: { rss: process.memoryUsage.rss(), heapUsed: getHeapStatistics().used_heap_size },
       metrics: this.#metrics.info(),
       ready: this.health.ready,
@@ -187,16 +230,15 @@ export class Daemon {
    * invalid, unavailable, refused past `MAX_SERVERS`) or `BindError`.
    */
   async addServer(spec: ServerSpec): Promise<ServerInfo> {
-    // Built before its turn: a handler module whose import never ends holds up this add alone, not every change after it.
-    const host = await this.#createHost(spec, 'runtime');
-    return this.#change(() => this.#addServer(spec, host));
+    if (this.#shutdown !== undefined) throw shuttingDown();
+    return this.#changeOnceReady(this.#createHost(spec, 'runtime'), (host) => this.#addServer(spec, host));
   }
 
   async #addServer(spec: ServerSpec, host: HostedServer): Promise<ServerInfo> {
     const name = spec.name;
     if (this.#hosts.has(name)) throw new DaemonError('already-exists', `Cannot add server "${name}": a server of that name exists`, { name });
     checkServerCount(this.#hosts.size + 1, `Cannot add server "${name}"`);
-    this.#claim(name, 'being added');
+    this.#claim(name, 'being added', `Cannot add server "${name}"`);
     try {
       await host.start();
       await this.#stopIfShuttingDown(host);
@@ -254,7 +296,7 @@ export class Daemon {
   /** Takes server `name` off the list and records its removal; the name stays busy until its drain ends. */
   async #unlist(name: string): Promise<HostedServer> {
     const host = this.#host(name);
-    this.#claim(name, 'draining');
+    this.#claim(name, DRAINING, `Cannot remove server "${name}"`);
     this.#hosts.delete(name);
     this.#leaving.add(host);
     try {
@@ -303,11 +345,15 @@ export class Daemon {
     return host.info();
   }
 
-  /** Active connections, filtered by server and source, `limit` (≤ 1000, default 100) from `offset`. */
+  /**
+   * Active connections, filtered by server and source, `limit` (≤ 1000,
+   * default 100) from `offset` — those of servers draining (removed, or
+   * replaced by a reload) too, under their server's name.
+   */
   listConnections(query: ConnectionQuery = {}): ConnectionPage {
     const offset = query.offset ?? 0;
     const limit = Math.min(query.limit ?? DEFAULT_PAGE, MAX_PAGE);
-    const hosts = query.server === undefined ? [...this.#hosts.values()] : [this.#host(query.server)];
+    const hosts = query.server === undefined ? this.#serving() : this.#servingNamed(query.server);
     const items: ConnectionPage['items'] = [];
     let total = 0;
     for (const host of hosts) {
@@ -320,9 +366,9 @@ export class Daemon {
     return { total, offset, items };
   }
 
-  /** Closes one connection by id; `DaemonError` not-found when no server has it. */
+  /** Closes one connection by id, a draining server's too; `DaemonError` not-found when no server has it. */
   closeConnection(id: string): { id: string; closed: true } {
-    for (const host of this.#hosts.values()) if (host.closeConnection(id)) return { id, closed: true };
+    for (const host of this.#serving()) if (host.closeConnection(id)) return { id, closed: true };
     throw new DaemonError('not-found', `Cannot close connection "${id}": no such connection`, { id });
   }
 
@@ -353,33 +399,51 @@ export class Daemon {
    * is released first; its connections drain), removed ones drain, new ones
    * start. `config` defaults to the config file read again. With `dryRun`,
    * reports what it would do and changes nothing. Rejects `ConfigError` (the
-   * file does not validate) or `DaemonError` (a server cannot be built, or
-   * more than `MAX_SERVERS` would run: refused) with nothing changed; a server that fails to bind is reported in `failed`,
+   * file does not validate) or `DaemonError` (a server cannot be built, not
+   * within `moduleLoadTimeoutMs` either: unavailable; more than `MAX_SERVERS`
+   * would run: refused; a reload asked for later was applied first: busy)
+   * with nothing changed; a server that fails to bind is reported in `failed`,
    * and so is the metrics endpoint (as `METRICS_ENDPOINT`: the old one, if any, goes on).
    */
   reload(options: { dryRun?: boolean; config?: DaemonConfig } = {}): Promise<ReloadReport> {
-    return this.#change(() => this.#reload(options));
+    if (options.dryRun === true) return this.#change(async () => this.#planReload(options.config ?? (await loadConfig(this.#configFile)), true).report);
+    return this.#reload(options.config);
   }
 
-  async #reload(options: { dryRun?: boolean; config?: DaemonConfig }): Promise<ReloadReport> {
-    const config = options.config ?? (await loadConfig(this.#configFile));
-    const { servers, conflicts } = plannedServers(config.servers, this.#state);
-    checkServerCount(servers.size, 'Cannot reload the config');
-    const report: ReloadReport = { dryRun: options.dryRun === true, added: [], removed: [], restarted: [], unchanged: [], conflicts, failed: [] };
-    const changed = new Map<string, PlannedServer>();
-    for (const [name, planned] of servers) {
-      const current = this.#hosts.get(name);
-      if (current === undefined) report.added.push(name);
-      else if (specKey(current.spec) === specKey(planned.spec)) report.unchanged.push(name);
-      else report.restarted.push(name);
-      if (current === undefined || specKey(current.spec) !== specKey(planned.spec)) changed.set(name, planned);
-    }
-    for (const name of this.#hosts.keys()) if (!servers.has(name)) report.removed.push(name);
-    if (report.dryRun) return report;
+  /**
+   * Reads the config and builds the servers it starts before its turn, as an
+   * add does: a module whose import never ends holds up this reload alone
+   * (until `moduleLoadTimeoutMs`), not every change after it. A reload asked
+   * for later may then be applied first: this one is refused (busy) rather
+   * than put back an older config over it.
+   */
+  async #reload(given: DaemonConfig | undefined): Promise<ReloadReport> {
+    if (this.#shutdown !== undefined) throw shuttingDown();
+    const ticket = (this.#reloadsAsked += 1);
+    return this.#changeOnceReady(this.#prepareReload(given, ticket), (prepared) => this.#applyReload(prepared));
+  }
 
+  /** Reads the config and builds the servers it would start as things are now. */
+  async #prepareReload(given: DaemonConfig | undefined, ticket: number): Promise<PreparedReload> {
+    const config = given ?? (await loadConfig(this.#configFile));
     const registry = JSON.stringify(config.transports) === JSON.stringify(this.#config.transports) ? this.#registry : this.#newRegistry(config);
+    const early = new Map<string, { key: string; host: HostedServer }>();
+    for (const [name, planned] of this.#planReload(config, false).changed) {
+      early.set(name, { key: buildKey(planned), host: await this.#createHost(planned.spec, planned.origin, registry, config.moduleLoadTimeoutMs) });
+    }
+    return { config, registry, early, ticket };
+  }
+
+  async #applyReload({ config, registry, early, ticket }: PreparedReload): Promise<ReloadReport> {
+    if (ticket < this.#reloadsApplied) throw new DaemonError('busy', 'Cannot reload the config: a reload asked for after this one was applied first');
+    this.#reloadsApplied = ticket;
+    const { servers, conflicts, report, changed } = this.#planReload(config, false);
     const built = new Map<string, HostedServer>();
-    for (const [name, planned] of changed) built.set(name, await this.#createHost(planned.spec, planned.origin, registry));
+    for (const [name, planned] of changed) {
+      const ready = early.get(name);
+      // A change applied meanwhile (an add, a remove) can change what this reload starts: that one is built in its turn.
+      built.set(name, ready?.key === buildKey(planned) ? ready.host : await this.#createHost(planned.spec, planned.origin, registry, config.moduleLoadTimeoutMs));
+    }
     this.#config = config;
     this.#registry = registry;
     this.#reportConflicts(conflicts);
@@ -390,10 +454,64 @@ export class Daemon {
     }
     for (const [name, host] of built) await this.#swap(name, host, report);
     for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    report.tls = await this.#reloadCredentials(report.unchanged);
     await this.#metrics.apply(config.metrics).catch((error: unknown) => report.failed.push({ name: METRICS_ENDPOINT, message: (error as Error).message }));
     this.#applyLogLevel(config.log.level);
     this.#log.info({ added: report.added, removed: report.removed, restarted: report.restarted, failed: report.failed.map((each) => each.name) }, 'config reloaded');
     return report;
+  }
+
+  /** What applying `config` now would do: the servers it plans, the report, and the servers to build (new or changed). Throws `DaemonError` refused past `MAX_SERVERS`. */
+  #planReload(config: DaemonConfig, dryRun: boolean): { servers: Map<string, PlannedServer>; conflicts: Conflict[]; report: ReloadReport; changed: Map<string, PlannedServer> } {
+    const { servers, conflicts } = plannedServers(config.servers, this.#state);
+    checkServerCount(servers.size, 'Cannot reload the config');
+    const report: ReloadReport = { dryRun, added: [], removed: [], restarted: [], unchanged: [], conflicts, failed: [] };
+    const changed = new Map<string, PlannedServer>();
+    for (const [name, planned] of servers) {
+      const current = this.#hosts.get(name);
+      if (current === undefined) report.added.push(name);
+      else if (specKey(current.spec) === specKey(planned.spec)) report.unchanged.push(name);
+      else report.restarted.push(name);
+      if (current === undefined || specKey(current.spec) !== specKey(planned.spec)) changed.set(name, planned);
+    }
+    for (const name of this.#hosts.keys()) if (!servers.has(name)) report.removed.push(name);
+    return { servers, conflicts, report, changed };
+  }
+
+  /**
+   * Reads the credential files of the `tls://` server `name` (default:
+   * every one) again and swaps in those that changed, without rebinding;
+   * per server: reloaded, unchanged, or failed with the old ones kept.
+   * `DaemonError` not-found for a name that is no server, invalid for one
+   * that is not a tls:// server.
+   */
+  reloadTls(name?: string): Promise<TlsReloadResult[]> {
+    return this.#change(async () => {
+      if (name !== undefined && !(this.#host(name) instanceof TlsStreamHost) && !this.#upstreamTls.has(this.#host(name))) {
+        throw new DaemonError('invalid', `Cannot reload the TLS credentials of server "${name}": it is not a tls:// server nor a forward to one`, { path: 'name', value: name, expected: 'the name of a tls:// server or of a forward to a tls:// target' });
+      }
+      return this.#reloadCredentials(name === undefined ? [...this.#hosts.keys()] : [name]);
+    });
+  }
+
+  /** Reloads the credentials of those of `names` that are tls:// servers or forward to a tls:// target. */
+  async #reloadCredentials(names: readonly string[]): Promise<TlsReloadResult[]> {
+    const results: TlsReloadResult[] = [];
+    for (const name of names) {
+      const host = this.#hosts.get(name);
+      if (host instanceof TlsStreamHost) results.push(await host.reloadCredentials());
+      const upstream = host === undefined ? undefined : this.#upstreamTls.get(host);
+      if (upstream === undefined) continue;
+      const result = await upstream.reload(name);
+      if (result.status === 'failed') this.#log.warn({ server: name, reason: result.message }, 'forward TLS credentials not reloaded: the old ones stay in use');
+      if (result.status === 'reloaded') this.#warnUpstream(name, upstream);
+      results.push(result);
+    }
+    return results;
+  }
+
+  #warnUpstream(name: string, upstream: UpstreamTls): void {
+    for (const warning of upstream.warnings) this.#log.warn({ server: name }, `TLS: ${warning}`);
   }
 
   /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
@@ -430,7 +548,7 @@ export class Daemon {
     // The old listener lets go of the address first; its connections go on.
     if (old !== undefined && oldMode !== 'unbind') await old.pause('unbind');
     try {
-      await host.start(this.#state.paused[name] ?? null);
+      await host.start(ownValue(this.#state.paused, name) ?? null);
       await this.#stopIfShuttingDown(host);
     } catch (error) {
       report.failed.push({ name, message: (error as Error).message });
@@ -451,6 +569,29 @@ export class Daemon {
     throw shuttingDown();
   }
 
+  /**
+   * Runs `apply` with what `preparing` resolves, alone among the changes, in
+   * the turn it takes now: servers are built (modules imported) before their
+   * change is applied, and an import can take long or never end. The turn is
+   * held while `preparing` settles, up to `LOAD_IN_TURN_MS`; past that the
+   * changes after it go first, and `apply` takes a new turn once `preparing`
+   * has resolved (so a change whose import hangs holds up no other).
+   */
+  async #changeOnceReady<P, T>(preparing: Promise<P>, apply: (prepared: P) => Promise<T>): Promise<T> {
+    let settled = false;
+    const watched = preparing.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const inTurn = await this.#change(async () => {
+      await within(watched, LOAD_IN_TURN_MS);
+      return settled ? { result: await apply(await preparing) } : undefined;
+    });
+    if (inTurn !== undefined) return inTurn.result;
+    const prepared = await preparing;
+    return this.#change(() => apply(prepared));
+  }
+
   /** Runs `change` alone, after the changes queued before it; refused with `DaemonError` busy once the daemon is shutting down. */
   #change<T>(change: () => Promise<T>): Promise<T> {
     return this.#changes.run(() => {
@@ -462,14 +603,39 @@ export class Daemon {
   #host(name: string): HostedServer {
     const host = this.#hosts.get(name);
     if (host !== undefined) return host;
-    const why = this.#busy.has(name) ? `it is ${this.#busy.get(name)}` : 'no such server';
-    throw new DaemonError(this.#busy.has(name) ? 'busy' : 'not-found', `Cannot find server "${name}": ${why}`, { name });
+    throw this.#missing(name);
   }
 
-  #claim(name: string, doing: string): void {
-    const busy = this.#busy.get(name);
-    if (busy !== undefined) throw new DaemonError('busy', `Cannot change server "${name}": it is ${busy}`, { name });
+  /** Every host that may have connections: the listed ones, then those draining (removed, or replaced by a reload). */
+  #serving(): HostedServer[] {
+    return [...new Set([...this.#hosts.values(), ...this.#leaving])];
+  }
+
+  /** The hosts of `name` that may have connections (a reload's new one and the old one draining); `DaemonError` when there is none. */
+  #servingNamed(name: string): HostedServer[] {
+    const hosts = this.#serving().filter((host) => host.name === name);
+    if (hosts.length === 0) throw this.#missing(name);
+    return hosts;
+  }
+
+  /** Why there is no server `name`: `DaemonError` busy (being added, draining) or not-found. */
+  #missing(name: string): DaemonError {
+    const busy = this.#busyWith(name);
+    return new DaemonError(busy === undefined ? 'not-found' : 'busy', `Cannot find server "${name}": ${busy === undefined ? 'no such server' : `it is ${busy}`}`, { name });
+  }
+
+  #claim(name: string, doing: string, action: string): void {
+    const busy = this.#busyWith(name);
+    if (busy !== undefined) throw new DaemonError('busy', `${action}: it is ${busy}`, { name });
     this.#busy.set(name, doing);
+  }
+
+  /** What server `name` is busy with, if anything; a drain says what it waits for and how to end it. */
+  #busyWith(name: string): string | undefined {
+    const doing = this.#busy.get(name);
+    if (doing !== DRAINING) return doing;
+    const left = this.#serving().reduce((sum, host) => sum + (host.name === name ? host.stats().active : 0), 0);
+    return `${DRAINING}, ${left} connection${left === 1 ? '' : 's'} left (connections.list with server "${name}" shows them, connections.close ends them)`;
   }
 
   #configSpec(name: string): ServerSpec | undefined {
@@ -477,11 +643,15 @@ export class Daemon {
   }
 
   #recordRuntime(name: string, spec: ServerSpec): void {
-    const configBase = this.#state.runtime[name]?.configBase ?? specKey(this.#configSpec(name));
+    const configBase = ownValue(this.#state.runtime, name)?.configBase ?? specKey(this.#configSpec(name));
     this.#state.runtime[name] = { spec, configBase };
   }
 
-  /** Applies `change` to the state and writes it; when the write fails, the state and `undo` roll the change back. */
+  /**
+   * Applies `change` to the state and writes it; when the write fails, the
+   * state and `undo` roll the change back and the caller is told it was not
+   * applied (`DaemonError` refused).
+   */
   async #persist(change: () => unknown, undo: () => unknown): Promise<void> {
     const before = structuredClone(this.#state);
     change();
@@ -490,7 +660,7 @@ export class Daemon {
     } catch (error) {
       this.#state = before;
       await undo();
-      throw error;
+      throw notSaved(this.#stateFile.path, error);
     }
   }
 
@@ -509,26 +679,58 @@ export class Daemon {
     return new TransportRegistry(config.transports, configBaseDir(this.#configFile));
   }
 
-  /** Builds (does not start) the host of a spec. */
-  async #createHost(spec: ServerSpec, origin: ServerOrigin, registry = this.#registry): Promise<HostedServer> {
+  /**
+   * Builds (does not start) the host of a spec, within `timeoutMs`: an
+   * import that takes longer is logged and the server fails (`DaemonError`
+   * unavailable), while the import itself goes on (it cannot be stopped).
+   */
+  async #createHost(spec: ServerSpec, origin: ServerOrigin, registry = this.#registry, timeoutMs = this.#config.moduleLoadTimeoutMs): Promise<HostedServer> {
+    try {
+      return await timeLimit(this.#buildHost(spec, origin, registry), timeoutMs, () => {
+        this.#log.warn({ server: spec.name, handler: spec.handler, listen: spec.listen, timeoutMs }, 'loading a server took longer than moduleLoadTimeoutMs: it is not started');
+        return new DaemonError('unavailable', `Cannot add server "${spec.name}": its handler or transport did not finish loading within ${timeoutMs} ms (moduleLoadTimeoutMs)`, { timeoutMs });
+      });
+    } catch (error) {
+      throw asDaemonError(error, spec);
+    }
+  }
+
+  /** Builds the host of `spec`; a forward to a tls:// target has its credentials kept for reloads. */
+  async #buildHost(spec: ServerSpec, origin: ServerOrigin, registry: TransportRegistry): Promise<HostedServer> {
     const context = {
       log: this.#log,
       emit: (topic: string, event: Record<string, unknown>) => this.#emit(topic, event),
       nextConnectionNumber: () => (this.#connectionNumber += 1),
     };
-    const env: HandlerEnvironment = { transports: registry, baseDir: configBaseDir(this.#configFile), streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize } };
-    try {
-      const passed = this.#passed.find(spec.listen);
-      const transport = passed === undefined ? await registry.forURI(spec.listen) : await registry.forScheme(passed.kind.scheme);
-      if (transport.kind === 'stream') {
-        refuseDatagramOptions(spec, transport.scheme);
-        return new StreamHost(spec, origin, context, transport, await createStreamHandler(spec.handler, env), passed);
-      }
-      const listen = passed === undefined ? (transport.parse(spec.listen) as object) : { host: passed.kind.scheme === 'udp' && passed.kind.family === 6 ? '::' : '0.0.0.0' };
-      return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }), passed);
-    } catch (error) {
-      throw asDaemonError(error, spec);
+    let upstreamTls: UpstreamTls | undefined;
+    const env: HandlerEnvironment = {
+      transports: registry,
+      baseDir: configBaseDir(this.#configFile),
+      streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize },
+      onUpstreamTls: (credentials) => (upstreamTls = credentials),
+    };
+    const host = await this.#hostOf(spec, origin, context, env);
+    if (upstreamTls !== undefined) {
+      this.#upstreamTls.set(host, upstreamTls);
+      this.#warnUpstream(spec.name, upstreamTls);
     }
+    return host;
+  }
+
+  /** The host of `spec`: a `TlsStreamHost` for a tls:// listen (its credential files read here), else by transport kind. */
+  async #hostOf(spec: ServerSpec, origin: ServerOrigin, context: HostContext, env: HandlerEnvironment): Promise<HostedServer> {
+    const passed = this.#passed.find(spec.listen);
+    const transport = passed === undefined ? await env.transports.forURI(spec.listen) : await env.transports.forScheme(passed.kind.scheme);
+    if (transport.kind === 'stream') {
+      refuseDatagramOptions(spec, transport.scheme);
+      const handler = await createStreamHandler(spec.handler, env);
+      if (spec.tls === undefined) return new StreamHost(spec, origin, context, transport, handler, passed);
+      if (passed !== undefined) throw new TypeError(`Cannot serve TLS on "${spec.listen}": a socket systemd passes in is served as plain ${passed.kind.scheme}`);
+      const credentials = await ServerCredentials.read(spec.tls, env.baseDir, `Cannot add server "${spec.name}"`);
+      return new TlsStreamHost({ ...spec, tls: spec.tls }, origin, context, transport, handler, credentials, env.baseDir);
+    }
+    const listen = passed === undefined ? (transport.parse(spec.listen) as object) : { host: passed.kind.scheme === 'udp' && passed.kind.family === 6 ? '::' : '0.0.0.0' };
+    return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }), passed);
   }
 
   /** Tells every listener; a listener that throws is logged and never reaches the server that emitted. */
@@ -545,7 +747,7 @@ export class Daemon {
   /** Sets the level of the daemon's log and of every server's (pino children keep the level they were made with). */
   #applyLogLevel(level: LogLevel): void {
     this.#log.level = level;
-    for (const host of this.#hosts.values()) host.setLogLevel(level);
+    for (const host of this.#serving()) host.setLogLevel(level);
   }
 }
 
@@ -570,6 +772,18 @@ function asDaemonError(error: unknown, spec: ServerSpec): DaemonError {
     return new DaemonError('invalid', `Cannot add server "${spec.name}": ${message}`, { path, value, expected: message }, { cause: error });
   }
   return new DaemonError('unavailable', `Cannot add server "${spec.name}": ${message}`, undefined, { cause: error });
+}
+
+/** A change whose state could not be written, undone: said so, with the file system's `code`. */
+function notSaved(path: string, error: unknown): DaemonError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = `Cannot save the state "${path}": ${(error as Error).message}; the change is not applied`;
+  return new DaemonError('refused', message, code === undefined ? undefined : { code }, { cause: error });
+}
+
+/** What a host is built from: a host built for one plan serves another when these are equal. */
+function buildKey(planned: PlannedServer): string {
+  return `${planned.origin} ${specKey(planned.spec)}`;
 }
 
 /** The refusal of a change once shutdown has begun. */

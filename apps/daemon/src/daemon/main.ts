@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { dirname } from 'node:path';
+import { checkBindPath } from '@evergreen/pipe';
 import { logLevelSchema, type LogLevel } from '../protocol/log-level.js';
 import { PROTOCOL_VERSION, TOPICS } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
@@ -7,13 +8,13 @@ import { ConfigError, loadConfig } from './config/config-file.js';
 import type { DaemonConfig } from './config/config-schema.js';
 import { ControlServer } from './control/control-server.js';
 import { controlMethods } from './control/control-methods.js';
-import { ensurePrivateDirectory } from './control/private-directory.js';
+import { checkPrivateDirectory, ensurePrivateDirectory } from './control/private-directory.js';
 import { Daemon } from './daemon.js';
 import { DaemonError } from './daemon-error.js';
 import { resolvePaths, type DaemonPaths } from './config/daemon-paths.js';
 import { InstanceLock } from './lock/instance-lock.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { lockStateDir } from './lock/state-dir-lock.js';
+import { checkStateDir, lockStateDir } from './lock/state-dir-lock.js';
 import { takeListenFds } from './systemd/listen-fds.js';
 import { PassedSockets } from './systemd/passed-sockets.js';
 import { ReadinessNotifier } from './systemd/readiness-notifier.js';
@@ -47,7 +48,9 @@ Options:
   --watch-config     reload the config (by difference, as SIGHUP) when the file's
                      content changes; its directory is watched, so a Kubernetes
                      ConfigMap update (a symlink swap) is seen
-  --check            validate the config, print what would run, and exit (0 valid, 2 not)
+  --check            check all a start would (config, state, control socket, state
+                     dir, every server) without binding or writing, print what
+                     would run, and exit as the start would (0, 1 or 2)
   --version          print the version
   --help             print this help
 
@@ -101,12 +104,31 @@ async function run(flags: Flags): Promise<number> {
   return serve(config, paths, { passedSockets, shutdownDelayMs: flags.shutdownDelayMs, watchConfig: flags.watchConfig });
 }
 
+/**
+ * `--check`: everything a start checks, short of taking locks, binding and
+ * writing — the control socket's path and directory, the state dir, the
+ * state file, and every server the config and the runtime changes make.
+ * Fails with the message and exit code the start would.
+ */
 async function check(config: DaemonConfig, paths: DaemonPaths, passedSockets: PassedSockets): Promise<number> {
+  checkBindPath(paths.socket);
+  const socketDirExists = await checkPrivateDirectory(dirname(paths.socket));
+  await checkStateDir(paths.stateDir);
   const log = createLogger('silent');
-  const specs = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets }).check();
-  const lines = specs.map((spec) => `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${spec.handler.type === 'forward' ? ` ${spec.handler.target}` : ''}`);
+  const { servers, conflicts } = await new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets }).check();
+  const lines = servers.map(({ spec, origin }) => {
+    const target = spec.handler.type === 'forward' ? ` ${spec.handler.target}` : '';
+    return `  ${spec.name}: ${spec.listen} -> ${spec.handler.type}${target}${origin === 'runtime' ? ' (added at runtime)' : ''}`;
+  });
   const metrics = config.metrics === undefined ? [] : [`metrics: ${config.metrics.listen} (/metrics, /healthz, /readyz)`];
-  return print([`config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`, ...lines, `control socket: ${paths.socket}`, ...metrics, `state: ${paths.stateDir}`].join('\n'));
+  return print([
+    `config ${paths.configFile ?? '(embedded default)'} is valid; it would run:`,
+    ...lines,
+    ...conflicts.map((conflict) => `conflict: ${conflict.reason}`),
+    `control socket: ${paths.socket}${socketDirExists ? '' : ' (its directory would be created, mode 0700)'}`,
+    ...metrics,
+    `state: ${paths.stateDir}`,
+  ].join('\n'));
 }
 
 /** How `serve` runs beyond the config: the sockets passed in, and a shutdown delay given on the command line (over the config's). */
@@ -121,7 +143,6 @@ interface ServeOptions {
 const NOTIFY_GRACE_MS = 2_000;
 
 async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOptions): Promise<number> {
-  const release = await takeLocks(paths);
   let control: ControlServer | undefined;
   const log = createLogger(config.log.level, (record) => control?.publish('log', record));
   const notifier = new ReadinessNotifier(log);
@@ -131,6 +152,10 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
   // any promise still ends the process, as in any Node program.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, UNHANDLED_REJECTION));
   const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets: options.passedSockets });
+  // The signals are ours before anything is taken: a start can be slow (a
+  // module loading, a lock to wait for), and a SIGINT then must stop it as
+  // it stops a running daemon, not kill it.
+  const locked = takeLocks(paths);
   let stopping = false;
   let watcher: ConfigWatcher | undefined;
   // Live (the control socket served) until the drain begins: through a shutdown delay too.
@@ -150,9 +175,13 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
         }
         log.info({ reason }, 'stopping: draining connections');
         draining = true;
-        await control?.close();
+        // Without a delay this runs within stop() itself: changes are refused
+        // from now on. The control socket stays up meanwhile, so requests in
+        // progress (a remove waiting for its drain) are answered.
         await daemon.shutdown(drainMs);
-        await release();
+        await control?.close();
+        const release = await locked.catch(() => undefined);
+        await release?.();
       } catch (error) {
         // Never left half-stopped: the lock left behind is stale and the next daemon replaces it.
         log.fatal({ err: error }, 'cannot stop cleanly: exiting');
@@ -163,6 +192,8 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
       process.exit(EXIT_OK);
     })();
   };
+  let started = false;
+  let reloadOnceStarted = false;
   const reloadNow = async (why: string): Promise<void> => {
     // Once stopping, the daemon refuses changes, and READY=1 must not follow STOPPING=1.
     if (stopping) return;
@@ -170,10 +201,24 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
     await reload(daemon, log, why);
     if (!stopping) notifier.ready(readiness(daemon, paths));
   };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) forceExit(log, signal);
+      // The delay is for a daemon that serves: a start is stopped at once.
+      stop(signal, undefined, started ? (options.shutdownDelayMs ?? daemon.getConfig().config.shutdownDelayMs) : 0);
+    });
+  }
+  process.on('SIGHUP', () => {
+    if (started) return void reloadNow('SIGHUP');
+    reloadOnceStarted = true;
+    log.info('SIGHUP: the daemon is starting; it reloads the config once started');
+  });
+  let release: (() => Promise<void>) | undefined;
   try {
+    release = await locked;
     await daemon.start();
     const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
-    control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log });
+    control = new ControlServer({ path: paths.socket, methods, info: { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION }, topics: TOPICS, log, idleTimeoutMs: config.control.idleTimeoutMs });
     await control.listen();
     const published = control;
     daemon.subscribe((topic, event) => published.publish(topic, event));
@@ -183,22 +228,20 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
       await watcher.start();
     }
   } catch (error) {
+    // A signal stopped the start: the stop under way exits.
+    if (stopping) return new Promise<number>(() => {});
     watcher?.close();
     await control?.close();
     await daemon.shutdown(0);
-    await release();
+    await release?.();
     throw error;
   }
+  if (stopping) return new Promise<number>(() => {});
+  started = true;
   log.info({ socket: paths.socket, configFile: paths.configFile, stateDir: paths.stateDir, version: VERSION }, 'control socket listening');
   notifier.ready(readiness(daemon, paths));
   notifier.startWatchdog();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) forceExit(log, signal);
-      stop(signal, undefined, options.shutdownDelayMs ?? daemon.getConfig().config.shutdownDelayMs);
-    });
-  }
-  process.on('SIGHUP', () => void reloadNow('SIGHUP'));
+  if (reloadOnceStarted) void reloadNow('SIGHUP');
   return new Promise<number>(() => {});
 }
 
@@ -275,11 +318,11 @@ function parseFlags(argv: readonly string[]): Flags {
   if (parsedLevel !== undefined && !parsedLevel.success) throw new UsageError(`--log-level ${String(level)}: expected one of ${logLevelSchema.options.join(', ')}`);
   return {
     shutdownDelayMs: parseDelay(values['shutdown-delay-ms'] as string | undefined),
+    watchConfig: values['watch-config'] === true,
     config: values.config as string | undefined,
     socket: values.socket as string | undefined,
     stateDir: values['state-dir'] as string | undefined,
     logLevel: parsedLevel?.data,
-    watchConfig: values['watch-config'] === true,
     check: values.check === true,
     version: values.version === true,
     help: values.help === true,

@@ -14,19 +14,33 @@ export class BufferPool {
   readonly #free: Buffer[] = [];
   readonly #size: number;
   readonly #maxFree: number;
+  #inUse = 0;
 
   constructor(size: number, maxFree: number) {
     this.#size = size;
     this.#maxFree = maxFree;
   }
 
+  /** Buffers taken and not yet given back or discarded. */
+  get inUse(): number {
+    return this.#inUse;
+  }
+
   /** A buffer of the pool's size whose content is undefined. Cost: a pop, or an allocation when none is free. */
   take(): Buffer {
+    this.#inUse += 1;
     return this.#free.pop() ?? Buffer.allocUnsafe(this.#size);
   }
 
-  /** Takes `buffer` back (dropped when `maxFree` are free already). */
-  give(buffer: Buffer): void {
+  /** Takes `buffer` back (dropped when `maxFree` are free already); returns undefined, for `buffer = pool.give(buffer)`. */
+  give(buffer: Buffer): undefined {
+    this.#inUse -= 1;
     if (this.#free.length < this.#maxFree) this.#free.push(buffer);
+    return undefined;
+  }
+
+  /** Counts a taken buffer as no longer in use without taking it back: one that may still be referenced (a write of it pending) is left to the collector. */
+  discard(): void {
+    this.#inUse -= 1;
   }
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { toHostPort, type AddressInput, type DatagramSocket, type DatagramTransport, type HostPort, type SocketAddress } from '@evergreen/stream-core';
 import { eachDatagram } from './each-datagram.js';
 import type { DatagramHandler, DatagramSession, HandlerEnvironment } from './handler.js';
@@ -22,6 +23,9 @@ interface Upstream {
  * else's are dropped and reported to the session (`dropStray`), so no other
  * host can inject datagrams into a client's session.
  *
+ * A target whose IP family differs from the listening host's is refused
+ * here (`TypeError`), when the server is added.
+ *
  * A datagram that arrives while the session's socket is being opened waits
  * for it. When the socket cannot be bound or the target does not resolve,
  * the session ends with that error (the host logs and counts it as a handler
@@ -32,6 +36,7 @@ export async function forwardDatagrams(target: string, bindAddress: unknown, env
   const transport: DatagramTransport = await env.transports.datagramTransport(target);
   // The interface's datagram sockets take host/port addresses, as UDP's do.
   const address = toHostPort(transport.parse(target) as AddressInput);
+  checkFamilies(bindAddress, address);
   const upstreams = new WeakMap<DatagramSession, Promise<Upstream>>();
 
   const open = (session: DatagramSession): Promise<Upstream> => {
@@ -56,6 +61,24 @@ export async function forwardDatagrams(target: string, bindAddress: unknown, env
       upstreams.delete(session);
     },
   };
+}
+
+/**
+ * Throws `TypeError` when the upstream sockets (bound on `bindAddress`, the
+ * listening host) and the target are IP addresses of different families: a
+ * UDP socket sends to its own family only, so every datagram would fail
+ * (`EINVAL`). A name is resolved per session, for the socket's family; one
+ * with no address of that family ends its session with the resolver's
+ * error, counted.
+ */
+function checkFamilies(bindAddress: unknown, target: HostPort): void {
+  const bindHost = (bindAddress as Partial<HostPort> | null)?.host;
+  const from = typeof bindHost === 'string' ? isIP(bindHost) : 0;
+  const to = isIP(target.host);
+  if (from === 0 || to === 0 || from === to) return;
+  throw new TypeError(
+    `Cannot forward datagrams from ${bindHost} (IPv${from}) to ${target.host} (IPv${to}): a UDP socket sends to its own address family only; listen on an IPv${to} address or forward to an IPv${from} target`,
+  );
 }
 
 /**

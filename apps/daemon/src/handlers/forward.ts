@@ -2,11 +2,15 @@ import type { BaseStream, StreamConnection, StreamTransport } from '@evergreen/s
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../protocol/server-spec.js';
 import type { HandlerEnvironment, StreamHandler } from './handler.js';
 import { relayBothWays } from './relay.js';
+import { isTlsURI, type ForwardTlsSpec } from '../protocol/tls-spec.js';
+import { UpstreamTls } from '../daemon/tls/upstream-tls.js';
 
 /** Where and how a forward connects. */
 export interface ForwardTarget {
   target: string;
   connectTimeoutMs?: number;
+  /** A `tls://` target's verification and client certificate. */
+  tls?: ForwardTlsSpec;
 }
 
 /**
@@ -16,17 +20,22 @@ export interface ForwardTarget {
  * fails, both are reset (see `relayBothWays`), and so is the client when the
  * upstream cannot be reached. Resolving the target's transport happens here, so
  * a bad target fails when the server is added, not at the first connection.
+ * A `tls://` upstream is verified (chain, name, and `tls.verify`) before a
+ * byte is relayed; its files are read here (and again on a credential reload).
  * Rejects per connection when the upstream connect fails or times out.
  */
 export async function forwardStream(options: ForwardTarget, env: HandlerEnvironment): Promise<StreamHandler> {
   const transport: StreamTransport = await env.transports.streamTransport(options.target);
   const address = transport.parse(options.target);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const tls = isTlsURI(options.target) ? await UpstreamTls.read(options.tls, env.baseDir, `Cannot forward to ${options.target}`) : undefined;
+  if (tls !== undefined) env.onUpstreamTls?.(tls);
   return async (conn: StreamConnection) => {
-    const connectOptions = { ...env.streamLimits, signal: AbortSignal.timeout(connectTimeoutMs) };
+    const connectOptions = { ...env.streamLimits, ...tls?.options, signal: AbortSignal.timeout(connectTimeoutMs) };
     let upstream: BaseStream;
     try {
       upstream = await transport.connect(address, connectOptions);
+      tls?.check(upstream);
     } catch (error) {
       // The client must not take the refusal for an empty stream that ended well.
       conn.reset();

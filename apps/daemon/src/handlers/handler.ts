@@ -1,5 +1,6 @@
 import type { SocketAddress, StreamConnection } from '@evergreen/stream-core';
 import type { TransportRegistry } from '../transports/transport-registry.js';
+import type { UpstreamTls } from '../daemon/tls/upstream-tls.js';
 
 /** What a handler is told about the connection it serves. */
 export interface ConnectionContext {
@@ -9,6 +10,18 @@ export interface ConnectionContext {
   readonly server: string;
   /** The peer's address (`127.0.0.1`), or `local` for a pipe. */
   readonly source: string;
+  /**
+   * Aborted when the daemon wants the connection to end: its server starts
+   * draining (removed, replaced or dropped by a reload, the daemon shutting
+   * down) or the daemon closes it (idle timeout, `conns kill`). Pass it to
+   * every read that waits on the peer (`conn.readUntil('\n', { signal })`):
+   * the read then rejects with `signal.reason` (an `AbortError`) and the
+   * handler ends at once instead of holding the drain for its whole
+   * `drainMs`. A handler that ends by letting that rejection through is not
+   * counted or logged as failed. A pause that unbinds drains nothing: the
+   * signal stays as it is.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -60,4 +73,6 @@ export interface HandlerEnvironment {
   readonly baseDir: string;
   /** The server's per-connection buffer limits, for the connections a handler makes itself. */
   readonly streamLimits: { highWaterMark?: number; maxBufferSize?: number };
+  /** Told of a forward's `tls://` upstream credentials, so a credential reload reaches them. */
+  readonly onUpstreamTls?: (credentials: UpstreamTls) => void;
 }

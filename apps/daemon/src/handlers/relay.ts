@@ -3,7 +3,7 @@ import { BufferPool } from './buffer-pool.js';
 
 /** The most bytes one relay step moves (one socket read's worth). */
 export const RELAY_CHUNK_BYTES = 64 * 1024;
-/** Relay buffers kept for reuse by relays that end (at most 4 MiB held). */
+/** Relay buffers kept for reuse by relays that go idle or end (at most 4 MiB held). */
 const FREE_RELAY_BUFFERS = 64;
 
 const relayBuffers = new BufferPool(RELAY_CHUNK_BYTES, FREE_RELAY_BUFFERS);
@@ -14,23 +14,39 @@ const relayBuffers = new BufferPool(RELAY_CHUNK_BYTES, FREE_RELAY_BUFFERS);
  * `to` cannot take more at once, reading `from` waits for `to` to flush, so
  * `from`'s buffer fills and its socket pauses at its `highWaterMark`.
  *
- * Cost: one await per read, and no allocation: bytes are read into one
- * buffer of this relay's, which is reused as soon as the OS has taken it
- * (`write` true: the kernel copied it; false: after `flush()`), and which
- * goes back to a pool for the next relay when this one ends. Rejects with
- * the first read, write or shutdown error.
+ * Memory: a relay waiting for bytes holds no buffer, so an idle connection
+ * costs its sockets and nothing more. Its reads take a 64 KiB buffer from a
+ * shared pool only once bytes are there (`readInto` given a target
+ * function), and the buffer goes back as soon as the OS has taken its bytes
+ * (`write` true: the kernel copied them; false: after `flush()`) and nothing
+ * more is buffered; while more is, the next read reuses it at once. So the
+ * buffers in use are those of the relays moving bytes at that moment, not
+ * one per connection, and no chunk allocates. Each byte is copied once, out
+ * of the socket's shared read memory.
+ * Cost: one await per read. Rejects with the first read, write or shutdown error.
  */
 export async function relay(from: BaseStream, to: BaseStream): Promise<void> {
-  const buffer = relayBuffers.take();
-  for (;;) {
-    const n = await from.readInto(buffer, { partial: true });
-    if (n === 0) break;
-    if (!to.write(buffer.subarray(0, n))) await to.flush();
+  let buffer: Buffer | undefined;
+  const provide = (): Buffer => (buffer ??= relayBuffers.take());
+  try {
+    for (;;) {
+      const n = await from.readInto(buffer ?? provide, { partial: true });
+      if (n === 0) break;
+      if (!to.write(buffer!.subarray(0, n))) await to.flush();
+      // Nothing references the buffer now: the write was taken or flushed.
+      if (from.readableLength === 0) buffer = relayBuffers.give(buffer!);
+    }
+  } catch (error) {
+    // A failed write may still hold the buffer: it is left to the collector.
+    if (buffer !== undefined) relayBuffers.discard();
+    throw error;
   }
-  // Nothing references the buffer now: the last write was taken or flushed.
-  // (A relay that fails leaves its buffer to the collector: a write may still hold it.)
-  relayBuffers.give(buffer);
   await to.shutdown();
+}
+
+/** Relay buffers taken from the pool and not yet given back: those of relays that are moving bytes (for tests and diagnostics). */
+export function relayBuffersInUse(): number {
+  return relayBuffers.inUse;
 }
 
 /**

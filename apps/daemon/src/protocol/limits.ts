@@ -32,6 +32,13 @@ export const SUBSCRIBER_QUEUE_EVENTS = 1024;
  */
 export const REPLY_STALL_TIMEOUT_MS = 60_000;
 
+/**
+ * How long a control connection may stay idle — no request in progress, not
+ * subscribed — before it is closed (10 min; `control.idleTimeoutMs`): a
+ * client that connects and forgets cannot keep one of the connection slots.
+ */
+export const CONTROL_IDLE_TIMEOUT_MS = 600_000;
+
 /** Unread bytes a control connection buffers before its socket is paused (64 KiB): one read's worth, so backpressure reaches the peer soon. */
 export const CONTROL_HIGH_WATER_MARK_BYTES = 64 * 1024;
 

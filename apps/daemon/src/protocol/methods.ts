@@ -41,6 +41,7 @@ export const methodParams = {
   stats: noOptions,
   'config.get': noOptions,
   'config.reload': z.strictObject({ dryRun: z.boolean().optional() }),
+  'tls.reload': z.strictObject({ name: serverSpecSchema.shape.name.optional() }),
   'log.setLevel': z.strictObject({ level: logLevelSchema }),
   shutdown: z.strictObject({ drainMs: drainMs.optional() }),
 } as const;

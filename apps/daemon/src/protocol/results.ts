@@ -1,4 +1,5 @@
 import type { HandlerSpec, ServerSpec } from './server-spec.js';
+import type { ServerTlsInfo, TlsConnectionInfo, TlsHandshakeStats, TlsReloadResult } from './tls-results.js';
 
 /**
  * What the daemon's methods resolve (and the control pipe sends back): the
@@ -7,7 +8,7 @@ import type { HandlerSpec, ServerSpec } from './server-spec.js';
  */
 
 /** Why a connection was refused; each is counted apart. */
-export type RefusalReason = 'denied' | 'maxConnections' | 'maxPerSource' | 'paused';
+export type RefusalReason = 'denied' | 'maxConnections' | 'maxPerSource' | 'paused' | 'resources';
 
 /** Where a hosted server is in its life. */
 export type ServerState = 'starting' | 'listening' | 'paused' | 'stopping' | 'stopped';
@@ -29,6 +30,8 @@ export interface ServerStatsInfo {
   errors: number;
   /** When counting started (the server was added). */
   since: number;
+  /** A tls:// server's handshakes. */
+  tls?: TlsHandshakeStats;
 }
 
 /** A server as `servers.list` shows it. */
@@ -44,6 +47,8 @@ export interface ServerInfo {
   pausedMode: PauseMode | null;
   spec: ServerSpec;
   stats: ServerStatsInfo;
+  /** A tls:// server's certificate and credential files. */
+  tls?: ServerTlsInfo;
 }
 
 /** An active connection (UDP: a client session) as `connections.list` shows it. */
@@ -56,6 +61,8 @@ export interface ConnectionInfo {
   bytesOut: number;
   /** The last time bytes moved either way (brought up to date at most once a second). */
   lastActivity: number;
+  /** A TLS connection's peer identity and session. */
+  tls?: TlsConnectionInfo;
 }
 
 /** A page of `connections.list`. */
@@ -117,4 +124,6 @@ export interface ReloadReport {
   conflicts: Conflict[];
   /** Servers that could not be started (the old one, if any, keeps running); `(metrics)` names the metrics endpoint. */
   failed: { name: string; message: string }[];
+  /** The credential files of the unchanged tls:// servers, read again (absent on a dry run). */
+  tls?: TlsReloadResult[];
 }

@@ -2,6 +2,7 @@ import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import { z } from 'zod';
 import { boundedArray, boundedString } from './bounded.js';
 import { parseCidr } from './cidr.js';
+import { forwardTlsSchema, isTlsURI, serverTlsSchema } from './tls-spec.js';
 
 /**
  * The schemas of a hosted server: the config's `servers[]` entries and the
@@ -46,6 +47,7 @@ export const forwardHandlerSchema = z.strictObject({
   type: z.literal('forward'),
   target: uri('tcp://127.0.0.1:8080'),
   connectTimeoutMs: milliseconds().optional().describe(`How long the upstream connect may take (default ${DEFAULT_CONNECT_TIMEOUT_MS} ms)`),
+  tls: forwardTlsSchema.optional().describe('A tls:// target only: how the upstream is verified and what this side presents'),
 });
 /** `{ "type": "module", "path": FILE, "export"?: NAME }`: a function of the user's gets each connection. */
 export const moduleHandlerSchema = z.strictObject({
@@ -75,13 +77,30 @@ export const serverLimitsShape = {
     .describe('Datagram (udp) servers only: the listening socket\'s kernel receive buffer in bytes (SO_RCVBUF; Linux caps it at net.core.rmem_max); default: the OS\'s'),
 };
 
-/** One hosted server: a config `servers[]` entry, and exactly what `servers.add` takes. */
-export const serverSpecSchema = z.strictObject({
-  name: z.string().regex(SERVER_NAME, 'expected a name of 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
-  listen: uri('tcp://127.0.0.1:7007'),
-  handler: handlerSchema,
-  ...serverLimitsShape,
-});
+/**
+ * One hosted server: a config `servers[]` entry, and exactly what
+ * `servers.add` takes. A `tls` block belongs to a `tls://` listen (where it
+ * is required) and a handler's `tls` block to a forward's `tls://` target.
+ */
+export const serverSpecSchema = z
+  .strictObject({
+    name: z.string().regex(SERVER_NAME, 'expected a name of 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    listen: uri('tcp://127.0.0.1:7007'),
+    handler: handlerSchema,
+    ...serverLimitsShape,
+    tls: serverTlsSchema.optional().describe('A tls:// listen only (and required there): the certificate served and the client policy'),
+  })
+  .superRefine((spec, ctx) => {
+    if (isTlsURI(spec.listen) && spec.tls === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], input: undefined, message: 'expected a tls block ({ "cert": FILE, "key": FILE, … }) for a tls:// listen' });
+    }
+    if (!isTlsURI(spec.listen) && spec.tls !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], input: spec.tls, message: `expected no tls block: it applies to a tls:// listen, and this one is "${spec.listen}"` });
+    }
+    if (spec.handler.type === 'forward' && spec.handler.tls !== undefined && !isTlsURI(spec.handler.target)) {
+      ctx.addIssue({ code: 'custom', path: ['handler', 'tls'], input: spec.handler.tls, message: `expected no tls block: it applies to a tls:// target, and this one is "${spec.handler.target}"` });
+    }
+  });
 
 
 /**
@@ -104,4 +123,4 @@ export const serverUpdateSchema = z.strictObject({
 export type HandlerSpec = z.infer<typeof handlerSchema>;
 export type ServerSpec = z.infer<typeof serverSpecSchema>;
 export type ServerUpdate = z.infer<typeof serverUpdateSchema>;
-export type ServerLimits = Omit<ServerSpec, 'name' | 'listen' | 'handler'>;
+export type ServerLimits = Omit<ServerSpec, 'name' | 'listen' | 'handler' | 'tls'>;

@@ -5,6 +5,7 @@ import type { DatagramTransport, StreamTransport, Transport } from '@evergreen/s
 /** The packages of the built-in schemes. */
 export const BUILTIN_TRANSPORTS: Readonly<Record<string, string>> = {
   tcp: '@evergreen/tcp',
+  tls: '@evergreen/tls',
   pipe: '@evergreen/pipe',
   udp: '@evergreen/udp',
 };
@@ -27,7 +28,7 @@ export class TransportUnavailableError extends Error {
 /**
  * Finds the transport of a URI by its scheme and loads its package with
  * `import()` on first use (once: later lookups share the load). Built in:
- * `tcp`, `pipe`, `udp`; `extra` adds or overrides schemes with a package name
+ * `tcp`, `tls`, `pipe`, `udp`; `extra` adds or overrides schemes with a package name
  * or a file path (relative to `baseDir`).
  *
  * Errors ({@link TransportUnavailableError}): a URI with no scheme, a scheme

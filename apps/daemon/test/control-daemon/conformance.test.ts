@@ -8,7 +8,7 @@ import { echoOnce, roundTrip, tcpAddress, tcpConnect } from './tcp-peer.js';
 /** The methods docs/control.md and the daemon's method table name. */
 const METHODS = [
   'hello', 'subscribe', 'unsubscribe', 'status', 'servers.list', 'servers.add', 'servers.update', 'servers.remove', 'servers.pause',
-  'servers.resume', 'connections.list', 'connections.close', 'stats', 'config.get', 'config.reload', 'log.setLevel', 'shutdown',
+  'servers.resume', 'connections.list', 'connections.close', 'stats', 'config.get', 'config.reload', 'tls.reload', 'log.setLevel', 'shutdown',
 ];
 
 async function client(daemon: DaemonProcess): Promise<SpecClient> {
@@ -48,6 +48,7 @@ describe('a client built from docs/control.md on node:net and @msgpack/msgpack d
       maxOutstandingRequests: 64,
       subscriberQueueEvents: 1024,
       replyStallTimeoutMs: 60_000,
+      idleTimeoutMs: 600_000,
     });
     const status = (await rpc.call('status')) as Record<string, unknown>;
     expect(status).toMatchObject({ name: 'evergreend', pid: daemon.pid, servers: { total: 1, listening: 1, paused: 0, stopping: 0 }, connections: 0 });

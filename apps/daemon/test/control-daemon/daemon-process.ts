@@ -27,6 +27,12 @@ export interface ServerEntry {
   [limit: string]: unknown;
 }
 
+/** How a test's daemon is started. */
+export interface DaemonOptions {
+  /** The daemon's limit on open files (`ulimit -n`, soft and hard), lowered before it starts; default: this process's. */
+  openFileLimit?: number;
+}
+
 /** A daemon running in a child process for one test. */
 export interface DaemonProcess {
   readonly pid: number;
@@ -69,11 +75,11 @@ afterEach(async () => {
  * Starts `node bin/evergreend.mjs` with a config of `servers` (default: one
  * echo server on tcp://127.0.0.1:0), in a private temp directory that holds
  * its config, state, control socket (`<dir>/ctl/control.sock`) and XDG
- * directories, with nothing of this process's environment but PATH.
- * Resolves once it logs "control socket listening". The child is killed
+ * directories, with nothing of this process's environment but PATH (and,
+ * with `openFileLimit`, under that `ulimit -n`). Resolves once it logs "control socket listening". The child is killed
  * (SIGKILL, by pid) and the directory removed after the test.
  */
-export async function startDaemon(servers: ServerEntry[] = [{ name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' } }]): Promise<DaemonProcess> {
+export async function startDaemon(servers: ServerEntry[] = [{ name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' } }], options: DaemonOptions = {}): Promise<DaemonProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'evergreen-daemon-'));
   directories.push(dir);
   const xdg = (name: string) => {
@@ -93,10 +99,11 @@ export async function startDaemon(servers: ServerEntry[] = [{ name: 'echo', list
     XDG_DATA_HOME: xdg('data'),
     XDG_CACHE_HOME: xdg('cache'),
   };
-  const child = spawn(process.execPath, [EVERGREEND, '--config', config, '--socket', socket, '--state-dir', join(dir, 'state')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const command = [process.execPath, EVERGREEND, '--config', config, '--socket', socket, '--state-dir', join(dir, 'state')];
+  // The shell lowers its own limit and becomes the daemon (exec): the pid stays the daemon's.
+  const launcher = options.openFileLimit === undefined ? [] : ['/bin/sh', '-c', 'ulimit -n "$0" && exec "$@"', String(options.openFileLimit)];
+  const [file, ...args] = [...launcher, ...command];
+  const child = spawn(file!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   return new DaemonLogs(child, socket).ready();
 }

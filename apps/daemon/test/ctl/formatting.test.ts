@@ -6,7 +6,7 @@ import { renderTop } from '../../src/ctl/top-view.js';
 import type { DaemonStats, DaemonStatus, ServerInfo } from '../../src/protocol/results.js';
 
 function stats(servers: Record<string, [number, number]>): DaemonStats {
-  const entries = Object.entries(servers).map(([name, [bytesIn, bytesOut]]) => [name, { accepted: 0, active: 0, refused: { denied: 0, maxConnections: 0, maxPerSource: 0, paused: 0 }, bytesIn, bytesOut, errors: 0, since: 0 }] as const);
+  const entries = Object.entries(servers).map(([name, [bytesIn, bytesOut]]) => [name, { accepted: 0, active: 0, refused: { denied: 0, maxConnections: 0, maxPerSource: 0, paused: 0, resources: 0 }, bytesIn, bytesOut, errors: 0, since: 0 }] as const);
   const sum = (index: 0 | 1): number => Object.values(servers).reduce((total, pair) => total + pair[index], 0);
   return { servers: Object.fromEntries(entries), totals: { accepted: 0, active: 0, refused: 0, bytesIn: sum(0), bytesOut: sum(1), errors: 0 }, uptimeMs: 0 };
 }

@@ -19,4 +19,15 @@ describe('BufferPool', () => {
     expect(again.filter((buffer) => taken.includes(buffer))).toHaveLength(2);
     expect(taken).not.toContain(again[2]);
   });
+
+  it('counts the buffers in use: taken and not yet given back or discarded', () => {
+    const pool = new BufferPool(16, 1);
+    const [a, b] = [pool.take(), pool.take()];
+    expect(pool.inUse).toBe(2);
+    pool.give(a);
+    pool.discard();
+    expect(pool.inUse).toBe(0);
+    expect(pool.take()).toBe(a);
+    expect(pool.take()).not.toBe(b);
+  });
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
-import { addressOf, Client, connectSocket, portOf, releaseAll, startDaemon, startDaemonWith, tempDir } from './harness.js';
+import { DaemonError } from '../../src/daemon/daemon-error.js';
+import { addressOf, Client, connectSocket, portOf, rejection, releaseAll, startDaemon, startDaemonWith, tempDir } from './harness.js';
 import { exchangePayloads } from './payload.js';
 import { mismatches, payloadUpstream, streamUpstream } from './upstreams.js';
 import { boundSocket, CHUNK_BYTES, datagramClient, datagramUpstream } from './datagram-transfer.js';
@@ -132,6 +133,22 @@ describe('forward of datagrams: the session\'s upstream socket', () => {
 
     expect(received).toEqual(['reply to hello', 'more from the target']);
     expect(daemon.server('ufwd').stats.active).toBe(1);
+  });
+
+  it.each([
+    ['udp://127.0.0.1:0', 'udp://[::1]:9', 'IPv4', 'IPv6'],
+    ['udp://[::1]:0', 'udp://127.0.0.1:9', 'IPv6', 'IPv4'],
+  ])('refuses a forward from %s to %s when it is added (invalid), naming both families: every datagram would fail', async (listen, target, from, to) => {
+    const daemon = await startDaemon([]);
+
+    const error = await rejection(daemon.addServer({ name: 'ufwd', listen, handler: { type: 'forward', target } }));
+
+    expect(error).toBeInstanceOf(DaemonError);
+    expect((error as DaemonError).kind).toBe('invalid');
+    expect((error as DaemonError).message).toContain(`(${from}) to`);
+    expect((error as DaemonError).message).toContain(`(${to}):`);
+    expect((error as DaemonError).data).toMatchObject({ path: 'handler.target', value: target });
+    expect(daemon.listServers()).toEqual([]);
   });
 
   it('ends the session, counted as a handler error, when its upstream socket cannot be bound', async () => {

@@ -58,7 +58,8 @@ async function readMixed(reader: BaseStream, seed: number): Promise<Buffer> {
       }
       case 3: {
         const view = target.subarray(0, size);
-        got = Buffer.from(view.subarray(0, await reader.readInto(view, { partial: true })));
+        // Every other one gets its target from a function, as a pooled relay does.
+        got = Buffer.from(view.subarray(0, await reader.readInto(i % 2 === 0 ? view : () => view, { partial: true })));
         break;
       }
       default:
@@ -154,6 +155,55 @@ export function describeBorrowedReads(harness: StreamPairHarness): void {
         await expect(pending).rejects.toBe(reason);
         pair.writer.write('efgh');
         expect((await pair.reader.readBytes(8)).toString()).toBe('abcdefgh');
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('a partial readInto given a target function calls it once bytes are there, not while it waits, and never at a bare end of stream', async () => {
+      const pair = await harness.createPair();
+      try {
+        const target = Buffer.alloc(16);
+        let calls = 0;
+        const provide = (): Buffer => {
+          calls += 1;
+          return target;
+        };
+        const first = pair.reader.readInto(provide, { partial: true });
+        pair.writer.write('ping');
+        expect(await first).toBe(4);
+        expect({ calls, bytes: target.subarray(0, 4).toString() }).toEqual({ calls: 1, bytes: 'ping' });
+
+        const waiting = pair.reader.readInto(provide, { partial: true });
+        if (harness.twoWay) {
+          // A round trip through the peer: the read has waited while bytes moved the other way.
+          pair.reader.write('pong');
+          expect((await pair.writer.readBytes(4)).toString()).toBe('pong');
+        } else {
+          for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+        }
+        expect(calls).toBe(1);
+        await pair.writer.shutdown();
+        expect(await waiting).toBe(0);
+        expect(calls).toBe(1);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it.each([
+      ['returns no Uint8Array', () => 'not bytes' as unknown as Uint8Array, TypeError],
+      ['returns an empty target', () => new Uint8Array(0), RangeError],
+      ['throws', () => {
+        throw new SyntaxError('no buffer');
+      }, SyntaxError],
+    ])('a partial readInto whose target function %s rejects with that error; the bytes stay for the next read', async (_what, provide, errorClass) => {
+      const pair = await harness.createPair();
+      try {
+        const failing = pair.reader.readInto(provide, { partial: true });
+        pair.writer.write('kept');
+        await expect(failing).rejects.toBeInstanceOf(errorClass);
+        expect((await pair.reader.readBytes(4)).toString()).toBe('kept');
       } finally {
         await pair.close();
       }

@@ -38,6 +38,30 @@ export function describeFlow(harness: StreamPairHarness): void {
       }
     });
 
+    it('writableLength counts what the OS has not taken: above 0 while the peer does not read, 0 once it has and flush() resolved', async () => {
+      const pair = await harness.createPair({ reader: { highWaterMark: 64 * KiB } });
+      try {
+        expect(pair.writer.writableLength).toBe(0);
+        // More than the kernel buffers between the two hold: the reader is not reading.
+        const payload = Buffer.alloc(32 * MiB, 'w');
+        let tookAtOnce = true;
+        for (let offset = 0; offset < payload.length; offset += MiB) tookAtOnce = pair.writer.write(payload.subarray(offset, offset + MiB)) && tookAtOnce;
+        expect(tookAtOnce).toBe(false);
+        const queued = pair.writer.writableLength;
+        expect(queued).toBeGreaterThan(0);
+        expect(queued).toBeLessThanOrEqual(payload.length);
+        // A queued string counts its bytes (UTF-8), not its characters.
+        pair.writer.write('é');
+        expect(pair.writer.writableLength).toBe(queued + 2);
+        const received = pair.reader.readBytes(payload.length + 2);
+        await pair.writer.flush();
+        expect(pair.writer.writableLength).toBe(0);
+        expect(sha256(await received)).toBe(sha256(Buffer.concat([payload, Buffer.from('é')])));
+      } finally {
+        await pair.close();
+      }
+    });
+
     it('a pending read keeps reading past highWaterMark: a long record is never a deadlock', async () => {
       const pair = await harness.createPair({ reader: { highWaterMark: 16 * KiB } });
       try {

@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { clientPairsOf, pairsOf, type StreamPairHarness, type StreamTransportHarness } from './harness.js';
 import { describeBorrowedReads } from './borrowed-reads.js';
+import { describeLimits } from './limits.js';
 import { describeReads } from './reads.js';
 import { describeStreamLifecycle, describeTwoWay } from './stream-lifecycle.js';
 import { describeFlow } from './flow.js';
@@ -22,6 +23,8 @@ export { connectPair, pairsOf, clientPairsOf, fifoPairHarness, countSearchedByte
  * (`describeStreamTransport(harness)` inside a vitest file). It covers echo,
  * delimiters split at every offset, EOF with a partial record, half-close,
  * close during a pending read, write before connect, the backpressure bound,
+ * `writableLength` while the peer does not read, every read's limit at
+ * `limit - 1`, `limit` and `limit + 1` bytes across chunks,
  * abort leaving the buffer intact, concurrent reads in call order, a long
  * record in linear time, `records()` batches, `readInto`, and server close
  * closing connections; then the reads again with the client reading, and
@@ -38,6 +41,7 @@ export function describeStreamTransport<A>(harness: StreamTransportHarness<A>): 
   describe(`${harness.name}: client reads`, () => {
     const clientPairs = clientPairsOf(harness);
     describeReads(clientPairs);
+    describeLimits(clientPairs);
     describeFlow(clientPairs);
     describeBorrowedReads(clientPairs);
   });
@@ -54,6 +58,7 @@ export function describeStreamPair(harness: StreamPairHarness): void {
 
 function describeStreamTopics(harness: StreamPairHarness): void {
   describeReads(harness);
+  describeLimits(harness);
   describeStreamLifecycle(harness);
   describeFlow(harness);
   // A one-way channel (a pipe) cannot answer: a scope of its own, not a skip.

@@ -38,11 +38,16 @@ export function describeServer<A>(harness: StreamTransportHarness<A>): void {
       void server.serve();
       const client = harness.createClient();
       try {
-        expect(client.write('early ')).toBe(false);
+        expect(client.writableLength).toBe(0);
+        expect(client.write('früh ')).toBe(false);
         expect(client.write(Buffer.from('bird\n'))).toBe(false);
+        // Buffered before connect: counted in bytes ('ü' is two).
+        expect(client.writableLength).toBe(11);
         await harness.connect(client, harness.connectAddress(server));
         await until(() => accepted.length === 1, 'the connection to be accepted');
-        expect((await accepted[0].readUntil('\n')).toString()).toBe('early bird\n');
+        expect((await accepted[0].readUntil('\n')).toString()).toBe('früh bird\n');
+        await client.flush();
+        expect(client.writableLength).toBe(0);
       } finally {
         client.close();
         await server.close();

@@ -50,9 +50,14 @@ function connectionQuery(flags: ListFlags): MethodOptions<'connections.list'> {
 function connectionTable(page: ConnectionPage): string[] {
   if (page.items.length === 0) return [page.total === 0 ? 'no connections' : `no connections at offset ${page.offset} (${page.total} in all)`];
   const now = Date.now();
+  // TLS columns only when a TLS connection is listed: plain listings stay as they were.
+  const tls = page.items.some((conn) => conn.tls !== undefined);
   const table = formatTable(
-    [{ title: 'ID' }, { title: 'SERVER' }, { title: 'SOURCE' }, { title: 'AGE', right: true }, { title: 'IDLE', right: true }, { title: 'IN', right: true }, { title: 'OUT', right: true }],
-    page.items.map((conn) => [conn.id, conn.server, conn.source, formatDuration(now - conn.startedAt), formatDuration(now - conn.lastActivity), formatBytes(conn.bytesIn), formatBytes(conn.bytesOut)]),
+    [{ title: 'ID' }, { title: 'SERVER' }, { title: 'SOURCE' }, { title: 'AGE', right: true }, { title: 'IDLE', right: true }, { title: 'IN', right: true }, { title: 'OUT', right: true }, ...(tls ? [{ title: 'TLS' }, { title: 'PEER' }, { title: 'ALPN' }] : [])],
+    page.items.map((conn) => [
+      conn.id, conn.server, conn.source, formatDuration(now - conn.startedAt), formatDuration(now - conn.lastActivity), formatBytes(conn.bytesIn), formatBytes(conn.bytesOut),
+      ...(tls ? [conn.tls?.version ?? '-', conn.tls?.peer ?? '-', conn.tls?.alpn ?? '-'] : []),
+    ]),
   );
   const last = page.offset + page.items.length;
   return last < page.total || page.offset > 0 ? [...table, `(${page.offset + 1}-${last} of ${page.total}; see --offset)`] : table;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CtlContext } from '../ctl-context.js';
 import { serverTable } from '../describe-server.js';
+import { tlsServerLines } from '../describe-tls.js';
 import { registerServersAdd } from './servers-add.js';
 import { registerServersPause } from './servers-pause.js';
 import { registerServersResume } from './servers-resume.js';
@@ -17,7 +18,7 @@ export function registerServers(program: Command, ctx: CtlContext): void {
     .action(async (flags: { json?: boolean }) => {
       const list = await (await ctx.connect()).listServers();
       if (flags.json === true) ctx.printJson(list);
-      else ctx.print(list.length === 0 ? 'no servers (add one with: evergreenctl servers add NAME URI)' : serverTable(list));
+      else ctx.print(list.length === 0 ? 'no servers (add one with: evergreenctl servers add NAME URI)' : [...serverTable(list), ...tlsServerLines(list)]);
     });
   registerServersAdd(servers, ctx);
   registerServersRm(servers, ctx);

@@ -1,6 +1,6 @@
-import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import { z } from 'zod';
-import { MAX_SERVERS } from '../../protocol/limits.js';
+import { MAX_TIMER_MS } from '@evergreen/stream-core';
+import { CONTROL_IDLE_TIMEOUT_MS, MAX_SERVERS } from '../../protocol/limits.js';
 import { logLevelSchema } from '../../protocol/log-level.js';
 import { serverSpecSchema } from '../../protocol/server-spec.js';
 import { metricsConfigSchema } from '../observe/metrics-config.js';
@@ -17,6 +17,13 @@ export const shutdownDelayMsSchema = z
   .min(0)
   .max(MAX_TIMER_MS)
   .describe('On SIGTERM/SIGINT: milliseconds to keep accepting (not ready, STOPPING=1 sent) before draining; default 0');
+
+/**
+ * The default of `moduleLoadTimeoutMs` (30 s): how long importing a
+ * server's handler module or transport package may take. An import cannot
+ * be cancelled; past this the server fails to start (the import may go on).
+ */
+export const DEFAULT_MODULE_LOAD_TIMEOUT_MS = 30_000;
 
 /**
  * The daemon's config file (`evergreend.json`). Strict: an unknown field is
@@ -37,12 +44,24 @@ export const configSchema = z
     transports: z
       .record(z.string().regex(SCHEME, 'expected a URI scheme such as "quic"'), z.string().min(1).describe('The package (or file) exporting `transport`'))
       .default({})
-      .describe('Extra transport packages by URI scheme, beside tcp, pipe and udp'),
+      .describe('Extra transport packages by URI scheme, beside tcp, tls, pipe and udp'),
+    moduleLoadTimeoutMs: z
+      .int()
+      .min(1)
+      .max(MAX_TIMER_MS)
+      .default(DEFAULT_MODULE_LOAD_TIMEOUT_MS)
+      .describe(`How long loading a server's handler module or transport package may take before the server fails to start (ms); default ${DEFAULT_MODULE_LOAD_TIMEOUT_MS}`),
     control: z
       .strictObject({
         socket: z.string().startsWith('/', 'expected an absolute path').optional().describe('The control socket path'),
+        idleTimeoutMs: z
+          .int()
+          .min(0)
+          .max(MAX_TIMER_MS)
+          .default(CONTROL_IDLE_TIMEOUT_MS)
+          .describe(`Close a control connection idle this long: no request in progress, not subscribed (ms; 0: never); default ${CONTROL_IDLE_TIMEOUT_MS}`),
       })
-      .default({}),
+      .default({ idleTimeoutMs: CONTROL_IDLE_TIMEOUT_MS }),
     metrics: metricsConfigSchema.optional(),
     shutdownDelayMs: shutdownDelayMsSchema.default(0),
   })

@@ -24,8 +24,10 @@ const CODE_OF: Record<DaemonErrorKind, number> = {
  * refusals become RPC errors — `DaemonError` by kind, `BindError` as
  * BIND_FAILED with `data: { errno, code }`, a reloaded config that does not
  * validate as REFUSED with `data: { issues }`; anything else is the control
- * server's INTERNAL_ERROR. `shutdown` answers first and then calls
- * `onShutdown`, so the caller gets its reply before the socket goes.
+ * server's INTERNAL_ERROR. `shutdown` calls `onShutdown` before it
+ * answers, so every request handled after it finds the daemon stopping;
+ * `onShutdown` must leave the control socket up until the requests in
+ * progress are answered (`ControlServer#close` does).
  */
 export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) => void): ControlMethods {
   const table: { [M in MethodName]: (params: MethodParams<M>) => unknown } = {
@@ -41,9 +43,11 @@ export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) =>
     stats: () => daemon.stats(),
     'config.get': () => daemon.getConfig(),
     'config.reload': ({ dryRun }) => daemon.reload({ dryRun }),
+    'tls.reload': async ({ name }) => ({ servers: await daemon.reloadTls(name) }),
     'log.setLevel': ({ level }) => daemon.setLogLevel(level),
     shutdown: ({ drainMs }) => {
-      setImmediate(() => onShutdown(drainMs));
+      // At once, not after the reply: a change pipelined behind this request must find the daemon stopping.
+      onShutdown(drainMs);
       return { stopping: true };
     },
   };

@@ -5,6 +5,7 @@ import { MAX_TIMER_MS } from '@evergreen/stream-core';
 import {
   CLOSE_FLUSH_TIMEOUT_MS,
   CONTROL_HIGH_WATER_MARK_BYTES,
+  CONTROL_IDLE_TIMEOUT_MS,
   MAX_CONTROL_CONNECTIONS,
   MAX_OUTSTANDING_REQUESTS,
   REPLY_STALL_TIMEOUT_MS,
@@ -52,6 +53,12 @@ export interface ControlServerOptions {
    * 60 s): an integer from 1 to `MAX_TIMER_MS`.
    */
   readonly replyStallTimeoutMs?: number;
+  /**
+   * Milliseconds a connection may stay idle — no request in progress, not
+   * subscribed — before it is closed (default `CONTROL_IDLE_TIMEOUT_MS`,
+   * 10 min; 0: never): an integer from 0 to `MAX_TIMER_MS`.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 /**
@@ -65,11 +72,14 @@ export interface ControlServerOptions {
  * Every misbehaving client (bad bytes, too much, too many, not reading)
  * loses only its own connection; the others go on. One that does not read
  * what it was sent is not read either, and is closed once that has waited
- * `replyStallTimeoutMs` to go out.
+ * `replyStallTimeoutMs` to go out. One idle for `idleTimeoutMs` is closed;
+ * and when `MAX_CONTROL_CONNECTIONS` are open, a new client is admitted by
+ * closing the one idle longest (logged), so an operator always gets in
+ * unless every connection is subscribed or has a request in progress.
  *
  * Errors: the constructor throws `TypeError` for a method named like a
  * built-in or without a schema and handler, `RangeError` for a bad
- * `replyStallTimeoutMs`; `listen` rejects as described
+ * `replyStallTimeoutMs` or `idleTimeoutMs`; `listen` rejects as described
  * there. Cost: one listening socket; per connection one session.
  */
 export class ControlServer {
@@ -78,6 +88,7 @@ export class ControlServer {
   readonly #topics: readonly string[];
   readonly #log: ControlLog;
   readonly #replyStallTimeoutMs: number;
+  readonly #idleTimeoutMs: number;
   readonly #methods: ReadonlyMap<string, ControlMethod>;
   readonly #sessions = new Set<ControlSession>();
   readonly #server: PipeServer;
@@ -87,7 +98,8 @@ export class ControlServer {
     this.#info = options.info;
     this.#topics = [...(options.topics ?? [])];
     this.#log = options.log ?? silentLog;
-    this.#replyStallTimeoutMs = stallTimeout(options.replyStallTimeoutMs);
+    this.#replyStallTimeoutMs = timeoutOption('replyStallTimeoutMs', options.replyStallTimeoutMs, REPLY_STALL_TIMEOUT_MS, 1);
+    this.#idleTimeoutMs = timeoutOption('idleTimeoutMs', options.idleTimeoutMs, CONTROL_IDLE_TIMEOUT_MS, 0);
     this.#methods = this.#methodTable(options.methods);
     this.#server = new PipeServer((conn) => this.#accept(conn), {
       highWaterMark: CONTROL_HIGH_WATER_MARK_BYTES,
@@ -96,9 +108,11 @@ export class ControlServer {
     });
   }
 
-  /** Control connections being served. */
+  /** Control connections being served (not those being closed). */
   get connections(): number {
-    return this.#sessions.size;
+    let open = 0;
+    for (const session of this.#sessions) if (!session.closed) open += 1;
+    return open;
   }
 
   /**
@@ -135,21 +149,42 @@ export class ControlServer {
     }
   }
 
-  /** Closes every control connection and the listener, and removes the socket file. Idempotent. */
+  /**
+   * Removes the socket file and stops listening; each connection takes no
+   * more requests, is answered those in progress and is closed, within
+   * `CLOSE_FLUSH_TIMEOUT_MS` (2 s; past it every connection is closed).
+   * Resolves once all are closed. Idempotent.
+   */
   close(): Promise<void> {
-    return this.#server.close();
+    for (const session of this.#sessions) session.finish();
+    return this.#server.close({ drainMs: CLOSE_FLUSH_TIMEOUT_MS });
   }
 
   #accept(conn: PipeConnection): Promise<void> {
-    if (this.#sessions.size >= MAX_CONTROL_CONNECTIONS) {
-      const message = `Cannot accept the control connection: ${MAX_CONTROL_CONNECTIONS} are open already`;
+    if (this.connections >= MAX_CONTROL_CONNECTIONS && !this.#evictIdlest()) {
+      const message = `Cannot accept the control connection: ${MAX_CONTROL_CONNECTIONS} are open already, each subscribed or with a request in progress`;
       this.#log.warn({ limit: MAX_CONTROL_CONNECTIONS }, message);
       conn.write(encodeNotification('error', [{ code: RpcErrorCode.BUSY, message }]));
       return lingerAndClose(conn, CLOSE_FLUSH_TIMEOUT_MS);
     }
-    const session = new ControlSession(conn, (request, from) => this.#dispatch(request, from), this.#log, this.#replyStallTimeoutMs);
+    const timeouts = { stallTimeoutMs: this.#replyStallTimeoutMs, idleTimeoutMs: this.#idleTimeoutMs };
+    const session = new ControlSession(conn, (request, from) => this.#dispatch(request, from), this.#log, timeouts);
     this.#sessions.add(session);
     return session.run().finally(() => this.#sessions.delete(session));
+  }
+
+  /** Closes the session idle longest to make room for a new client; false when none is idle. */
+  #evictIdlest(): boolean {
+    let idlest: ControlSession | undefined;
+    for (const session of this.#sessions) {
+      const since = session.idleSince;
+      if (since !== undefined && (idlest === undefined || since < idlest.idleSince!)) idlest = session;
+    }
+    if (idlest === undefined) return false;
+    const idleMs = Date.now() - idlest.idleSince!;
+    this.#log.warn({ session: idlest.id, idleMs, limit: MAX_CONTROL_CONNECTIONS }, 'Closing the control connection idle longest: every connection is taken and another client came');
+    idlest.evict(`${MAX_CONTROL_CONNECTIONS} connections are open and this one was idle longest (${idleMs} ms); another client needed the room`);
+    return true;
   }
 
   async #dispatch(request: RpcRequest, session: ControlSession): Promise<unknown> {
@@ -223,16 +258,17 @@ export class ControlServer {
         maxOutstandingRequests: MAX_OUTSTANDING_REQUESTS,
         subscriberQueueEvents: SUBSCRIBER_QUEUE_EVENTS,
         replyStallTimeoutMs: this.#replyStallTimeoutMs,
+        idleTimeoutMs: this.#idleTimeoutMs,
       },
     };
   }
 }
 
-/** `replyStallTimeoutMs` checked: the default when missing; `RangeError` unless an integer from 1 to `MAX_TIMER_MS`. */
-function stallTimeout(ms: number | undefined): number {
-  if (ms === undefined) return REPLY_STALL_TIMEOUT_MS;
-  if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) {
-    throw new RangeError(`Cannot use replyStallTimeoutMs ${String(ms)}: expected an integer from 1 to ${MAX_TIMER_MS}`);
+/** A timeout option checked: `fallback` when missing; `RangeError` unless an integer from `min` to `MAX_TIMER_MS`. */
+function timeoutOption(name: string, ms: number | undefined, fallback: number, min: number): number {
+  if (ms === undefined) return fallback;
+  if (!Number.isInteger(ms) || ms < min || ms > MAX_TIMER_MS) {
+    throw new RangeError(`Cannot use ${name} ${String(ms)}: expected an integer from ${min} to ${MAX_TIMER_MS}`);
   }
   return ms;
 }

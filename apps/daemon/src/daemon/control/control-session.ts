@@ -14,6 +14,14 @@ const READ_CHUNK_BYTES = 64 * 1024;
 /** Answers one request: resolves its result, or rejects (an `RpcError` is sent as is). */
 export type RequestDispatcher = (request: RpcRequest, session: ControlSession) => Promise<unknown>;
 
+/** The timeouts of a session. */
+export interface SessionTimeouts {
+  /** How long written bytes may wait to go out before the connection is closed. */
+  readonly stallTimeoutMs: number;
+  /** How long the session may be idle (nothing in progress, not subscribed) before it is closed; 0: never. */
+  readonly idleTimeoutMs: number;
+}
+
 /**
  * One control connection: reads requests, has them handled concurrently
  * and writes each response as soon as it is ready (out of order), holds the
@@ -26,14 +34,20 @@ export type RequestDispatcher = (request: RpcRequest, session: ControlSession) =
  * connection: a peer that never reads cannot keep its slot.
  * A decode error or a message whose msgid cannot be read gets an `error`
  * notification, and the connection is closed (once the peer has had up to
- * `CLOSE_FLUSH_TIMEOUT_MS` to read it).
+ * `CLOSE_FLUSH_TIMEOUT_MS` to read it). After `finish` (the server is
+ * closing) it reads nothing more and ends once the requests in progress are
+ * answered.
  * While requests are in progress, the replies and events ready in the
  * same tick go out in one write (up to 64 KiB at a time): pipelined
  * requests cost a syscall per batch, not one per reply. The last reply of
  * a batch, a lone request's reply and an event with nothing in progress
  * are written at once.
+ * A session with no request in progress and no subscription is idle from
+ * its last request or reply on: after `idleTimeoutMs` of that it is sent an
+ * `error` notification (-32003) and closed, and the server may close the
+ * one idle longest at once (`evict`) to admit a new client.
  * Cost: one decoder, one subscriber queue (empty unless subscribed), the
- * current tick's outgoing messages.
+ * current tick's outgoing messages, one idle timer.
  */
 export class ControlSession {
   static #nextId = 1;
@@ -44,6 +58,10 @@ export class ControlSession {
   readonly #dispatch: RequestDispatcher;
   readonly #log: ControlLog;
   readonly #stallTimeoutMs: number;
+  readonly #idleTimeoutMs: number;
+  /** When the last request came or the last reply went (ms since the epoch). */
+  #lastActive = Date.now();
+  #idleTimer: NodeJS.Timeout | undefined;
   readonly #decoder = new MessageDecoder();
   readonly #topics = new Set<string>();
   readonly #events: SubscriberQueue;
@@ -51,18 +69,20 @@ export class ControlSession {
   #slotFreed: (() => void) | undefined;
   #congested = false;
   #ended = false;
+  /** Aborted by `finish` or a close for idleness: the read under way, and any after it, stop. */
+  readonly #finishing = new AbortController();
   /** Messages sent this tick, written together when it ends (or once they reach 64 KiB). */
   #batch: Buffer[] = [];
   #batchBytes = 0;
   /** The flush being watched for a stall, from the first write the connection had to buffer until it goes out. */
   #stall: Promise<void> | undefined;
 
-  /** `stallTimeoutMs`: how long written bytes may wait to go out before the connection is closed. */
-  constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog, stallTimeoutMs: number) {
+  constructor(conn: PipeConnection, dispatch: RequestDispatcher, log: ControlLog, timeouts: SessionTimeouts) {
     this.#conn = conn;
     this.#dispatch = dispatch;
     this.#log = log;
-    this.#stallTimeoutMs = stallTimeoutMs;
+    this.#stallTimeoutMs = timeouts.stallTimeoutMs;
+    this.#idleTimeoutMs = timeouts.idleTimeoutMs;
     this.#events = new SubscriberQueue(SUBSCRIBER_QUEUE_EVENTS, {
       send: (bytes) => this.#send(bytes),
       flush: () => {
@@ -98,6 +118,28 @@ export class ControlSession {
     else for (const topic of topics) this.#topics.delete(topic);
   }
 
+  /** Internal (server): takes no more requests; `run` resolves once those in progress are answered. */
+  finish(): void {
+    this.#finishing.abort();
+  }
+
+  /**
+   * Since when the session has been idle (ms since the epoch): no request in
+   * progress, no subscription, open. `undefined` when it is not idle.
+   */
+  get idleSince(): number | undefined {
+    return this.#outstanding > 0 || this.#topics.size > 0 || this.closed ? undefined : this.#lastActive;
+  }
+
+  /** Internal (server): closes an idle session, telling the peer why with an `error` notification (-32003). */
+  evict(reason: string): void {
+    if (this.closed) return;
+    this.#send(encodeNotification('error', [{ code: RpcErrorCode.BUSY, message: `Closing the control connection: ${reason}` }]));
+    this.#writeBatch();
+    this.#ended = true;
+    this.#finishing.abort();
+  }
+
   /** Internal (server): queues an encoded event for this subscriber. */
   deliver(event: Buffer): void {
     if (!this.closed) this.#events.push(event);
@@ -109,6 +151,7 @@ export class ControlSession {
    * Never rejects.
    */
   async run(): Promise<void> {
+    this.#watchIdle(this.#idleTimeoutMs);
     try {
       await this.#serve();
       this.#writeBatch();
@@ -116,10 +159,29 @@ export class ControlSession {
     } catch (error) {
       if (!this.#conn.closed) this.#log.debug({ session: this.id, err: error }, 'Control connection failed');
     } finally {
+      clearTimeout(this.#idleTimer);
       this.#ended = true;
       this.#topics.clear();
       this.#events.close();
     }
+  }
+
+  /**
+   * Looks in `ms` whether the session has been idle `idleTimeoutMs`: then it
+   * is closed; else it looks again when it could be. One timer, never reset
+   * by traffic (a busy session costs nothing per request).
+   */
+  #watchIdle(ms: number): void {
+    if (this.#idleTimeoutMs === 0) return;
+    this.#idleTimer = setTimeout(() => {
+      const since = this.idleSince;
+      if (since === undefined) return this.#watchIdle(this.#idleTimeoutMs);
+      const left = since + this.#idleTimeoutMs - Date.now();
+      if (left > 0) return this.#watchIdle(left);
+      this.#log.debug({ session: this.id, idleTimeoutMs: this.#idleTimeoutMs }, 'Closing an idle control connection');
+      this.evict(`idle for ${this.#idleTimeoutMs} ms (control.idleTimeoutMs)`);
+    }, ms);
+    this.#idleTimer.unref();
   }
 
   async #serve(): Promise<void> {
@@ -134,19 +196,30 @@ export class ControlSession {
       } else if (this.#outstanding >= MAX_OUTSTANDING_REQUESTS) {
         await this.#slot();
       } else {
+        if (this.#finishing.signal.aborted) break;
         const message = this.#nextMessage();
         if (message === false) return;
         if (message !== undefined) {
           if (!this.#handle(message)) return;
           continue;
         }
-        const chunk = await this.#conn.readBytes(READ_CHUNK_BYTES, { partial: true });
-        if (chunk.length === 0) break;
+        const chunk = await this.#read();
+        if (chunk === undefined || chunk.length === 0) break;
         this.#decoder.push(chunk);
       }
     }
-    // The peer ended its side: it may still read the replies it waits for.
+    // The peer ended its side, or the server is closing: the replies awaited are still sent.
     while (this.#outstanding > 0) await this.#slot();
+  }
+
+  /** The next bytes from the peer (empty at its end), or `undefined` once `finish` was called. */
+  async #read(): Promise<Buffer | undefined> {
+    try {
+      return await this.#conn.readBytes(READ_CHUNK_BYTES, { partial: true, signal: this.#finishing.signal });
+    } catch (error) {
+      if (this.#finishing.signal.aborted) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -183,6 +256,7 @@ export class ControlSession {
   }
 
   #handle(value: unknown[]): boolean {
+    this.#lastActive = Date.now();
     const message = checkMessage(value);
     if (isInvalidMessage(message)) {
       if (message.msgid === undefined) return this.#fail(message.error);
@@ -212,6 +286,7 @@ export class ControlSession {
       reply = encodeResponse(request.msgid, this.#toRpcError(error, request).toObject(), null);
     } finally {
       this.#outstanding--;
+      this.#lastActive = Date.now();
       this.#slotFreed?.();
       this.#slotFreed = undefined;
     }

@@ -27,6 +27,20 @@ export async function ensurePrivateDirectory(dir: string): Promise<void> {
   if (problem !== undefined) throw new Error(`Cannot use the control directory "${dir}": ${problem}`);
 }
 
+/**
+ * Checks `dir` as {@link ensurePrivateDirectory} would, creating and
+ * changing nothing: resolves false when it is missing (it would be created,
+ * mode 0700), true when it exists and is fit; rejects as that function does
+ * when it exists and is not. For `evergreend --check`. Cost: one `lstat`.
+ */
+export async function checkPrivateDirectory(dir: string): Promise<boolean> {
+  const stats = await lstatIfExists(dir);
+  if (stats === undefined) return false;
+  const problem = privateDirectoryProblem(stats);
+  if (problem !== undefined) throw new Error(`Cannot use the control directory "${dir}": ${problem}`);
+  return true;
+}
+
 function privateDirectoryProblem(stats: Stats): string | undefined {
   if (stats.isSymbolicLink()) return 'it is a symbolic link';
   if (!stats.isDirectory()) return 'it is not a directory';

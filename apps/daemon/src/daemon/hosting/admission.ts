@@ -4,7 +4,7 @@ import type { RefusalReason } from '../../protocol/results.js';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_SOURCE, type ServerLimits } from '../../protocol/server-spec.js';
 
 /** Every refusal reason, in the order listings show them. */
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['denied', 'maxConnections', 'maxPerSource', 'paused'];
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['denied', 'maxConnections', 'maxPerSource', 'paused', 'resources'];
 
 /** The source of connections that have no address (pipes): never denied, never limited per source. */
 export const LOCAL_SOURCE = 'local';

@@ -1,5 +1,6 @@
 import type { ConnectionContext } from '../../handlers/handler.js';
 import type { ConnectionInfo } from '../../protocol/results.js';
+import type { TlsConnectionInfo } from '../../protocol/tls-results.js';
 
 /** Why the daemon (not the peer) ended a connection. */
 export type CloseReason = 'idle' | 'killed' | 'stopping';
@@ -22,6 +23,8 @@ export interface ByteCounts {
  * brought up to date by the host's sweep, so keeping it costs nothing per
  * chunk. `close(reason)` ends it through `closer` and remembers that the
  * daemon did it, so the handler's resulting failure is not logged as one.
+ * `drain()` (its server is stopping) and `close` abort the handler's
+ * `signal`.
  */
 export class ConnectionRecord implements ConnectionContext {
   readonly id: string;
@@ -31,6 +34,12 @@ export class ConnectionRecord implements ConnectionContext {
   #lastActivity = this.startedAt;
   #lastTotal = 0;
   #closedBy: CloseReason | undefined;
+  /** A TLS connection's peer and session, set by its host. */
+  tls: TlsConnectionInfo | undefined;
+  /** Made when the handler first asks for `signal`: built-in handlers never do, and an idle connection should cost little. */
+  #abort: AbortController | undefined;
+  /** Why the handler was told to finish, once it was (for a `signal` asked for later). */
+  #stopMessage: string | undefined;
   readonly #counts: ByteCounts;
   readonly #closer: () => void;
 
@@ -48,6 +57,25 @@ export class ConnectionRecord implements ConnectionContext {
 
   get bytesOut(): number {
     return this.#counts.bytesWritten;
+  }
+
+  /** The handler's signal (see {@link ConnectionContext.signal}). */
+  get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#stopMessage !== undefined) this.#abort.abort(abortError(this.#stopMessage));
+    }
+    return this.#abort.signal;
+  }
+
+  /** Tells the handler to finish, its server is draining: aborts `signal` (once). */
+  drain(): void {
+    this.#tellHandler(`Cannot go on serving connection ${this.id}: server "${this.server}" is stopping`);
+  }
+
+  /** Whether `error` is what the aborted `signal` rejected a read with: the handler ended because it was told to. */
+  isAbortReason(error: unknown): boolean {
+    return this.#abort?.signal.aborted === true && error === this.#abort.signal.reason;
   }
 
   /** Why the daemon closed it, if it did. */
@@ -76,10 +104,18 @@ export class ConnectionRecord implements ConnectionContext {
   /** Ends the connection, remembering that the daemon did it and why. */
   close(reason: CloseReason): void {
     this.#closedBy ??= reason;
+    this.#tellHandler(`Cannot go on serving connection ${this.id}: the daemon closed it (${reason})`);
     this.#closer();
   }
 
+  #tellHandler(message: string): void {
+    if (this.#stopMessage !== undefined) return;
+    this.#stopMessage = message;
+    this.#abort?.abort(abortError(message));
+  }
+
   info(): ConnectionInfo {
+    const tls = this.tls === undefined ? {} : { tls: this.tls };
     return {
       id: this.id,
       server: this.server,
@@ -88,6 +124,12 @@ export class ConnectionRecord implements ConnectionContext {
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       lastActivity: this.#lastActivity,
+      ...tls,
     };
   }
+}
+
+/** The reason a handler's signal is aborted with: an `AbortError`, as `AbortController.abort()` gives, saying why. */
+function abortError(message: string): DOMException {
+  return new DOMException(message, 'AbortError');
 }

@@ -3,6 +3,7 @@ import type { DatagramHandler, DatagramSession } from '../../handlers/handler.js
 import type { ServerSpec } from '../../protocol/server-spec.js';
 import { eachDatagram } from '../../handlers/each-datagram.js';
 import { BindError } from './bind-error.js';
+import { kernelUdpDrops } from './kernel-udp-drops.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
@@ -64,7 +65,10 @@ function keyOf(peer: SocketAddress): string {
  * traffic — and the handler gets every datagram with its session. Datagrams
  * from a refused source are dropped and counted. A session the handler ends
  * is logged and counted as a handler error; the stray datagrams a handler
- * drops are logged, rate-limited. Pausing with `unbind`
+ * drops are logged, rate-limited. Datagrams dropped before the handler
+ * sees them — the kernel's receive buffer was full, read from /proc/net/udp
+ * on Linux — are counted as refused (`resources`) at each sweep (within a
+ * second). Pausing with `unbind`
  * closes the socket and its sessions; `refuse` drops every datagram. The
  * socket's kernel receive buffer is the spec's `recvBufferSize` (the OS's
  * default without one), set each time it binds. On a socket systemd passed
@@ -83,6 +87,8 @@ export class DatagramHost extends HostedServer {
     dropStray: (session, from) => this.#strays.warn({ conn: session.record.id, from: `${from.address}:${from.port}` }, 'stray datagram dropped: its sender may not send into this session'),
   };
   #socket: DatagramSocket | undefined;
+  /** Drops of the current socket counted so far: the kernel's, and its own queue's. */
+  #dropsCounted = { kernel: 0, queue: 0 };
 
   constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: DatagramTransport, handler: DatagramHandler, passed?: PassedSocket) {
     super(spec, origin, context);
@@ -100,6 +106,7 @@ export class DatagramHost extends HostedServer {
       throw new BindError(`Cannot start server "${this.name}" on ${this.spec.listen}: ${(error as Error).message}`, error);
     }
     const socket = this.#socket;
+    this.#dropsCounted = { kernel: 0, queue: 0 };
     void eachDatagram(
       socket,
       (data, from) => this.#datagram(socket, data, from),
@@ -117,6 +124,7 @@ export class DatagramHost extends HostedServer {
   }
 
   protected async _unlisten(): Promise<void> {
+    this._sweep();
     this.#socket?.close();
     this.#socket = undefined;
     for (const session of [...this.#sessions.values()]) session.record.close('stopping');
@@ -132,6 +140,22 @@ export class DatagramHost extends HostedServer {
       return address === null ? null : this.#transport.format(address);
     }
     return this.#socket === undefined ? null : this.#transport.format(this.#socket.sockname);
+  }
+
+  /**
+   * Counts the datagrams dropped since the last sweep before anyone saw
+   * them: by the kernel (the receive buffer was full: `recvBufferSize`) and
+   * by the socket's own queue, as refused (`resources`). Without this a
+   * burst of new clients larger than the buffer vanished uncounted.
+   */
+  protected override _sweep(): void {
+    const socket = this.#socket;
+    if (socket === undefined || socket.closed) return;
+    const kernel = kernelUdpDrops(socket.sockname) ?? this.#dropsCounted.kernel;
+    const queue = (socket as DatagramSocket & { stats?: { dropped?: number } }).stats?.dropped ?? this.#dropsCounted.queue;
+    const dropped = kernel - this.#dropsCounted.kernel + (queue - this.#dropsCounted.queue);
+    this.#dropsCounted = { kernel, queue };
+    if (dropped > 0) this._refuseDropped(dropped, this.spec.recvBufferSize);
   }
 
   #datagram(socket: DatagramSocket, data: Buffer, from: SocketAddress): void {

@@ -117,13 +117,15 @@ export abstract class HostedServer {
   }
 
   /**
-   * Stops: releases the address, lets active connections finish for up to
+   * Stops: releases the address, tells every handler to finish (its
+   * context's `signal` is aborted), lets active connections finish for up to
    * `drainMs` (default: the spec's, else 10 s), closes the rest, and resolves
    * when every connection is gone.
    */
   async stop(drainMs = this.#spec.drainMs ?? DEFAULT_DRAIN_MS): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#setState('stopping');
+    for (const record of this.#records.values()) record.drain();
     await this._unlisten();
     if (drainMs > 0 && this.#records.size > 0) await within(this.#idle(), drainMs);
     for (const record of [...this.#records.values()]) record.close('stopping');
@@ -155,12 +157,39 @@ export abstract class HostedServer {
 
   /** The reason to refuse a new connection from `source` now, counted and logged (rate-limited); undefined to serve it. */
   protected _refusal(source: string): RefusalReason | undefined {
-    const reason = this.#pausedMode === 'refuse' ? 'paused' : this.#admission.admit(source, this.#records.size, this.#perSource.get(source) ?? 0);
+    const pending = this._inHandshake(source);
+    const active = this.#records.size + pending.total;
+    const reason = this.#pausedMode === 'refuse' ? 'paused' : this.#admission.admit(source, active, (this.#perSource.get(source) ?? 0) + pending.fromSource);
     if (reason !== undefined) {
       this.#stats.refused[reason] += 1;
       this.#refusals.warn({ source, reason }, 'connection refused');
     }
     return reason;
+  }
+
+  /** Transports with a handshake: the connections admitted and still in it, which count against the limits. */
+  protected _inHandshake(_source: string): { total: number; fromSource: number } {
+    return { total: 0, fromSource: 0 };
+  }
+
+  /**
+   * Counts a connection refused because the process is about to run out of
+   * file descriptors (`resources`), and logs it at warn, rate-limited, with
+   * the limit in force.
+   */
+  protected _refuseForDescriptors(source: string | undefined, fd: number, openFileLimit: number | undefined): void {
+    this.#stats.refused.resources += 1;
+    this.#refusals.warn({ source, reason: 'resources', fd, openFileLimit }, 'connection refused: the daemon is about to run out of file descriptors (raise the open-file limit: ulimit -n, or LimitNOFILE= under systemd)');
+  }
+
+  /**
+   * Counts `count` datagrams dropped before the handler saw them, for want of
+   * room (the socket's kernel receive buffer, or its queue in the process),
+   * as refused (`resources`), and logs them at warn, rate-limited.
+   */
+  protected _refuseDropped(count: number, recvBufferSize: number | undefined): void {
+    this.#stats.refused.resources += count;
+    this.#refusals.warn({ reason: 'resources', dropped: count, recvBufferSize }, 'datagrams dropped: the receive buffer was full (raise recvBufferSize)');
   }
 
   /** Registers an admitted connection. */
@@ -169,22 +198,35 @@ export abstract class HostedServer {
     this.#records.set(record.id, record);
     this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
     this.#stats.accepted += 1;
+    // Accepted as the listener was closing: its handler is told at once.
+    if (this.#state === 'stopping') record.drain();
     this._context.emit('connections', { type: 'open', id: record.id, server: this.name, source });
     return record;
   }
 
-  /** Unregisters a connection once it is closed; `error` is its handler's failure, if any. */
-  protected _finish(record: ConnectionRecord, error?: unknown): void {
+  /**
+   * Unregisters a connection once it is closed; `error` is its handler's
+   * failure, if any. `peerReset`: the peer aborted the connection (a
+   * reset): what the handler failed with is that, the peer closing, not a
+   * fault — logged at debug, not counted as an error, and the close event
+   * says `closedBy: "reset"`.
+   */
+  protected _finish(record: ConnectionRecord, error?: unknown, peerReset = false): void {
     if (!this.#records.delete(record.id)) return;
     const left = (this.#perSource.get(record.source) ?? 1) - 1;
     if (left === 0) this.#perSource.delete(record.source);
     else this.#perSource.set(record.source, left);
     this.#stats.addClosed(record.bytesIn, record.bytesOut);
-    if (error !== undefined && record.closedBy === undefined) {
+    // A handler that ends by letting its aborted signal's rejection through did as it was told.
+    const told = record.isAbortReason(error);
+    const closedBy = record.closedBy ?? (peerReset ? 'reset' : told ? 'stopping' : 'peer');
+    if (closedBy === 'reset') {
+      this._log.debug({ conn: record.id, source: record.source, err: error }, 'connection reset by its peer');
+    } else if (error !== undefined && record.closedBy === undefined && !told) {
       this.#stats.errors += 1;
       this._log.warn({ conn: record.id, source: record.source, err: error }, 'handler failed: its connection is closed');
     }
-    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy: record.closedBy ?? 'peer' });
+    this._context.emit('connections', { type: 'close', id: record.id, server: this.name, bytesIn: record.bytesIn, bytesOut: record.bytesOut, closedBy });
     if (this.#records.size === 0) this.#onIdle?.();
   }
 
@@ -212,7 +254,11 @@ export abstract class HostedServer {
     for (const record of this.#records.values()) {
       if (record.sweep(now, idleMs)) record.close('idle');
     }
+    this._sweep();
   }
+
+  /** Transports: runs with each sweep (at most once a second) — for counters read from the OS. */
+  protected _sweep(): void {}
 
   #setState(state: ServerState): void {
     this.#state = state;

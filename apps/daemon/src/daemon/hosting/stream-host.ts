@@ -3,19 +3,27 @@ import type { StreamHandler } from '../../handlers/handler.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
 import { LOCAL_SOURCE } from './admission.js';
 import { BindError } from './bind-error.js';
+import { descriptorHeadroom } from './descriptor-headroom.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
 import type { ServerOrigin } from '../../protocol/results.js';
 import type { PassedSocket } from '../systemd/passed-socket.js';
+import type { ConnectionRecord } from './connection-record.js';
 
 /**
  * A hosted server on a stream transport (tcp, pipe, …): each accepted
- * connection is admitted or refused (closed at once, counted), recorded, and
+ * connection is admitted or refused (closed at once, counted; also when the
+ * process is about to run out of file descriptors), recorded, and
  * handed to the handler; it is flushed and closed when the handler settles.
  * A handler failure is logged with the connection's id and costs only that
- * connection. Pausing with `unbind` closes the listener and keeps the
- * connections it accepted; resuming binds a new one. On a socket systemd
- * passed in (`passed`), nothing is bound or unlinked: the server attaches to
- * it, and pausing or stopping hands it back (see `PassedSocket`).
+ * connection; one that comes of the peer resetting the connection is the
+ * peer closing (`closedBy: "reset"`, logged at debug, no error). A
+ * connection whose peer is gone before it could be admitted is counted as
+ * accepted and closed all the same (source `unknown`). Pausing with
+ * `unbind` closes the listener and keeps the connections it accepted;
+ * resuming binds a new one.
+ * On a socket systemd passed in (`passed`), nothing is bound or unlinked:
+ * the server attaches to it, and pausing or stopping hands it back (see
+ * `PassedSocket`).
  */
 export class StreamHost extends HostedServer {
   readonly #transport: StreamTransport;
@@ -37,7 +45,7 @@ export class StreamHost extends HostedServer {
   protected async _listen(): Promise<void> {
     const { highWaterMark, maxBufferSize } = this.spec;
     // Handler failures are caught in #serve; the server's onError never fires.
-    const server = this.#transport.createServer((conn) => this.#serve(conn), { highWaterMark, maxBufferSize });
+    const server = this.#transport.createServer((conn) => this.#serve(conn), { ...this._serverOptions(), highWaterMark, maxBufferSize });
     try {
       if (this.#passed === undefined) await server.bind(this.#address);
       else await this.#passed.lendListener((listener) => server.attach(listener));
@@ -63,6 +71,21 @@ export class StreamHost extends HostedServer {
     await Promise.all([...this.#retired].map((server) => server.close()));
   }
 
+  /** The listener serving now, or undefined while unbound. */
+  protected get _server(): StreamServer | undefined {
+    return this.#server;
+  }
+
+  /** Subclasses: the transport's own `createServer` options (TLS credentials, `admit`, …). */
+  protected _serverOptions(): object {
+    return {};
+  }
+
+  /** Subclasses: told of each connection the listener hands over, before admission; what it returns goes on its record. */
+  protected _handedOver(_conn: StreamConnection): ConnectionRecord['tls'] {
+    return undefined;
+  }
+
   protected _address(): string | null {
     if (this.#passed !== undefined) {
       const address = this.#passed.localAddress();
@@ -74,12 +97,26 @@ export class StreamHost extends HostedServer {
   }
 
   async #serve(conn: StreamConnection): Promise<void> {
+    const facts = this._handedOver(conn);
     const source = sourceOf(conn);
-    if (source === undefined || this._refusal(source) !== undefined) {
+    if (descriptorHeadroom.exhausted(conn.fd)) {
+      this._refuseForDescriptors(source, conn.fd, descriptorHeadroom.limit);
+      conn.close();
+      return;
+    }
+    if (source === undefined) {
+      // The peer reset before its address could be read: accepted and closed, counted as both.
+      const record = this._open(GONE_SOURCE, conn, () => conn.close());
+      conn.close();
+      this._finish(record, undefined, true);
+      return;
+    }
+    if (this._refusal(source) !== undefined) {
       conn.close();
       return;
     }
     const record = this._open(source, conn, () => conn.close());
+    record.tls = facts;
     let failure: unknown;
     try {
       await this.#handler(conn, record);
@@ -88,8 +125,21 @@ export class StreamHost extends HostedServer {
     }
     if (!conn.closed) await within(conn.flush(), DEFAULT_CLOSE_TIMEOUT_MS);
     conn.close();
-    this._finish(record, failure);
+    this._finish(record, failure, failure !== undefined && peerAborted(conn));
   }
+}
+
+/** The source of a connection whose peer was gone before its address could be read. */
+const GONE_SOURCE = 'unknown';
+
+/**
+ * Whether `conn` ended because its peer aborted it — a reset (`ECONNRESET`,
+ * `ECONNABORTED`), or a write after it had gone (`EPIPE`) — so a handler
+ * failure is the peer closing, not a fault of the handler's.
+ */
+function peerAborted(conn: StreamConnection): boolean {
+  const code = conn.failure?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE';
 }
 
 /**

@@ -138,6 +138,21 @@ export class InstanceLock {
   }
 }
 
+/**
+ * The pid of the live process (not this one) that holds `<file>.lock`, if
+ * any, judged as a daemon taking the lock judges it: what tells a client
+ * that a daemon is starting (its lock taken, its socket not up yet) from no
+ * daemon at all. Never rejects (an unreadable lock is no holder). Cost: a
+ * file read or two.
+ */
+export async function lockHolder(file: string): Promise<number | undefined> {
+  try {
+    return (await liveOther(await readOwner(`${file}.lock`)))?.pid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Hard-links `temp` to `path`: true when that created it, false when `path` exists; other errors throw. */
 async function created(temp: string, path: string): Promise<boolean> {
   try {

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InstanceLock } from './instance-lock.js';
 
@@ -28,4 +29,23 @@ export class StateDirInUseError extends Error {
 export async function lockStateDir(stateDir: string): Promise<InstanceLock> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   return InstanceLock.acquireFor(join(stateDir, 'state.json'), (pid) => new StateDirInUseError(stateDir, pid));
+}
+
+/**
+ * Checks what {@link lockStateDir} needs of `stateDir`, creating nothing:
+ * when it exists it must be a directory this user can write in (the lock and
+ * the state file are created there). A missing one would be created. Rejects
+ * with an `Error` saying why not. For `evergreend --check`. Cost: a `stat`
+ * and an `access`.
+ */
+export async function checkStateDir(stateDir: string): Promise<void> {
+  const info = await stat(stateDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new Error(`Cannot use the state dir "${stateDir}": ${error.message}`, { cause: error });
+  });
+  if (info === undefined) return;
+  if (!info.isDirectory()) throw new Error(`Cannot use the state dir "${stateDir}": it is not a directory`);
+  await access(stateDir, constants.W_OK | constants.X_OK).catch((error: Error) => {
+    throw new Error(`Cannot use the state dir "${stateDir}": ${error.message}`, { cause: error });
+  });
 }

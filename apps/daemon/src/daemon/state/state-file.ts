@@ -14,11 +14,16 @@ const runtimeChangeSchema = z.strictObject({
   configBase: z.string().nullable(),
 });
 
+/** A record keyed by server names: any other key (one no server may have) is refused, naming it. */
+function byServerName<V extends z.ZodType>(value: V) {
+  return z.record(serverSpecSchema.shape.name, value, { error: (issue) => (issue.code === 'invalid_key' ? 'expected a server name as the key' : undefined) });
+}
+
 /** What the daemon keeps across restarts: runtime changes to servers, and which servers are paused. */
 export const stateSchema = z.strictObject({
   version: z.literal(STATE_VERSION),
-  runtime: z.record(z.string(), runtimeChangeSchema).default({}),
-  paused: z.record(z.string(), z.enum(['unbind', 'refuse'])).default({}),
+  runtime: byServerName(runtimeChangeSchema).default({}),
+  paused: byServerName(z.enum(['unbind', 'refuse'])).default({}),
 });
 
 export type DaemonState = z.output<typeof stateSchema>;
@@ -51,6 +56,14 @@ export class StateFile {
    */
   async load(): Promise<DaemonState> {
     await this.#removeLeftovers();
+    return this.read();
+  }
+
+  /**
+   * Reads the state as `load` does, touching nothing: temp files are left
+   * alone (a running daemon may be writing one). For `evergreend --check`.
+   */
+  async read(): Promise<DaemonState> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -70,7 +83,11 @@ export class StateFile {
     throw new ConfigError(`Invalid state "${this.path}" (move it away to start from the config alone):\n${describeIssues(issues)}`, issues);
   }
 
-  /** Writes `state` atomically; rejects with the file system's error (the previous state then stays). */
+  /**
+   * Writes `state` atomically; rejects with the file system's error (no
+   * space, a file size limit, …), and the previous state then stays whole
+   * (a failed temp file is removed).
+   */
   save(state: DaemonState): Promise<void> {
     const text = `${JSON.stringify(state, null, 2)}\n`;
     const write = this.#writing.then(() => this.#write(text));
@@ -82,14 +99,20 @@ export class StateFile {
     const dir = dirname(this.path);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const temp = `${this.path}.tmp-${process.pid}`;
-    const file = await open(temp, 'w', 0o600);
     try {
-      await file.writeFile(text);
-      await file.sync();
-    } finally {
-      await file.close();
+      const file = await open(temp, 'w', 0o600);
+      try {
+        await file.writeFile(text);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temp, this.path);
+    } catch (error) {
+      // Half a state is of no use to anyone: the file in force is the previous one.
+      await unlink(temp).catch(() => {});
+      throw error;
     }
-    await rename(temp, this.path);
     const directory = await open(dir, 'r');
     try {
       await directory.sync();

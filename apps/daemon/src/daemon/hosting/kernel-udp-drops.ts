@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { isIPv4, SocketAddress as NetSocketAddress } from 'node:net';
+import type { SocketAddress } from '@evergreen/stream-core';
+
+/**
+ * How many datagrams the kernel has dropped for the UDP socket bound to
+ * `address` since it was made: its receive buffer was full (or a checksum
+ * or a socket filter failed), the `drops` column of Linux's /proc/net/udp
+ * (udp6 for IPv6). Node reports none of these. Undefined where there is no
+ * such file (macOS, the BSDs) or no socket is bound there. The line is found
+ * by local address and port, which one bound socket owns (the daemon sets
+ * no SO_REUSEPORT).
+ * Cost: one read of the file, a line per UDP socket of the host.
+ */
+export function kernelUdpDrops(address: SocketAddress): number | undefined {
+  const v4 = isIPv4(address.address);
+  let table: string;
+  try {
+    table = readFileSync(v4 ? '/proc/net/udp' : '/proc/net/udp6', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const local = `${v4 ? hexIPv4(address.address) : hexIPv6(address.address)}:${address.port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of table.split('\n')) {
+    // sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode ref pointer drops
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === local && fields.length >= 13) return Number(fields[12]);
+  }
+  return undefined;
+}
+
+/** An IPv4 address as the kernel prints it: the 32-bit word in host (little-endian) order, in hex. */
+function hexIPv4(address: string): string {
+  return address.split('.').reverse().map((byte) => Number(byte).toString(16).toUpperCase().padStart(2, '0')).join('');
+}
+
+/** An IPv6 address as the kernel prints it: four 32-bit words, each in host (little-endian) order, in hex. */
+function hexIPv6(address: string): string {
+  const canonical = new NetSocketAddress({ address: address.split('%')[0]!, family: 'ipv6' }).address;
+  const groups = expandIPv6(canonical);
+  let hex = '';
+  for (let word = 0; word < 4; word++) {
+    const bytes = [groups[word * 2]! >> 8, groups[word * 2]! & 0xff, groups[word * 2 + 1]! >> 8, groups[word * 2 + 1]! & 0xff];
+    hex += bytes.reverse().map((byte) => byte.toString(16).toUpperCase().padStart(2, '0')).join('');
+  }
+  return hex;
+}
+
+/** The eight 16-bit groups of a canonical IPv6 address (`::` expanded, an embedded IPv4 tail split in two). */
+function expandIPv6(address: string): number[] {
+  const [head, tail = ''] = address.split('::') as [string, string?];
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').flatMap((group) => (group.includes('.') ? ipv4Groups(group) : [Number.parseInt(group, 16)])));
+  const front = parse(head);
+  const back = address.includes('::') ? parse(tail) : [];
+  return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
+}
+
+function ipv4Groups(dotted: string): number[] {
+  const [a, b, c, d] = dotted.split('.').map(Number) as [number, number, number, number];
+  return [(a << 8) | b, (c << 8) | d];
+}
