@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 /** The daemon's entry point. */
-const DAEMON_BIN = fileURLToPath(new URL('../bin/evergreend.mjs', import.meta.url));
+export const DAEMON_BIN = fileURLToPath(new URL('../bin/evergreend.mjs', import.meta.url));
 /** The bound on any wait for a child (a line, an exit, a reply). */
 const WAIT_MS = 15_000;
 
@@ -88,9 +88,10 @@ export class ChildHandle {
   #partial = '';
   readonly #waiters = new Set<() => void>();
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
-    this.#child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (this.#child.pid === undefined) throw new Error(`Cannot spawn node ${args.join(' ')}: no pid`);
+  /** Runs `command` (default: this Node) with `args`. */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv, command = process.execPath) {
+    this.#child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (this.#child.pid === undefined) throw new Error(`Cannot spawn ${command} ${args.join(' ')}: no pid`);
     this.pid = this.#child.pid;
     children.add(this);
     this.#child.stdout!.setEncoding('utf8').on('data', (text: string) => this.#onStdout(text));

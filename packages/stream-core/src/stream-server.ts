@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { within } from './within.js';
 import { StreamClosedError, StreamErrorFactory, type StreamErrorClass } from './errors.js';
@@ -72,6 +72,8 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   readonly #closeTimeoutMs: number;
   readonly #connections = new Set<C>();
   #listener: Server | undefined;
+  /** The listener is the caller's (`attach`): closing this server leaves it listening. */
+  #attached = false;
   /** A bind is claiming the address (a second one must fail, not orphan a listener). */
   #binding = false;
   #waiting: C[] = [];
@@ -156,11 +158,37 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
       listener.close();
       throw this._errors.closed('Cannot bind', undefined, 'the server');
     }
-    this.#listener = listener;
-    listener.on('connection', (socket: Socket) => this.#accept(socket));
-    // Accept errors (EMFILE, …) are per connection attempt: the server goes on.
-    listener.on('error', () => {});
+    this.#take(listener);
   }
+
+  /**
+   * Serves the connections of `listener`, a listening `net.Server` the caller
+   * owns — typically one adopted from a descriptor systemd passed in
+   * (`listener.listen({ fd })`), which could never be had again once closed.
+   * The server binds nothing; `close()` stops taking the listener's
+   * connections and leaves it listening, for the caller to close or to hand
+   * to another server. While no server is attached, the owner must deal with
+   * the connections it accepts.
+   *
+   * Throws `TypeError` when `listener` is not a listening `net.Server`, and
+   * like `bind` when this server is bound or closed. Cost: two event listeners.
+   */
+  attach(listener: Server): void {
+    if (!(listener instanceof Server) || !listener.listening) throw new TypeError('Cannot attach the server: expected a listening net.Server');
+    if (this.#closing !== undefined) throw this._errors.closed('Cannot attach', undefined, 'the server');
+    if (this.#listener !== undefined || this.#binding) throw this._errors.withCode('Cannot attach', 'EINVAL', 'the server is already bound');
+    this.#attached = true;
+    this.#take(listener);
+  }
+
+  #take(listener: Server): void {
+    this.#listener = listener;
+    listener.on('connection', this.#onConnection);
+    // Accept errors (EMFILE, …) are per connection attempt: the server goes on.
+    listener.on('error', ignoreError);
+  }
+
+  readonly #onConnection = (socket: Socket): void => this.#accept(socket);
 
   /**
    * Hands each accepted connection to `handleConnection` (the ones that
@@ -213,8 +241,7 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   protected _beforeClose(): void {}
 
   async #shutdown(drainMs: number): Promise<void> {
-    const listener = this.#listener;
-    const listenerClosed = listener === undefined ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
+    const listenerClosed = this.#releaseListener();
     // No handler has these yet, so there is nothing to drain: a handshake
     // that finished now would only hand a new connection to a closing server.
     for (const [socket, handshake] of this.#pending) {
@@ -226,6 +253,16 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
     await this.#idle();
     await listenerClosed;
     this.#served?.resolve();
+  }
+
+  /** Stops listening — or, for an attached listener, stops taking its connections and leaves it to its owner. */
+  #releaseListener(): Promise<void> {
+    const listener = this.#listener;
+    if (listener === undefined) return Promise.resolve();
+    if (!this.#attached) return new Promise<void>((resolve) => listener.close(() => resolve()));
+    listener.off('connection', this.#onConnection);
+    listener.off('error', ignoreError);
+    return Promise.resolve();
   }
 
   /** Resolves once no connection and no handshake is left (their handles closed). */
@@ -383,6 +420,8 @@ function drainMsOf(options: ServerCloseOptions): number {
   }
   return timerDelay(options.drainMs, 0, 'drainMs');
 }
+
+function ignoreError(): void {}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';

@@ -1,3 +1,4 @@
+import type { Socket as NodeDatagramSocket } from 'node:dgram';
 import type { BaseStream, BaseStreamOptions } from './base-stream.js';
 import type { ConnectionHandler, StreamServer, StreamServerOptions } from './stream-server.js';
 import type { StreamConnection } from './stream-connection.js';
@@ -98,6 +99,13 @@ export interface DatagramTransport<A = unknown> extends TransportBase<A> {
    * wrong type or out of range.
    */
   bind(address: A, options?: DatagramBindOptions): Promise<DatagramSocket>;
+  /**
+   * Optional: a socket over `socket`, a bound `dgram.Socket` the caller owns
+   * (one systemd passed in), with `options` applied; closing it leaves
+   * `socket` open. Throws like `bind` rejects, and `TypeError` when `socket`
+   * is not a bound `dgram.Socket`.
+   */
+  attach?(socket: NodeDatagramSocket, options?: DatagramBindOptions): DatagramSocket;
 }
 
 /** The plugin interface: what a transport package exports as `transport`. */

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:dgram';
 import { formatHostPortURI, parseHostPortURI, type DatagramTransport, type HostPort } from '@evergreen/stream-core';
 import { toUDPAddress } from './udp-address.js';
 import { UDPEndpoint, type UDPEndpointOptions } from './udp-endpoint.js';
@@ -7,6 +8,7 @@ const SCHEME = 'udp';
 /** The UDP transport as the daemon uses it; `bind` also takes endpoint options. */
 export interface UDPTransport extends DatagramTransport<HostPort> {
   bind(address: HostPort, options?: UDPEndpointOptions): Promise<UDPEndpoint>;
+  attach(socket: Socket, options?: UDPEndpointOptions): UDPEndpoint;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface UDPTransport extends DatagramTransport<HostPort> {
  * endpoint options given (the queue bounds and socket buffer sizes of
  * `DatagramBindOptions` among them) and rejects like `UDPEndpoint#bind`, or
  * with the constructor's `TypeError`/`RangeError` for a malformed option.
+ * `attach` wraps a bound `dgram.Socket` the caller owns (`UDPEndpoint#attach`).
  */
 export const transport: UDPTransport = {
   kind: 'datagram',
@@ -34,6 +37,11 @@ export const transport: UDPTransport = {
       endpoint.close();
       throw err;
     }
+    return endpoint;
+  },
+  attach(socket: Socket, options?: UDPEndpointOptions): UDPEndpoint {
+    const endpoint = new UDPEndpoint(options);
+    endpoint.attach(socket);
     return endpoint;
   },
 };

@@ -1,4 +1,4 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, Socket, type RemoteInfo } from 'node:dgram';
 import { once } from 'node:events';
 import {
   formatHostPort,
@@ -96,6 +96,8 @@ export class UDPEndpoint implements DatagramSocket {
   readonly #sends = new PendingSends();
   #socket: Socket | undefined;
   #binding: Promise<Socket> | undefined;
+  /** The socket is the caller's (`attach`): closing the endpoint leaves it open. */
+  #attached = false;
   #closed = false;
   /** A socket error no receive was waiting for; the next receive rejects with it. */
   #error: UDPError | undefined;
@@ -171,6 +173,34 @@ export class UDPEndpoint implements DatagramSocket {
     if (this.#closed) throw this.#closedError(action);
     if (this.#binding !== undefined) throw this.#errors.withCode(action, 'EINVAL', 'the endpoint is already bound');
     await this.#open(action, host, port, false);
+  }
+
+  /**
+   * Receives and sends on `socket`, a bound `dgram.Socket` the caller owns —
+   * typically one adopted from a descriptor systemd passed in
+   * (`socket.bind({ fd })`), which could never be had again once closed. The
+   * endpoint's socket options are applied to it. `close()` stops taking its
+   * datagrams and leaves it open, for the caller to close or to hand to
+   * another endpoint; while none is attached, what arrives is the owner's.
+   *
+   * Throws `TypeError` when `socket` is not a bound `dgram.Socket`, a
+   * `UDPError` `EINVAL` when the endpoint is bound, a closed `UDPError` once
+   * closed, and a `UDPError` when the OS refuses an option. Cost: two event listeners.
+   */
+  attach(socket: Socket): void {
+    const action = 'Cannot attach the endpoint';
+    if (!(socket instanceof Socket) || !isBound(socket)) throw new TypeError(`${action}: expected a bound dgram.Socket`);
+    if (this.#closed) throw this.#closedError(action);
+    if (this.#binding !== undefined) throw this.#errors.withCode(action, 'EINVAL', 'the endpoint is already bound');
+    try {
+      applySocketOptions(socket, this.#options);
+    } catch (err) {
+      throw this.#errors.system(action, err);
+    }
+    this.#attached = true;
+    socket.on('message', this.#onMessage).on('error', this.#onError);
+    this.#socket = socket;
+    this.#binding = Promise.resolve(socket);
   }
 
   /**
@@ -256,7 +286,8 @@ export class UDPEndpoint implements DatagramSocket {
     this.#queue.clear();
     this.#receives.failAll(this.#closedError('Cannot receive'));
     this.#sends.failAll(this.#closedError('Cannot send'));
-    this.#socket?.close();
+    if (!this.#attached) this.#socket?.close();
+    else this.#socket?.off('message', this.#onMessage).off('error', this.#onError);
   }
 
   /**
@@ -405,4 +436,14 @@ export class UDPEndpoint implements DatagramSocket {
 /** The sender in the `sockname` shape (Node's `rinfo` also carries `size`). */
 function senderOf(info: RemoteInfo): SocketAddress {
   return { address: info.address, port: info.port, family: info.family };
+}
+
+/** Whether `socket` is bound (dgram has no property for it: `address()` throws until it is). */
+function isBound(socket: Socket): boolean {
+  try {
+    socket.address();
+    return true;
+  } catch {
+    return false;
+  }
 }

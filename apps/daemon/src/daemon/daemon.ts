@@ -27,6 +27,7 @@ import type { UpstreamTls } from './tls/upstream-tls.js';
 import type { TlsReloadResult } from '../protocol/tls-results.js';
 import { descriptorHeadroom } from './hosting/descriptor-headroom.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
+import { PassedSockets } from './systemd/passed-sockets.js';
 import { timeLimit } from './time-limit.js';
 
 /** What a daemon is built from. */
@@ -38,6 +39,8 @@ export interface DaemonOptions {
   /** Where the state file lives. */
   stateDir: string;
   log: Logger;
+  /** The sockets systemd passed in, which `sd://NAME` and `fd://N` listen URIs name (default: none). */
+  passedSockets?: PassedSockets;
 }
 
 /** `connections.list` filter and page. */
@@ -124,6 +127,7 @@ export class Daemon {
   /** Liveness and readiness (`/healthz`, `/readyz`); `evergreend` attaches its control socket and marks the start of a shutdown. */
   readonly health = new Health(() => this.#hosts.values());
   readonly #metrics: MetricsEndpoint;
+  readonly #passed: PassedSockets;
   /** Reloads asked for so far, and the number of the last one applied: an older one coming later is refused. */
   #reloadsAsked = 0;
   #reloadsApplied = 0;
@@ -133,6 +137,7 @@ export class Daemon {
     this.#configFile = options.configFile;
     this.#stateFile = new StateFile(options.stateDir);
     this.#log = options.log;
+    this.#passed = options.passedSockets ?? new PassedSockets();
     this.#registry = this.#newRegistry(options.config);
     this.#metrics = new MetricsEndpoint({ servers: () => this.listServers(), controlConnections: () => this.health.controlConnections }, this.health, this.#log);
   }
@@ -208,6 +213,7 @@ export class Daemon {
       connections: this.#serving().reduce((sum, host) => sum + host.stats().active, 0),
       memory: { rss: process.memoryUsage.rss(), heapUsed: getHeapStatistics().used_heap_size },
       metrics: this.#metrics.info(),
+      ready: this.health.ready,
     };
   }
 
@@ -716,16 +722,18 @@ export class Daemon {
 
   /** The host of `spec`: a `TlsStreamHost` for a tls:// listen (its credential files read here), else by transport kind. */
   async #hostOf(spec: ServerSpec, origin: ServerOrigin, context: HostContext, env: HandlerEnvironment): Promise<HostedServer> {
-    const transport = await env.transports.forURI(spec.listen);
+    const passed = this.#passed.find(spec.listen);
+    const transport = passed === undefined ? await env.transports.forURI(spec.listen) : await env.transports.forScheme(passed.kind.scheme);
     if (transport.kind === 'stream') {
       refuseDatagramOptions(spec, transport.scheme);
       const handler = await createStreamHandler(spec.handler, env);
-      if (spec.tls === undefined) return new StreamHost(spec, origin, context, transport, handler);
+      if (spec.tls === undefined) return new StreamHost(spec, origin, context, transport, handler, passed);
+      if (passed !== undefined) throw new TypeError(`Cannot serve TLS on "${spec.listen}": a socket systemd passes in is served as plain ${passed.kind.scheme}`);
       const credentials = await ServerCredentials.read(spec.tls, env.baseDir, `Cannot add server "${spec.name}"`);
       return new TlsStreamHost({ ...spec, tls: spec.tls }, origin, context, transport, handler, credentials, env.baseDir);
     }
-    const listen = transport.parse(spec.listen) as object;
-    return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }));
+    const listen = passed === undefined ? (transport.parse(spec.listen) as object) : { host: passed.kind.scheme === 'udp' && passed.kind.family === 6 ? '::' : '0.0.0.0' };
+    return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }), passed);
   }
 
   /** Tells every listener; a listener that throws is logged and never reaches the server that emitted. */

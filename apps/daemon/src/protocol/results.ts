@@ -97,6 +97,12 @@ export interface DaemonStatus {
    * when off. Absent from daemons older than the endpoint.
    */
   metrics?: { listen: string; address: string | null } | null;
+  /**
+   * Whether new connections should be sent here, as `/readyz` says: every
+   * configured server bound, and no shutdown begun. Absent from daemons
+   * older than it.
+   */
+  ready?: boolean;
 }
 
 /** `stats`: every server's counters and their sum. */

@@ -2,18 +2,31 @@ import type { Command } from 'commander';
 import type { DaemonStatus } from '../../protocol/results.js';
 import type { CtlContext } from '../ctl-context.js';
 import { formatBytes, formatDuration, formatTime } from '../human-units.js';
+import { UsageError } from '../usage-error.js';
+import { waitUntilReady } from '../wait-until-ready.js';
 
-/** `evergreenctl status [--json]`: the daemon at a glance. */
+/** How long `status --wait` waits by default (60 s). */
+const DEFAULT_WAIT_MS = 60_000;
+
+/** `evergreenctl status [--json] [--wait [--timeout MS]]`: the daemon at a glance, once it is ready with `--wait`. */
 export function registerStatus(program: Command, ctx: CtlContext): void {
   program
     .command('status')
     .description('show the daemon: version, pid, uptime, servers, connections, memory, metrics address')
     .option('--json', 'print the status as JSON')
-    .action(async (flags: { json?: boolean }) => {
-      const status = await (await ctx.connect()).status();
+    .option('--wait', 'wait until the daemon answers and is ready (every server bound): exit 0 then, 3 if it never answered, 1 if it never got ready')
+    .option('--timeout <ms>', `how long --wait waits (default ${DEFAULT_WAIT_MS})`)
+    .action(async (flags: { json?: boolean; wait?: boolean; timeout?: string }) => {
+      const status = flags.wait === true ? await waitUntilReady(ctx, timeoutOf(flags.timeout)) : await (await ctx.connect()).status();
       if (flags.json === true) ctx.printJson(status);
       else ctx.print(describeStatus(status));
     });
+}
+
+function timeoutOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_WAIT_MS;
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 2 ** 31 - 1) throw new UsageError(`--timeout ${text}: expected whole milliseconds, 0 to 2147483647`);
+  return Number(text);
 }
 
 function describeStatus(status: DaemonStatus): string[] {
@@ -23,6 +36,7 @@ function describeStatus(status: DaemonStatus): string[] {
     `up          ${formatDuration(status.uptimeMs)} (since ${formatTime(status.startedAt)})`,
     `servers     ${servers.total} (${servers.listening} listening, ${servers.paused} paused, ${servers.stopping} stopping)`,
     `connections ${status.connections}`,
+    ...(status.ready === undefined ? [] : [`ready       ${status.ready ? 'yes' : 'no'}`]),
     `log level   ${status.logLevel}`,
     `config      ${status.configFile ?? '(embedded default)'}`,
     `state       ${status.stateFile}`,

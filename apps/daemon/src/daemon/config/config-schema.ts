@@ -9,6 +9,17 @@ import { MAX_CONTROL_SOCKETS, controlSocketSchema } from './control-socket-schem
 const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 
 /**
+ * `shutdownDelayMs` (and `--shutdown-delay-ms`): how long a SIGTERM'd daemon
+ * goes on accepting, already not ready, before it drains — the time a load
+ * balancer (Kubernetes removing the pod's endpoints) takes to stop sending.
+ */
+export const shutdownDelayMsSchema = z
+  .int()
+  .min(0)
+  .max(MAX_TIMER_MS)
+  .describe('On SIGTERM/SIGINT: milliseconds to keep accepting (not ready, STOPPING=1 sent) before draining; default 0');
+
+/**
  * The default of `moduleLoadTimeoutMs` (30 s): how long importing a
  * server's handler module or transport package may take. An import cannot
  * be cancelled; past this the server fails to start (the import may go on).
@@ -58,6 +69,7 @@ export const configSchema = z
       })
       .default({ idleTimeoutMs: CONTROL_IDLE_TIMEOUT_MS }),
     metrics: metricsConfigSchema.optional(),
+    shutdownDelayMs: shutdownDelayMsSchema.default(0),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

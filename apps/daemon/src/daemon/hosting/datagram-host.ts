@@ -9,6 +9,7 @@ import { hostPort } from './connection-endpoints.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import type { ServerOrigin } from '../../protocol/results.js';
+import type { PassedSocket } from '../systemd/passed-socket.js';
 
 /** What a session asks of its host: to end it, to report a stray datagram. */
 interface SessionOwner {
@@ -71,12 +72,15 @@ function keyOf(peer: SocketAddress): string {
  * second). Pausing with `unbind`
  * closes the socket and its sessions; `refuse` drops every datagram. The
  * socket's kernel receive buffer is the spec's `recvBufferSize` (the OS's
- * default without one), set each time it binds.
+ * default without one), set each time it binds. On a socket systemd passed
+ * in (`passed`), it attaches instead of binding, and `unbind` or a stop hands
+ * the socket back open (see `PassedSocket`).
  */
 export class DatagramHost extends HostedServer {
   readonly #transport: DatagramTransport;
   readonly #address: unknown;
   readonly #handler: DatagramHandler;
+  readonly #passed: PassedSocket | undefined;
   readonly #sessions = new Map<string, Session>();
   readonly #strays: RateLimitedLog;
   readonly #owner: SessionOwner = {
@@ -87,17 +91,18 @@ export class DatagramHost extends HostedServer {
   /** Drops of the current socket counted so far: the kernel's, and its own queue's. */
   #dropsCounted = { kernel: 0, queue: 0 };
 
-  constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: DatagramTransport, handler: DatagramHandler) {
+  constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: DatagramTransport, handler: DatagramHandler, passed?: PassedSocket) {
     super(spec, origin, context);
     this.#transport = transport;
-    this.#address = transport.parse(spec.listen);
+    this.#passed = passed;
+    this.#address = passed === undefined ? transport.parse(spec.listen) : undefined;
     this.#handler = handler;
     this.#strays = new RateLimitedLog(this._log, 'stray datagram');
   }
 
   protected async _listen(): Promise<void> {
     try {
-      this.#socket = await this.#transport.bind(this.#address, { recvBufferSize: this.spec.recvBufferSize });
+      this.#socket = await this.#bind({ recvBufferSize: this.spec.recvBufferSize });
     } catch (error) {
       throw new BindError(`Cannot start server "${this.name}" on ${this.spec.listen}: ${(error as Error).message}`, error);
     }
@@ -108,6 +113,15 @@ export class DatagramHost extends HostedServer {
       (data, from) => this.#datagram(socket, data, from),
       (error) => this._log.warn({ err: error }, 'datagram receive failed: the server goes on receiving'),
     );
+  }
+
+  /** Binds the address, or attaches to the passed socket. */
+  #bind(options: { recvBufferSize?: number }): Promise<DatagramSocket> {
+    const passed = this.#passed;
+    if (passed === undefined) return this.#transport.bind(this.#address, options);
+    const attach = this.#transport.attach?.bind(this.#transport);
+    if (attach === undefined) return Promise.reject(new Error(`the "${this.#transport.scheme}" transport cannot serve a socket passed in`));
+    return passed.lendDatagramSocket((socket) => attach(socket, options));
   }
 
   protected async _unlisten(): Promise<void> {
@@ -122,6 +136,10 @@ export class DatagramHost extends HostedServer {
   }
 
   protected _address(): string | null {
+    if (this.#passed !== undefined) {
+      const address = this.#passed.localAddress();
+      return address === null ? null : this.#transport.format(address);
+    }
     return this.#socket === undefined ? null : this.#transport.format(this.#socket.sockname);
   }
 

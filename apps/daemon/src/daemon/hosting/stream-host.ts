@@ -7,6 +7,7 @@ import { BindError } from './bind-error.js';
 import { descriptorHeadroom } from './descriptor-headroom.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
 import type { ServerOrigin } from '../../protocol/results.js';
+import type { PassedSocket } from '../systemd/passed-socket.js';
 import type { ConnectionRecord } from './connection-record.js';
 
 /**
@@ -21,19 +22,24 @@ import type { ConnectionRecord } from './connection-record.js';
  * accepted and closed all the same (source `unknown`). Pausing with
  * `unbind` closes the listener and keeps the connections it accepted;
  * resuming binds a new one.
+ * On a socket systemd passed in (`passed`), nothing is bound or unlinked:
+ * the server attaches to it, and pausing or stopping hands it back (see
+ * `PassedSocket`).
  */
 export class StreamHost extends HostedServer {
   readonly #transport: StreamTransport;
   readonly #address: unknown;
   readonly #handler: StreamHandler;
+  readonly #passed: PassedSocket | undefined;
   #server: StreamServer | undefined;
   /** Listeners closed by a pause whose connections may still be active. */
   readonly #retired = new Set<StreamServer>();
 
-  constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: StreamTransport, handler: StreamHandler) {
+  constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: StreamTransport, handler: StreamHandler, passed?: PassedSocket) {
     super(spec, origin, context);
     this.#transport = transport;
-    this.#address = transport.parse(spec.listen);
+    this.#passed = passed;
+    this.#address = passed === undefined ? transport.parse(spec.listen) : undefined;
     this.#handler = handler;
   }
 
@@ -42,7 +48,8 @@ export class StreamHost extends HostedServer {
     // Handler failures are caught in #serve; the server's onError never fires.
     const server = this.#transport.createServer((conn) => this.#serve(conn), { ...this._serverOptions(), highWaterMark, maxBufferSize });
     try {
-      await server.bind(this.#address);
+      if (this.#passed === undefined) await server.bind(this.#address);
+      else await this.#passed.lendListener((listener) => server.attach(listener));
     } catch (error) {
       await server.close();
       throw new BindError(`Cannot start server "${this.name}" on ${this.spec.listen}: ${(error as Error).message}`, error);
@@ -81,6 +88,10 @@ export class StreamHost extends HostedServer {
   }
 
   protected _address(): string | null {
+    if (this.#passed !== undefined) {
+      const address = this.#passed.localAddress();
+      return address === null ? null : this.#transport.format(address);
+    }
     const server = this.#server as (StreamServer & { sockname?: unknown; pipename?: unknown }) | undefined;
     if (server === undefined) return null;
     return this.#transport.format(server.sockname ?? server.pipename ?? this.#address);
