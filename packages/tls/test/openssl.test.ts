@@ -1,32 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
 import { TLSError, type TLSConnection } from '../src/index.js';
-import { makeCertificates, opensslVersion, type TestCertificates } from '../src/testing/index.js';
+import { killOpenSSL, makeCertificates, openssl, opensslVersion, type OpenSSLProcess, type TestCertificates } from '../src/testing/index.js';
 import { client, echo, echoServer } from './helpers.js';
-
-/** An `openssl` process and everything it printed so far. */
-interface OpenSSLProcess {
-  child: ChildProcess;
-  output(): string;
-}
-
-const processes: ChildProcess[] = [];
-
-function openssl(args: string[]): OpenSSLProcess {
-  const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  processes.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stdin!.on('error', () => {});
-  return { child, output: () => output };
-}
-
-/** Whether a process has exited. */
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
 
 describe.skipIf(opensslVersion === undefined)(`a real peer nobody here wrote: ${opensslVersion ?? 'openssl missing'}`, () => {
   let certs: TestCertificates;
@@ -35,9 +11,7 @@ describe.skipIf(opensslVersion === undefined)(`a real peer nobody here wrote: ${
   });
   afterAll(() => certs.remove());
   // Every process a test started ends with it, by pid, however the test ended.
-  afterEach(() => {
-    for (const child of processes.splice(0)) if (!exited(child)) child.kill('SIGKILL');
-  });
+  afterEach(killOpenSSL);
 
   describe('openssl s_client against a TLSServer', () => {
     it.each(['-tls1_2', '-tls1_3'])('echoes over %s, with SNI and ALPN', async (version) => {
@@ -64,8 +38,8 @@ describe.skipIf(opensslVersion === undefined)(`a real peer nobody here wrote: ${
         peer.child.stdin!.write('before\n');
         await until(() => peer.output().includes('before\n'), 'the first echo');
         peer.child.stdin!.write('R\n');
-        await until(() => exited(peer.child) || handlerErrors.length > 0 || server.connections.size === 0, 'the renegotiation to be refused');
-        if (!exited(peer.child)) peer.child.stdin!.write('after\n');
+        await until(() => peer.exited() || handlerErrors.length > 0 || server.connections.size === 0, 'the renegotiation to be refused');
+        if (!peer.exited()) peer.child.stdin!.write('after\n');
         await until(() => server.connections.size === 0, 'the connection to end');
         expect(peer.output()).not.toContain('after\n');
       } finally {

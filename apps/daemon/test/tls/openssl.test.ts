@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
-import { makeCertificates, opensslVersion, type TestCertificates } from '@evergreen/tls/testing';
+import { killOpenSSL, makeCertificates, openssl, opensslVersion, sServer, type TestCertificates } from '@evergreen/tls/testing';
 import { cleanUp, connectTo, targetOf } from '../daemon-process.js';
 import { daemonFromConfig, sandboxWithCertificates } from './config-sandbox.js';
-import { killOpenSSL, openssl, sServer } from './openssl-peer.js';
 
 afterEach(async () => {
   killOpenSSL();
