@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { StreamConnection, socketName, type BaseStreamOptions, type SocketAddress } from '@evergreen/stream-core';
 import { TLSError } from './tls-error.js';
@@ -21,6 +22,19 @@ export interface TLSConnectionOptions extends Omit<BaseStreamOptions, 'errorClas
 export class TLSConnection extends StreamConnection {
   constructor(socket: TLSSocket, options: TLSConnectionOptions = {}) {
     super(socket, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: TLSError, readIntoMemory: true });
+  }
+
+  /**
+   * `reset()` resets the TCP connection beneath the TLS one (RST), so the
+   * client's reads fail with `ECONNRESET` instead of ending: TLS itself has
+   * no abort, and Node's `resetAndDestroy` refuses a TLS socket. The
+   * accepted socket is the TLS socket's parent (Node's `_parent`); without
+   * one the connection closes as `close()` does.
+   */
+  protected override _abort(): void {
+    const accepted = (this.#socket as TLSSocket & { _parent?: unknown })._parent;
+    if (accepted instanceof Socket && !accepted.destroyed) accepted.resetAndDestroy();
+    super._abort();
   }
 
   /** The accepted socket. */

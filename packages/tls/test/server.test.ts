@@ -320,6 +320,26 @@ describe.skipIf(opensslVersion === undefined)('TLSServer', () => {
     });
   });
 
+  it('reset() aborts the TCP connection beneath: the client sees ECONNRESET after the bytes it had, never a clean end', async () => {
+    const { server, port, accepted } = await echoServer(certs);
+    const c = client(certs);
+    try {
+      await c.connect({ host: 'localhost', port });
+      expect(await echo(c)).toBe('ping\n');
+      accepted[0].reset();
+      const error = await c.readBytes(1).then(
+        (bytes) => new Error(`expected a reset, got ${bytes.length === 0 ? 'a clean end' : 'bytes'}`),
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(TLSError);
+      expect((error as TLSError).code).toBe('ECONNRESET');
+      expect(accepted[0].closed).toBe(true);
+    } finally {
+      c.close();
+      await server.close();
+    }
+  });
+
   it('the constructor refuses options that are not ones', () => {
     const { key, cert } = certs.server;
     expect(() => new TLSServer(() => {}, {} as never)).toThrow('Cannot create the TLS server: a key and a cert are required');
