@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createConnection, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { createConnection, type ListenOptions, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -22,6 +23,22 @@ const releases: Release[] = [];
 /** Releases `release` after the current test, even when it fails. */
 export function afterTest(release: Release): void {
   releases.push(release);
+}
+
+/**
+ * Listens `server` (a `net` or `tls` server whose accepted sockets go into
+ * `sockets`) on `options`; after the test it is closed and every socket it
+ * accepted destroyed, however the test ended.
+ */
+export async function listenForTest(server: Server, sockets: readonly { destroy(): unknown }[], options: ListenOptions): Promise<void> {
+  server.listen(options);
+  await once(server, 'listening');
+  afterTest(async () => {
+    const closed = once(server, 'close');
+    server.close();
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  });
 }
 
 /** Releases everything the test took, newest first; rethrows the first failure once all have run. */

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { afterTest } from './harness.js';
+import { listenForTest } from './harness.js';
 import { exchangePayloads, type Transfer } from './payload.js';
 
 /** A plain `node:net` server the daemon forwards to, closed (its sockets destroyed) after the test. */
@@ -23,14 +22,7 @@ export async function streamUpstream(listen: { path: string } | { host: string; 
     socket.on('error', () => {});
     serve(socket);
   });
-  server.listen(listen);
-  await once(server, 'listening');
-  afterTest(async () => {
-    const closed = once(server, 'close');
-    server.close();
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  });
+  await listenForTest(server, sockets, listen);
   const uri = 'path' in listen ? `pipe://${listen.path}` : `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { uri, sockets };
 }

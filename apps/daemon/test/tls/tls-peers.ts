@@ -1,7 +1,6 @@
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type ConnectionOptions, type TlsOptions, type TLSSocket } from 'node:tls';
-import { afterTest } from '../host/harness.js';
+import { afterTest, listenForTest } from '../host/harness.js';
 
 /**
  * Node's own TLS peers for the daemon's TLS tests (Node's `tls`, not
@@ -25,14 +24,7 @@ export async function tlsUpstream(options: TlsOptions, serve: (socket: TLSSocket
     serve(socket);
   });
   server.on('tlsClientError', (error) => clientErrors.push(error));
-  server.listen({ host: '127.0.0.1', port: 0 });
-  await once(server, 'listening');
-  afterTest(async () => {
-    const closed = once(server, 'close');
-    server.close();
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  });
+  await listenForTest(server, sockets, { host: '127.0.0.1', port: 0 });
   return { uri: `tls://127.0.0.1:${(server.address() as AddressInfo).port}`, sockets, clientErrors };
 }
 
