@@ -1,28 +1,52 @@
-// The flood's sender, in a worker thread so it has a core of its own: raw
-// node:dgram, the same for ours and the baseline. It sends 64-byte datagrams
-// to workerData.port for workerData.durationMs, BATCH at a time (the next
-// batch when the last of the previous one was handed to the OS, so libuv's
-// send queue stays bounded), then posts how many it sent.
+// The flood's sender, a process of its own (as a peer flooding us would be):
+// raw node:dgram, the same for every receiver. Usage:
+//   node flood-sender.mjs <port> <durationMs>
+// It sends 64-byte datagrams to 127.0.0.1:<port> for <durationMs>: 64 per
+// turn of the event loop, never more than 256 whose send callback has not
+// come back (so libuv's send queue stays bounded), then prints one JSON line
+// `{ "sent": n, "seconds": s }` — s is the time it spent sending — and exits.
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { parentPort, workerData } from 'node:worker_threads';
 
-const BATCH = 32;
+const PER_TURN = 64;
+const MAX_IN_FLIGHT = 256;
 const PAYLOAD = Buffer.alloc(64, 'f');
-const { port, durationMs } = workerData;
-const socket = dgram.createSocket('udp4');
-const deadline = performance.now() + durationMs;
-let sent = 0;
-
-function sendBatch() {
-  if (performance.now() >= deadline) {
-    socket.close();
-    parentPort.postMessage(sent);
-    return;
-  }
-  for (let i = 1; i < BATCH; i++) socket.send(PAYLOAD, port, '127.0.0.1');
-  socket.send(PAYLOAD, port, '127.0.0.1', sendBatch);
-  sent += BATCH;
+const port = Number(process.argv[2]);
+const durationMs = Number(process.argv[3]);
+if (!Number.isInteger(port) || port <= 0 || port > 65535 || !(durationMs > 0)) {
+  console.error('usage: node flood-sender.mjs <port> <durationMs>');
+  process.exit(2);
 }
 
-socket.bind(0, '127.0.0.1', sendBatch);
+const socket = dgram.createSocket('udp4');
+let sent = 0;
+let inFlight = 0;
+let start = 0;
+let deadline = 0;
+
+const onSent = () => {
+  inFlight--;
+};
+
+function turn() {
+  const now = performance.now();
+  if (now >= deadline) {
+    // Every send handed to the OS: nothing left to count.
+    if (inFlight > 0) return setImmediate(turn);
+    console.log(JSON.stringify({ sent, seconds: (now - start) / 1000 }));
+    socket.close();
+    return;
+  }
+  for (let i = 0; i < PER_TURN && inFlight < MAX_IN_FLIGHT; i++) {
+    inFlight++;
+    sent++;
+    socket.send(PAYLOAD, port, '127.0.0.1', onSent);
+  }
+  setImmediate(turn);
+}
+
+socket.bind(0, '127.0.0.1', () => {
+  start = performance.now();
+  deadline = start + durationMs;
+  turn();
+});

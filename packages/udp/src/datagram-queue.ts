@@ -31,7 +31,7 @@ export interface DatagramQueueOptions {
  * buffer does) and counted, so a sender faster than its reader costs at most
  * the bounds in memory, never more.
  *
- * Cost: `push` and `shift` are O(1) (a ring that doubles while it grows up to
+ * Cost: `push` and `shift` are O(1), `take` O(datagrams taken) (a ring that doubles while it grows up to
  * the bound, never shrinks); a dropped datagram allocates nothing. The bound
  * itself costs a reader that keeps up nothing: a `for await` loop takes each
  * datagram as it arrives (each read callback ends with a microtask
@@ -109,6 +109,14 @@ export class DatagramQueue {
     this.#length--;
     this.#bytes -= datagram[0].length;
     return datagram;
+  }
+
+  /** Takes the oldest datagrams, at most `max`, oldest first (an empty array when none waits). */
+  take(max: number): Datagram[] {
+    const count = Math.min(max, this.#length);
+    const taken = new Array<Datagram>(count);
+    for (let i = 0; i < count; i++) taken[i] = this.shift() as Datagram;
+    return taken;
   }
 
   /** Discards every waiting datagram (not counted as dropped: nobody will receive again). */

@@ -1,5 +1,5 @@
-export { UDPEndpoint } from './udp-endpoint.js';
-export type { UDPEndpointOptions, UDPEndpointStats, ReceiveOptions } from './udp-endpoint.js';
+export { UDPEndpoint, DEFAULT_MAX_BATCH_DATAGRAMS } from './udp-endpoint.js';
+export type { UDPEndpointOptions, UDPEndpointStats, ReceiveOptions, ReceiveBatchOptions, BatchOptions } from './udp-endpoint.js';
 export type { UDPSocketOptions } from './udp-socket-options.js';
 export { UDPError } from './udp-error.js';
 export { DatagramQueue, DEFAULT_MAX_QUEUED_DATAGRAMS, DEFAULT_MAX_QUEUED_BYTES } from './datagram-queue.js';

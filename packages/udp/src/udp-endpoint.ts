@@ -35,6 +35,23 @@ export interface ReceiveOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How many datagrams a batch holds at most (1024) unless `maxDatagrams`
+ * says otherwise: as many as the default queue bound lets wait.
+ */
+export const DEFAULT_MAX_BATCH_DATAGRAMS = 1024;
+
+/** `batches()` options. */
+export interface BatchOptions {
+  /** Most datagrams in one batch (integer >= 1, default {@link DEFAULT_MAX_BATCH_DATAGRAMS}). */
+  maxDatagrams?: number;
+  /** Cancels the step waiting for its first datagram: it rejects with `signal.reason` and takes none. */
+  signal?: AbortSignal;
+}
+
+/** `receiveBatch()` options: those of `batches()`, for one batch. */
+export type ReceiveBatchOptions = BatchOptions;
+
 /** Counters of one endpoint since it was created (a snapshot; counting never allocates). */
 export interface UDPEndpointStats {
   /** Datagrams kept: handed to a `receive()` or queued for one. */
@@ -261,6 +278,58 @@ export class UDPEndpoint implements DatagramSocket {
   }
 
   /**
+   * The batch form of `receive()`: every datagram already queued, oldest
+   * first, at most `maxDatagrams` — so a flood costs one await per batch
+   * instead of one per datagram. When none is queued it waits for the next
+   * one, and resolves at the end of that turn of the event loop with every
+   * datagram that arrived in it (up to `maxDatagrams`): Node hands datagrams
+   * over one by one, and a batch resolved at once would hold one. A batch
+   * holds at least one datagram, each with its own sender. Batch receives
+   * and `receive()`s waiting together are served in call order.
+   *
+   * Errors: as `receive()`'s. Aborting rejects with `signal.reason` and takes
+   * nothing, until the first datagram came: the batch is then complete, and
+   * a later abort does nothing. `close()` rejects a batch that has not
+   * resolved yet, and discards the datagrams it held, as it discards the
+   * queued ones. A socket error first resolves a batch holding datagrams,
+   * then fails the receives still waiting. `RangeError`/`TypeError` for a
+   * `maxDatagrams` that is not an integer >= 1.
+   *
+   * Cost: one promise and one array per batch; one `setImmediate` per turn
+   * in which a waiting batch filled.
+   */
+  receiveBatch(options?: ReceiveBatchOptions): Promise<Datagram[]> {
+    let max: number;
+    try {
+      max = maxDatagramsOf('Cannot receive a batch', options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed) return Promise.reject(this.#closedError('Cannot receive'));
+    if (this.#queue.length > 0) return Promise.resolve(this.#queue.take(max));
+    if (this.#error !== undefined) return Promise.reject(this.#takeError());
+    return this.#receives.waitBatch(max, signal);
+  }
+
+  /**
+   * Iterates batches of datagrams, one `receiveBatch(options)` per step, the
+   * datagram twin of stream-core's `records()`: `for await (const batch of
+   * ep.batches()) for (const [data, from] of batch) …`. The loop ends when the
+   * endpoint is closed (a batch not yet resolved is then discarded); other
+   * errors end it by throwing. Leaving the loop early ends the iteration
+   * only, not the endpoint.
+   *
+   * Throws `TypeError`/`RangeError` for malformed options.
+   */
+  batches(options?: BatchOptions): AsyncIterableIterator<Datagram[]> {
+    const max = maxDatagramsOf('Cannot iterate batches', options);
+    const signal = options?.signal;
+    return new DatagramIterator<Datagram[]>((owner) => this.#nextBatch(owner, max, signal), this.#endSteps);
+  }
+
+  /**
    * Joins the multicast group `group` (on `interfaceAddress`, default: the
    * OS's choice). Needs a bound endpoint. Throws `UDPError` (`EINVAL` for an
    * address that is not multicast or an endpoint not bound, `EADDRINUSE` when
@@ -312,6 +381,15 @@ export class UDPEndpoint implements DatagramSocket {
     if (this.#error !== undefined) return Promise.reject(this.#takeError());
     return this.#receives.next(owner);
   };
+
+  /** `receiveBatch()` in iterator form: `{ value: batch }`, or `DONE` once closed. */
+  #nextBatch(owner: object, max: number, signal: AbortSignal | undefined): Promise<IteratorResult<Datagram[], undefined>> {
+    if (this.#closed) return Promise.resolve(DONE);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#queue.length > 0) return Promise.resolve({ value: this.#queue.take(max), done: false });
+    if (this.#error !== undefined) return Promise.reject(this.#takeError());
+    return this.#receives.nextBatch(owner, max, signal);
+  }
 
   /** An iterator's `return()`: its waiting steps end (`DONE`) and take no datagram. */
   readonly #endSteps = (owner: object): void => this.#receives.endSteps(owner);
@@ -428,9 +506,22 @@ export class UDPEndpoint implements DatagramSocket {
   /** Errors Node reports after bind (a failed recvmsg): they fail the waiting receives, or the next one. */
   readonly #onError = (err: Error): void => {
     const error = this.#errors.system('Cannot receive', err);
+    // What arrived before the error is handed out before it.
+    this.#receives.settleBatches();
     if (this.#receives.length > 0) this.#receives.failAll(error);
     else this.#error = error;
   };
+}
+
+/** `options.maxDatagrams` checked (default {@link DEFAULT_MAX_BATCH_DATAGRAMS}); also checks `options.signal`'s type. */
+function maxDatagramsOf(action: string, options: BatchOptions | undefined): number {
+  const signal = options?.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${action}: expected signal to be an AbortSignal`);
+  const max = options?.maxDatagrams;
+  if (max === undefined) return DEFAULT_MAX_BATCH_DATAGRAMS;
+  if (typeof max !== 'number') throw new TypeError(`${action}: expected maxDatagrams to be a number, got ${typeof max}`);
+  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`${action}: maxDatagrams ${max} is not an integer >= 1`);
+  return max;
 }
 
 /** The sender in the `sockname` shape (Node's `rinfo` also carries `size`). */

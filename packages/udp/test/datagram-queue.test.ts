@@ -12,6 +12,17 @@ describe('DatagramQueue', () => {
     expect(queue.maxBytes).toBe(DEFAULT_MAX_QUEUED_BYTES);
   });
 
+  it('take(max) hands out the oldest datagrams, at most max, and frees their bytes', () => {
+    const queue = new DatagramQueue();
+    const data = [1, 2, 3, 4, 5].map((fill) => Buffer.alloc(fill, fill));
+    for (const d of data) queue.push(d, FROM);
+    expect(queue.take(2).map(([d]) => d)).toEqual(data.slice(0, 2));
+    expect(queue.bytes).toBe(3 + 4 + 5);
+    expect(queue.take(10).map(([d]) => d)).toEqual(data.slice(2));
+    expect(queue).toMatchObject({ length: 0, bytes: 0 });
+    expect(queue.take(10)).toEqual([]);
+  });
+
   it('behaves as a bounded FIFO with tail drop under any mix of pushes and shifts', () => {
     fc.assert(
       fc.property(

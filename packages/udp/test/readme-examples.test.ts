@@ -4,10 +4,11 @@ import { packageExamples, runCleanly } from '../../../scripts/readme-example-tes
 const { examples, cwd } = packageExamples(import.meta.url);
 
 describe('the README examples, run as a user would', () => {
-  const [example, ...others] = examples;
+  const [example, batchExample, ...others] = examples;
 
-  it('has the one example these tests know', () => {
+  it('has the two examples these tests know', () => {
     expect(example).toBeDefined();
+    expect(batchExample).toBeDefined();
     expect(others).toEqual([]);
   });
 
@@ -20,5 +21,10 @@ describe('the README examples, run as a user would', () => {
     expect(stats).toMatch(/sent: 1,/);
     expect(stats).toMatch(/dropped: 0,/);
     expect(rest.at(-2)).toBe('StreamClosedError Cannot receive: the endpoint is closed');
+  }, 30_000);
+
+  it('takes five datagrams in batches, each with its sender, and ends when the endpoint closes', async () => {
+    const stdout = await runCleanly(batchExample.code, { cwd });
+    expect(stdout.trimEnd().split('\n')).toEqual([0, 1, 2, 3, 4].map((i) => `metric ${i} true`));
   }, 30_000);
 });
