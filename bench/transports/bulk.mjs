@@ -1,7 +1,9 @@
 // bulk: 1 GiB streamed one way to the server, which reads it with our bulk
 // reads or sums the lengths of its 'data' events (raw). Targets (accepted
 // connections): exact `readBytes(65536)` >= 0.85x raw bytes/s, `readInto` a
-// reused 64 KiB buffer (exact: it fills all 64 KiB) >= 0.9x. Timing as in
+// reused 64 KiB buffer (exact: it fills all 64 KiB) >= 0.9x, and >= 0.9x on
+// the first connection of a fresh server process too (see measure.mjs; the
+// raw server's own first connection is the baseline). Timing as in
 // counted-transfer.mjs. Beside each rate: the server's CPU time per MiB and
 // its minor page faults per GiB.
 //
@@ -83,7 +85,7 @@ export function run(transport) {
     load: { op: 'send', params: { bytes: TOTAL_BYTES } },
     contenders: [
       { server: 'readBytes', name: `${size}: readBytes(${READ_BYTES}) vs raw 'data' events`, target: 0.85 },
-      { server: 'readInto', name: `${size}: readInto(64 KiB buffer) vs raw 'data' events`, target: 0.9 },
+      { server: 'readInto', name: `${size}: readInto(64 KiB buffer) vs raw 'data' events`, target: 0.9, firstTarget: 0.9 },
       { server: 'readBytesNodeChunks', name: `${size}: readBytes(${READ_BYTES}) reading Node's chunks vs raw 'data' events (information)` },
       { server: 'readIntoNodeChunks', name: `${size}: readInto(64 KiB buffer) reading Node's chunks vs raw 'data' events (information)` },
       { server: 'readIntoPartial', name: `${size}: readInto(64 KiB buffer, partial) vs raw 'data' events (information)` },

@@ -2,7 +2,9 @@
 // connects and asks for it; the client under test reads it to the end: ours
 // (`TCPClient` / `PipeClient`, reading through shared memory with Node's
 // `onread`) with `readInto` a reused 64 KiB buffer, or the raw client summing
-// the lengths of its 'data' events. Target: `readInto` >= 1.2x raw bytes/s.
+// the lengths of its 'data' events. Targets: `readInto` >= 1.2x raw bytes/s,
+// and >= 0.9x on the first connection of a fresh client process (see
+// measure.mjs; the raw client's own first connection is the baseline).
 // For information: exact `readBytes(65536)` and `for await` over the chunks.
 //
 // What is timed: the client's clock, from the connection being up (its
@@ -103,7 +105,7 @@ export function run(transport) {
     faultsPer: { unit: 'GiB', units: 1024 },
     params: { bytes: TOTAL_BYTES },
     contenders: [
-      { client: 'readInto', name: `${size}: readInto(64 KiB buffer) vs raw 'data' events`, target: 1.2 },
+      { client: 'readInto', name: `${size}: readInto(64 KiB buffer) vs raw 'data' events`, target: 1.2, firstTarget: 0.9 },
       { client: 'readBytes', name: `${size}: readBytes(${READ_BYTES}) vs raw 'data' events (information)` },
       { client: 'chunks', name: `${size}: for await of chunks vs raw 'data' events (information)` },
     ],

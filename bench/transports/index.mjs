@@ -2,7 +2,10 @@
 // TCP and over a Unix socket, each printed as ours/raw `node:net` with its
 // target. The orchestrator (this process) only starts children, coordinates
 // and prints: each server under test and the load client run in their own
-// processes. See docs/benchmarks.md for what each measures and the figures.
+// processes. Each rate is printed twice, side by side: warmed (a server
+// process that has served rounds before) and on the first connection of a
+// fresh server (or client) process (measure.mjs). See docs/benchmarks.md for
+// what each measures and the figures.
 //
 // BENCH_QUICK=1 (small and short), BENCH_ONLY=bulk,client-bulk,lines,echo,idle-memory,idle-heap,
 // BENCH_TRANSPORTS=tcp,unix, BENCH_PROFILE=dir (CPU profiles of the servers),
@@ -24,7 +27,8 @@ for (const [name, benchmark] of Object.entries(benchmarks)) {
   if (ONLY_BENCHMARKS !== undefined && !ONLY_BENCHMARKS.includes(name)) continue;
   for (const transport of transports) {
     if (ONLY_TRANSPORTS !== undefined && !ONLY_TRANSPORTS.includes(transport.name)) continue;
-    results.push(...(await benchmark.run(transport)));
+    // Each result may carry its first-connection figure beside it (measure.mjs).
+    for (const result of await benchmark.run(transport)) results.push(result, ...(result.first === undefined ? [] : [result.first]));
   }
 }
 const missed = results.filter((r) => !r.ok).map((r) => r.name);

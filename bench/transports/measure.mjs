@@ -9,6 +9,13 @@
 // CPU cost, so the two together tell noise from a real difference. Bulk
 // benchmarks also print its minor page faults per GiB: fresh memory costs
 // one per 4 KiB page touched.
+//
+// Two figures per contender, printed side by side: warmed (the same server
+// process for every round, as a server that has already served others) and
+// first connection (a fresh server process per round, measured on the very
+// first connection it serves, as after every start or restart of a server:
+// what a new user meets). A contender takes part in the first-connection
+// rounds when it has a target, or when it says `fresh: true`.
 import { median, report } from '../runner.mjs';
 import { startLoad, startServer } from './children.mjs';
 
@@ -20,15 +27,23 @@ const BASELINE = 'raw';
  * `transport` (one process each, kept for all rounds) and one load client;
  * then, `rounds` times, in alternating order, collects garbage in both
  * children and has the load client run `load.op` against each server. A load
- * op resolves `{ units, seconds }`. Prints and returns, for each contender,
- * the median rate against the raw server's (see runner.mjs `report`; a
- * contender without a target is printed for information), then the median
- * server CPU time per unit of both and, with `faultsPer` (`{ unit, units }`:
- * how many units make one of `unit`), the minor page faults per `unit`.
+ * op resolves `{ units, seconds }`. Then the first-connection rounds:
+ * `firstRounds` times, in alternating order, a fresh process of the raw
+ * server and of each contender taking part (see above) serves one run of
+ * `load.op` (with `load.firstParams` over `load.params`, if given), measured
+ * the same way, and exits.
+ * Prints and returns, for each contender, the median rate against the raw
+ * server's (see runner.mjs `report`; a contender without a target is
+ * printed for information), then the median server CPU time per unit of
+ * both and, with `faultsPer` (`{ unit, units }`: how many units make one of
+ * `unit`), the minor page faults per `unit`; beside it, as its `first`, the
+ * same of the first-connection rounds against `firstTarget`.
  */
-export async function compareServers({ benchmark, transport, unit, rounds, load, contenders, faultsPer }) {
+export async function compareServers({ benchmark, transport, unit, rounds, firstRounds = rounds, load, contenders, faultsPer }) {
   const names = [BASELINE, ...contenders.map((c) => c.server)];
   const children = [];
+  let samples;
+  let firstSamples;
   try {
     const loader = await startLoad(transport, benchmark);
     children.push(loader);
@@ -37,25 +52,52 @@ export async function compareServers({ benchmark, transport, unit, rounds, load,
       servers[name] = await startServer(transport, benchmark, name);
       children.push(servers[name].child);
     }
-    const samples = await interleave(names, rounds, (name) => {
+    samples = await interleave(names, rounds, (name) => {
       const { child, address } = servers[name];
       return measureRound(child, [child, loader], () => loader.request(load.op, { ...load.params, address }));
     });
-    return contenders.map(({ server, name, target }) => printResult(`${name} [${transport.label}]`, unit, samples[server], samples[BASELINE], target, 'server', faultsPer));
+    await Promise.all(names.map((name) => servers[name].child.stop()));
+    const freshNames = [BASELINE, ...contenders.filter(takesPartFresh).map((c) => c.server)];
+    const params = { ...load.params, ...load.firstParams };
+    firstSamples = await interleave(freshNames, firstRounds, async (name) => {
+      // No garbage collection before: the process is as a start leaves it.
+      const { child, address } = await startServer(transport, benchmark, name);
+      try {
+        return await measureRound(child, [loader], () => loader.request(load.op, { ...params, address }));
+      } finally {
+        await child.stop();
+      }
+    });
   } finally {
     await Promise.all(children.map((child) => child.stop()));
   }
+  return contenders.map((contender) => {
+    const { server, name } = contender;
+    const warmed = printResult(`${name} [${transport.label}]`, unit, samples[server], samples[BASELINE], contender.target, 'server', faultsPer);
+    if (!takesPartFresh(contender)) return warmed;
+    const first = printResult(`${name}, first connection of a fresh server [${transport.label}]`, unit, firstSamples[server], firstSamples[BASELINE], contender.firstTarget, 'server', faultsPer);
+    return { ...warmed, first };
+  });
+}
+
+/** Whether a contender is measured on the first connection of fresh server processes too. */
+function takesPartFresh(contender) {
+  return contender.fresh ?? (contender.target !== undefined || contender.firstTarget !== undefined);
 }
 
 /**
  * The same with clients under test: one server (`servers.sender` of
  * `benchmark`, the same for all) and one load process per contender, the
  * raw client's included, each running its own op (`load[contender]`) with
- * `params` and measured in its own process (CPU, page faults).
+ * `params` and measured in its own process (CPU, page faults). The
+ * first-connection rounds start a fresh client process per round, whose
+ * first connection is measured.
  */
-export async function compareClients({ benchmark, transport, unit, rounds, params, contenders, faultsPer }) {
+export async function compareClients({ benchmark, transport, unit, rounds, firstRounds = rounds, params, contenders, faultsPer }) {
   const names = [BASELINE, ...contenders.map((c) => c.client)];
   const children = [];
+  let samples;
+  let firstSamples;
   try {
     const { child: server, address } = await startServer(transport, benchmark, 'sender');
     children.push(server);
@@ -64,13 +106,29 @@ export async function compareClients({ benchmark, transport, unit, rounds, param
       clients[name] = await startLoad(transport, benchmark);
       children.push(clients[name]);
     }
-    const samples = await interleave(names, rounds, (name) =>
+    samples = await interleave(names, rounds, (name) =>
       measureRound(clients[name], [clients[name], server], () => clients[name].request(name, { ...params, address })),
     );
-    return contenders.map(({ client, name, target }) => printResult(`${name} [${transport.label}]`, unit, samples[client], samples[BASELINE], target, 'client', faultsPer));
+    await Promise.all(names.map((name) => clients[name].stop()));
+    const freshNames = [BASELINE, ...contenders.filter(takesPartFresh).map((c) => c.client)];
+    firstSamples = await interleave(freshNames, firstRounds, async (name) => {
+      const client = await startLoad(transport, benchmark);
+      try {
+        return await measureRound(client, [server], () => client.request(name, { ...params, address }));
+      } finally {
+        await client.stop();
+      }
+    });
   } finally {
     await Promise.all(children.map((child) => child.stop()));
   }
+  return contenders.map((contender) => {
+    const { client, name } = contender;
+    const warmed = printResult(`${name} [${transport.label}]`, unit, samples[client], samples[BASELINE], contender.target, 'client', faultsPer);
+    if (!takesPartFresh(contender)) return warmed;
+    const first = printResult(`${name}, first connection of a fresh client [${transport.label}]`, unit, firstSamples[client], firstSamples[BASELINE], contender.firstTarget, 'client', faultsPer);
+    return { ...warmed, first };
+  });
 }
 
 /** Runs `round(name)` for every name, `rounds` times, in alternating order; collects the samples by name. */

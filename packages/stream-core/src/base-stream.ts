@@ -290,6 +290,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     const bytes = delimiterBytes(delimiter);
     const maxBytes = maxBytesOf(options);
     for (;;) {
+      this.#expectCopyOut = false;
       const batch = await this.#read(new RecordsRequest(bytes, maxBytes), options);
       if (batch.length === 0) return;
       yield batch;
@@ -299,6 +300,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   /** Yields chunks as they arrived (zero-copy) until end of stream. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
     for (;;) {
+      this.#expectCopyOut = false;
       const chunk = await this.#read(new ChunkRequest(), undefined);
       if (chunk.length === 0) return;
       yield chunk;
@@ -324,6 +326,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     } catch (error) {
       return Promise.reject(error);
     }
+    this.#expectCopyOut = false;
     return this.#read(make(maxBytes), options);
   }
 

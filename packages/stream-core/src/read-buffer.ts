@@ -184,12 +184,16 @@ export class ReadBuffer {
       return found < 0 ? -1 : found - this.#offset;
     }
     this.#seek(from);
+    // A one-byte needle as a number here too: one call with bytes would
+    // throw away V8's optimized code of Buffer#indexOf that the fast paths
+    // share (its feedback then has a second kind of needle).
+    const search = searchable(needle);
     for (let i = this.#cursorChunk, base = this.#cursorBase; i < chunks.length; i++) {
       const chunk = chunks[i];
       const start = i === this.#head ? this.#offset : 0;
       const size = chunk.length - start;
       const local = from > base ? from - base : 0;
-      const found = chunk.indexOf(needle, start + local);
+      const found = chunk.indexOf(search, start + local);
       if (found >= 0) return base + found - start;
       if (needle.length > 1) {
         const spanning = this.#findSpanning(needle, i, start, Math.max(local, size - needle.length + 1));

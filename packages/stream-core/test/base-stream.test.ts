@@ -43,6 +43,22 @@ describe('BaseStream', () => {
     expect(stream.nextReadMemory(shared, true) === shared).toBe(false);
   });
 
+  it('has the OS read into its own memory while bytes flow to a records() or for-await reader, as for readUntil: their records are views, never copies', async () => {
+    const shared = Buffer.alloc(64 * 1024);
+    const lines = new MemoryStream();
+    const batches = lines.records('\n')[Symbol.asyncIterator]();
+    const batch = batches.next();
+    lines.feed('a\nb\n');
+    expect((await batch).value?.map(String)).toEqual(['a\n', 'b\n']);
+    // Between two batches no read waits: the next one expected is records' again.
+    expect(lines.nextReadMemory(shared, true) === shared).toBe(false);
+    const chunks = new MemoryStream();
+    const chunk = chunks[Symbol.asyncIterator]().next();
+    chunks.feed('c');
+    expect(String((await chunk).value)).toBe('c');
+    expect(chunks.nextReadMemory(shared, true) === shared).toBe(false);
+  });
+
   it('a read needing more than maxBufferSize rejects at once, consuming nothing', async () => {
     const stream = new MemoryStream({ maxBufferSize: 8 });
     stream.feed('abc');
