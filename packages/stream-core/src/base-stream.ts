@@ -453,6 +453,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
       this.#sendCoalesced();
       return this._writeChunk(data);
     }
+    if (size === 0) return this._writableLength() === 0;
     if (this.#coalescedLength + size > cap) this.#sendCoalesced();
     this.#coalesce(data, size);
     return this._writableLength() === 0;

@@ -177,6 +177,7 @@ describe('BaseStream', () => {
       await Promise.resolve();
       stream.write(Buffer.from('/ ok'));
       stream.write('\n');
+      stream.write('');
       expect(stream.written).toEqual([]);
       expect(stream.writableLength).toBe(9);
       await turnEnd();
