@@ -7,19 +7,20 @@
 // fresh server (or client) process (measure.mjs). See docs/benchmarks.md for
 // what each measures and the figures.
 //
-// BENCH_QUICK=1 (small and short), BENCH_ONLY=bulk,client-bulk,lines,echo,idle-memory,idle-heap,
+// BENCH_QUICK=1 (small and short), BENCH_ONLY=bulk,client-bulk,lines,echo,pipelined,idle-memory,idle-heap,
 // BENCH_TRANSPORTS=tcp,unix, BENCH_PROFILE=dir (CPU profiles of the servers),
 // BENCH_NODE=/path/to/node (the Node binary of every child process).
 import * as bulk from './bulk.mjs';
 import * as clientBulk from './client-bulk.mjs';
 import * as lines from './lines.mjs';
 import * as echo from './echo.mjs';
+import * as pipelined from './pipelined.mjs';
 import * as idleMemory from './idle-memory.mjs';
 import * as idleHeap from './idle-heap.mjs';
 import { transports } from './transports.mjs';
 import { ONLY_BENCHMARKS, ONLY_TRANSPORTS, QUICK } from './options.mjs';
 
-const benchmarks = { bulk, 'client-bulk': clientBulk, lines, echo, 'idle-memory': idleMemory, 'idle-heap': idleHeap };
+const benchmarks = { bulk, 'client-bulk': clientBulk, lines, echo, pipelined, 'idle-memory': idleMemory, 'idle-heap': idleHeap };
 
 if (QUICK) console.log('BENCH_QUICK=1: reduced sizes and rounds; the figures are not the ones the targets are about');
 const results = [];

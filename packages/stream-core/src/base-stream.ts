@@ -17,12 +17,25 @@ import {
 } from './read-request.js';
 import { StreamErrorFactory, type StreamError, type StreamErrorClass } from './errors.js';
 import { delimiterBytes, type Delimiter } from './delimiter.js';
-import { positiveLimit } from './limit-option.js';
+import { byteCountLimit, positiveLimit } from './limit-option.js';
 
 /** Unread bytes above which the transport is paused (1 MiB). */
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 /** Most bytes one read may need buffered (64 MiB). */
 export const DEFAULT_MAX_BUFFER_SIZE = 64 * 1024 * 1024;
+/**
+ * Most bytes of small writes held to be sent together (16 KiB): one TLS
+ * record's worth, so a turn's replies go out as one record, and a bound on
+ * what a write may copy.
+ */
+export const DEFAULT_COALESCE_BYTES = 16 * 1024;
+
+/**
+ * Room the first small write of a turn gets (1 KiB): what a turn of
+ * pipelined replies usually needs, and small enough that Node serves it from
+ * its shared 8 KiB pool instead of allocating memory of its own.
+ */
+const FIRST_COALESCE_BYTES = 1024;
 
 /**
  * Most room kept after borrowed bytes for the next exact `readBytes` (64 KiB,
@@ -44,6 +57,15 @@ export interface BaseStreamOptions {
    * a read that needs more rejects with `LimitExceededError`.
    */
   maxBufferSize?: number;
+  /**
+   * Most bytes of small writes held to be sent together (default 16 KiB).
+   * A write smaller than this is copied and sent with the others of the
+   * same turn of the event loop, at its end (`process.nextTick`), or as soon
+   * as the held bytes would exceed this; a larger write is handed to the
+   * transport at once, after those held. 0: every write is handed over at
+   * once, as it comes (one system call each on a socket).
+   */
+  coalesceBytes?: number;
   /** The class errors are raised as (`TCPError`, …); default `StreamError`. */
   errorClass?: StreamErrorClass;
 }
@@ -120,6 +142,15 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    */
   #expectedSize = 0;
   #expectCopyOut = true;
+  readonly #coalesceBytes: number;
+  /**
+   * Small writes of this turn, copied (allocated per turn, then given to the
+   * transport), and how many bytes of it are used; `#sendScheduled`: a
+   * `nextTick` will send them.
+   */
+  #coalesced: Buffer | undefined;
+  #coalescedLength = 0;
+  #sendScheduled = false;
 
   /** Builds this stream's errors, as instances of its transport's class. */
   protected readonly _errors: StreamErrorFactory;
@@ -129,6 +160,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     // Unread bytes never pile up past what one read may need: the memory
     // bound (limit plus one chunk) holds whatever the two options say.
     this.#highWaterMark = Math.min(positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark'), maxBufferSize);
+    this.#coalesceBytes = byteCountLimit(options.coalesceBytes, DEFAULT_COALESCE_BYTES, 'coalesceBytes');
     this._errors = StreamErrorFactory.for(options.errorClass);
     // The queue is its reads' context too (one object, not two, per stream).
     this.#ctx = this.#queue = new ReadQueue(this.#buffer, maxBufferSize, this._errors);
@@ -162,8 +194,9 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   /**
    * Bytes written and not yet handed to the OS: those buffered before
-   * connect, and those the transport queued because the OS took no more (a
-   * peer that reads slower than this stream writes). Bytes already in the
+   * connect, the small writes of this turn held to be sent at its end, and
+   * those the transport queued because the OS took no more (a peer that
+   * reads slower than this stream writes). Bytes already in the
    * kernel's socket buffer are not counted; a write the OS took part of
    * counts in full until the rest is taken (Node's count), so this is at
    * most one write above the exact figure. It grows while the peer does not
@@ -173,7 +206,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    */
   get writableLength(): number {
     if (this.#closedByCall || this.#failure !== undefined) return 0;
-    return this.#connected ? this._writableLength() : this.#pendingBytes;
+    return this.#connected ? this._writableLength() + this.#coalescedLength : this.#pendingBytes;
   }
 
   // ── Reads ────────────────────────────────────────────────────────────────
@@ -383,10 +416,27 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   // ── Writes ───────────────────────────────────────────────────────────────
 
   /**
-   * Queues `data` for sending. True if the OS took it at once, false if it
-   * was buffered (it will still be sent, in order; `flush()` waits for it).
-   * Before the stream is connected every write is buffered. Throws
-   * `StreamClosedError` after `close()`, `shutdown()` or a transport error.
+   * Queues `data` for sending, in order. Writes made in one turn of the
+   * event loop are sent together: a write smaller than `coalesceBytes` is
+   * copied and held, and what is held goes to the OS as one chunk at the end
+   * of the turn (or as soon as it would exceed `coalesceBytes`, or on
+   * `flush()`/`shutdown()`); a larger write is handed to the OS at once,
+   * after what is held. So one `write` per reply costs one system call per
+   * turn, not per reply.
+   *
+   * Returns true when the stream is keeping up: nothing written in an
+   * earlier turn still waits for the OS, and `data` is no longer
+   * referenced (copied, or taken by the OS), so the caller may reuse it.
+   * False when the OS has not taken everything written so far (a peer
+   * reading slower than this stream writes) or the stream is not connected
+   * yet: `data` is still queued (do not modify it) and will be sent; await
+   * `flush()` before writing much more. Before the stream is connected
+   * every write is buffered. Throws `StreamClosedError` after `close()`,
+   * `shutdown()` or a transport error; bytes held then are dropped, and
+   * `flush()` rejects.
+   * Cost: a small write copies its bytes once (a string is encoded then,
+   * as it would be on its way out anyway) and allocates per turn, not per
+   * write.
    */
   write(data: WriteData): boolean {
     if (this.closed) throw this._errors.closed('Cannot write', this.#failure);
@@ -399,7 +449,52 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
       this.#pendingBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
       return false;
     }
-    return this._writeChunk(data);
+    const cap = this.#coalesceBytes;
+    // A string of `cap` characters or more has at least `cap` bytes: not scanned.
+    const size = typeof data !== 'string' ? data.byteLength : data.length >= cap ? cap : Buffer.byteLength(data);
+    if (size >= cap) {
+      this.#sendCoalesced();
+      return this._writeChunk(data);
+    }
+    if (size === 0) return this._writableLength() === 0;
+    if (this.#coalescedLength + size > cap) this.#sendCoalesced();
+    this.#coalesce(data, size);
+    return this._writableLength() === 0;
+  }
+
+  /** Copies `data` (`size` bytes) after the bytes held this turn, and has them sent at its end. */
+  #coalesce(data: WriteData, size: number): void {
+    const length = this.#coalescedLength;
+    let held = this.#coalesced;
+    if (held === undefined || length + size > held.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.#coalesceBytes, Math.max(length + size, 2 * length, FIRST_COALESCE_BYTES)));
+      if (held !== undefined) held.copy(grown, 0, 0, length);
+      this.#coalesced = held = grown;
+    }
+    if (typeof data === 'string') held.write(data, length);
+    else held.set(data, length);
+    this.#coalescedLength = length + size;
+    if (!this.#sendScheduled) {
+      this.#sendScheduled = true;
+      // After every microtask of the turn: the awaits of a handler serving
+      // pipelined requests from buffered bytes all run before it.
+      process.nextTick(BaseStream.#sendAtEndOfTurn, this);
+    }
+  }
+
+  static #sendAtEndOfTurn(stream: BaseStream): void {
+    stream.#sendScheduled = false;
+    stream.#sendCoalesced();
+  }
+
+  /** Hands the bytes held this turn to the transport as one chunk (which then owns that memory). */
+  #sendCoalesced(): void {
+    const length = this.#coalescedLength;
+    if (length === 0) return;
+    const held = this.#coalesced!;
+    this.#coalesced = undefined;
+    this.#coalescedLength = 0;
+    this._writeChunk(held.subarray(0, length));
   }
 
   /**
@@ -414,6 +509,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     // A shutdown under way already sends everything written, then FIN.
     if (this.#shutdown !== undefined) return this.#shutdown;
     if (this.#failure !== undefined) throw this._errors.closed('Cannot flush', this.#failure);
+    this.#sendCoalesced();
     await this.#whenConnected();
     try {
       await this._flushWrites();
@@ -429,6 +525,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    */
   shutdown(): Promise<void> {
     if (this.#closedByCall) return Promise.reject(this._errors.closed('Cannot shut down'));
+    this.#sendCoalesced();
     this.#writeEnded = true;
     this.#shutdown ??= this.#whenConnected()
       .then(() => this._endWrites())
@@ -447,8 +544,11 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   }
 
   /**
-   * Closes both directions at once and releases the handle. Unread and
-   * unsent bytes are dropped; pending reads reject with `StreamClosedError`.
+   * Closes both directions at once and releases the handle. Unread bytes,
+   * and bytes the OS has not taken, are dropped; pending reads reject with
+   * `StreamClosedError`. The small writes of this turn, still held, are
+   * handed to the OS first, as they would have been had the turn ended:
+   * `write(goodbye); close()` sends what a write of an earlier turn would.
    * Idempotent.
    */
   close(): void {
@@ -480,6 +580,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
       this.#rejectConnectWaiters(error);
     }
     this.#buffer.clear();
+    // An abort drops them: the peer is told the stream was cut short.
+    if (!abort && this.#failure === undefined) this.#sendCoalesced();
     this.#dropPendingWrites();
     if (abort) this._abort();
     else this._destroy();
@@ -516,9 +618,12 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return new Promise((resolve, reject) => (this.#connectWaiters ??= []).push({ resolve, reject }));
   }
 
+  /** Drops every write not handed to the transport yet: those made before connect, those held this turn. */
   #dropPendingWrites(): void {
     this.#pendingWrites = undefined;
     this.#pendingBytes = 0;
+    this.#coalesced = undefined;
+    this.#coalescedLength = 0;
   }
 
   #rejectConnectWaiters(reason: unknown): void {

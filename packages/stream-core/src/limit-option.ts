@@ -16,6 +16,18 @@ export function positiveLimit(value: unknown, fallback: number, name: string): n
 }
 
 /**
+ * A byte count option that may be 0 (`coalesceBytes`) checked: `fallback`
+ * when undefined, else a non-negative safe integer. Throws `TypeError` for a
+ * value that is not a number, `RangeError` for a number out of range.
+ */
+export function byteCountLimit(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`Cannot use ${name} ${describe(value)}: expected a non-negative integer`);
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`Cannot use ${name} ${value}: expected a non-negative integer`);
+  return value;
+}
+
+/**
  * A delay option in milliseconds (`drainMs`, `closeTimeoutMs`) checked:
  * `fallback` when undefined, else a number from 0 to `MAX_TIMER_MS` (a
  * longer delay would make Node's timer fire at once, cutting short what it

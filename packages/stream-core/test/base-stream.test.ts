@@ -170,6 +170,9 @@ describe('BaseStream', () => {
     expect(() => stream.write(42 as unknown as string)).toThrow(TypeError);
     expect(() => new MemoryStream({ highWaterMark: -5 })).toThrow(RangeError);
     expect(() => new MemoryStream({ maxBufferSize: '1024' as unknown as number })).toThrow(TypeError);
+    expect(() => new MemoryStream({ coalesceBytes: -1 })).toThrow(RangeError);
+    expect(() => new MemoryStream({ coalesceBytes: Infinity })).toThrow(RangeError);
+    expect(() => new MemoryStream({ coalesceBytes: '16' as unknown as number })).toThrow(TypeError);
   });
 
   it('IncompleteReadError consumes the partial record: nothing is read twice', async () => {
@@ -179,5 +182,75 @@ describe('BaseStream', () => {
     const error = (await stream.readUntil('\n').catch((e: unknown) => e)) as IncompleteReadError;
     expect(error.partial.toString()).toBe('abc');
     expect((await stream.readUntilClose()).length).toBe(0);
+  });
+
+  describe('write coalescing', () => {
+    const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+    it('hands the small writes of one turn, awaits included, to the transport as one chunk at its end', async () => {
+      const stream = new MemoryStream();
+      stream.write('GET ');
+      await Promise.resolve();
+      stream.write(Buffer.from('/ ok'));
+      stream.write('\n');
+      stream.write('');
+      expect(stream.written).toEqual([]);
+      expect(stream.writableLength).toBe(9);
+      await turnEnd();
+      expect(stream.written.map((chunk) => Buffer.from(chunk).toString())).toEqual(['GET / ok\n']);
+      expect(stream.writableLength).toBe(0);
+    });
+
+    it('sends what is held before a write that would exceed coalesceBytes, and a write of coalesceBytes or more at once', () => {
+      const stream = new MemoryStream({ coalesceBytes: 8 });
+      stream.write('12345');
+      stream.write('6789');
+      stream.write('é'.repeat(4));
+      expect(stream.written.map((chunk) => Buffer.from(chunk).toString())).toEqual(['12345', '6789', 'éééé']);
+      stream.write('ab');
+      stream.write('cdefghij');
+      expect(stream.written.map((chunk) => Buffer.from(chunk).toString()).slice(3)).toEqual(['ab', 'cdefghij']);
+    });
+
+    it('copies a held write: the caller may reuse its buffer as soon as write returns true', async () => {
+      const stream = new MemoryStream();
+      const reused = Buffer.from('first');
+      expect(stream.write(reused)).toBe(true);
+      reused.write('xxxxx');
+      await turnEnd();
+      expect(Buffer.from(stream.written[0]!).toString()).toBe('first');
+    });
+
+    it('flush and shutdown send what is held at once; close sends it, reset and a transport error drop it', async () => {
+      const flushed = new MemoryStream();
+      flushed.write('a');
+      void flushed.flush();
+      expect(flushed.written.length).toBe(1);
+      const shut = new MemoryStream();
+      shut.write('b');
+      void shut.shutdown();
+      expect(shut.written.length).toBe(1);
+      const closed = new MemoryStream();
+      closed.write('c');
+      closed.close();
+      expect(closed.written.length).toBe(1);
+      const reset = new MemoryStream();
+      reset.write('d');
+      reset.reset();
+      const failed = new MemoryStream();
+      failed.write('e');
+      failed.fail(resetError());
+      await turnEnd();
+      expect(reset.written).toEqual([]);
+      expect(failed.written).toEqual([]);
+      expect(failed.writableLength).toBe(0);
+    });
+
+    it('coalesceBytes 0 hands every write over as it comes', () => {
+      const stream = new MemoryStream({ coalesceBytes: 0 });
+      stream.write('a');
+      stream.write('b');
+      expect(stream.written).toEqual(['a', 'b']);
+    });
   });
 });

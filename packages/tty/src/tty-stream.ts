@@ -15,6 +15,9 @@ export interface ResizesOptions {
   signal?: AbortSignal;
 }
 
+/** The highest standard descriptor (stderr): 0-2 are the process's stdio. */
+const STDERR_FD = 2;
+
 /**
  * A stream over one file descriptor in one direction — reading
  * (`readable: true`) or writing — as libuv's and Node's tty streams are:
@@ -38,6 +41,9 @@ export interface ResizesOptions {
  * Errors: every error is a `TTYError` (and of its kind: `StreamClosedError`,
  * …). The constructor throws `TypeError`/`RangeError` for a bad `fd` or
  * `readable`, and `TTYError` (`EBADF`, …) when the descriptor can't be used.
+ * Writes: on 0-2 each write goes out as it is made (`coalesceBytes` 0 by
+ * default), in order with `console.log`; on other descriptors the small
+ * writes of a turn are sent together at its end, as on every stream.
  * Ownership: a descriptor above 2 is closed with the stream; 0-2 never are
  * (Node and libuv keep stdio open), so a stdout pipe's reader sees end of
  * stream when the process exits, not on `shutdown()`.
@@ -57,7 +63,10 @@ export class TTYStream extends DuplexStream {
     if (!Number.isSafeInteger(fd)) throw new TypeError(`Cannot open fd ${String(fd)}: expected an integer descriptor`);
     if (fd < 0) throw new RangeError(`Cannot open fd ${fd}: expected a descriptor >= 0`);
     if (typeof readable !== 'boolean') throw new TypeError(`Cannot open fd ${fd}: expected readable to be a boolean`);
-    super(undefined, { ...options, errorClass: TTYError });
+    // Stdio is shared with console.log and process.stdout, which write at
+    // once: held writes would come out after later console output, and be
+    // lost by a process.exit() in the same turn.
+    super(undefined, { coalesceBytes: fd <= STDERR_FD ? 0 : undefined, ...options, errorClass: TTYError });
     this.#fd = fd;
     const { duplex, tty } = this.#open(fd, readable);
     this.#tty = tty;

@@ -6,6 +6,7 @@ import { describeReads } from './reads.js';
 import { describeStreamLifecycle, describeTwoWay } from './stream-lifecycle.js';
 import { describeFlow } from './flow.js';
 import { describeServer } from './server.js';
+import { describeTwoWayWrites, describeWrites } from './writes.js';
 
 export type {
   StreamTransportHarness,
@@ -23,7 +24,9 @@ export { connectPair, pairsOf, clientPairsOf, fifoPairHarness, countSearchedByte
  * (`describeStreamTransport(harness)` inside a vitest file). It covers echo,
  * delimiters split at every offset, EOF with a partial record, half-close,
  * close during a pending read, write before connect, the backpressure bound,
- * `writableLength` while the peer does not read, every read's limit at
+ * `writableLength` while the peer does not read, write coalescing (the
+ * small writes of a turn held and sent at its end, in order, `flush()`,
+ * write after close, a socket error failing held writes), every read's limit at
  * `limit - 1`, `limit` and `limit + 1` bytes across chunks,
  * abort leaving the buffer intact, concurrent reads in call order, a long
  * record in linear time, `records()` batches, `readInto`, and server close
@@ -61,6 +64,10 @@ function describeStreamTopics(harness: StreamPairHarness): void {
   describeLimits(harness);
   describeStreamLifecycle(harness);
   describeFlow(harness);
+  describeWrites(harness);
   // A one-way channel (a pipe) cannot answer: a scope of its own, not a skip.
-  if (harness.twoWay) describeTwoWay(harness);
+  if (harness.twoWay) {
+    describeTwoWay(harness);
+    describeTwoWayWrites(harness);
+  }
 }
