@@ -22,8 +22,8 @@ export interface PipeConnectionOptions extends Omit<BaseStreamOptions, 'errorCla
  */
 export class PipeConnection extends StreamConnection {
   constructor(socket: Socket, options: PipeConnectionOptions = {}) {
-    const { highWaterMark, maxBufferSize, readIntoMemory = true } = options;
-    super(socket, { highWaterMark, maxBufferSize, errorClass: PipeError, readIntoMemory });
+    const { highWaterMark, maxBufferSize, readBudget, readIntoMemory = true } = options;
+    super(socket, { highWaterMark, maxBufferSize, readBudget, errorClass: PipeError, readIntoMemory });
   }
 
   /** The server that accepted this connection, or `null` once closed. */

@@ -17,7 +17,7 @@ export interface PipeStreamOptions extends Omit<BaseStreamOptions, 'errorClass'>
 export class PipeStream extends DuplexStream {
   /** Throws `RangeError` for invalid limits. */
   constructor(options: PipeStreamOptions = {}) {
-    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, errorClass: PipeError });
+    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, readBudget: options.readBudget, errorClass: PipeError });
   }
 
   /**
