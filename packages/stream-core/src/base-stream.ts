@@ -7,6 +7,7 @@ import {
   CloseRequest,
   IntoRequest,
   PENDING,
+  ReadableRequest,
   RecordsRequest,
   RegexRequest,
   UntilRequest,
@@ -297,6 +298,23 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (typeof target !== 'function' && !(target instanceof Uint8Array)) return Promise.reject(new TypeError('Cannot read into the target: expected a Uint8Array'));
     this.#expect(partial || typeof target === 'function' ? 0 : target.length, true);
     return this.#read(new IntoRequest(target, partial), options);
+  }
+
+  /**
+   * Resolves once a read would not wait: bytes are buffered, the peer ended
+   * its side, or a transport error is there to report (the read after it
+   * then gets the bytes, the end or the error). Consumes nothing and
+   * reserves no memory: a relay or proxy waits on an idle connection with
+   * it and takes a buffer only once bytes are there (tokio's
+   * `readable()`). Served in call order with the other reads, so it waits
+   * behind those called before it.
+   * Rejects with `StreamClosedError` after `close()` and with
+   * `signal.reason` when aborted (leaving the stream as it was).
+   * Cost: one pending request while it waits; none when a read would not
+   * wait already.
+   */
+  readable(options?: ReadOptions): Promise<void> {
+    return this.#read(new ReadableRequest(), options);
   }
 
   /** Records what the read just made says of the next (see `#expectedSize`). */

@@ -26,7 +26,7 @@ export { connectPair, pairsOf, clientPairsOf, fifoPairHarness, countSearchedByte
  * `writableLength` while the peer does not read, every read's limit at
  * `limit - 1`, `limit` and `limit + 1` bytes across chunks,
  * abort leaving the buffer intact, concurrent reads in call order, a long
- * record in linear time, `records()` batches, `readInto`, and server close
+ * record in linear time, `records()` batches, `readInto`, `readable()`, and server close
  * closing connections; then the reads again with the client reading, and
  * reads from reused memory (`onread`) in both directions.
  */
