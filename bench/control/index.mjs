@@ -9,7 +9,9 @@
 // BENCH_QUICK=1 (small and short), BENCH_PROFILE=dir (a CPU profile of the
 // daemon), BENCH_CONTROL_OTHER=path/to/evergreend.mjs (a second daemon, e.g.
 // a build before a change, in the same interleaved rounds as "other"),
-// BENCH_ONLY=control (the control pipe alone, no relay) or BENCH_ONLY=relay.
+// BENCH_ONLY=control (the control pipe alone, no relay) or BENCH_ONLY=relay
+// (the fairness rounds alone: `npm run bench:fairness`; with
+// BENCH_CONTROL_OTHER they compare the relay alone with the other daemon's).
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,10 @@ const CLIENTS = 8;
 const DEPTH = 32;
 const TARGET_P99_MS = 1;
 const TARGET_RATE = 50_000;
+/** Issue 17's fairness targets: control `status` p99 under a bulk relay, the relay's rate under a control flood (of its rate alone), and the relay alone (of the other daemon's: within 5%). */
+const TARGET_FAIR_P99_MS = 1.5;
+const TARGET_RELAY_UNDER_CONTROL = 0.7;
+const TARGET_RELAY_ALONE = 0.95;
 
 const dir = mkdtempSync(join(tmpdir(), 'evergreen-bench-control-'));
 const children = [];
@@ -167,62 +173,100 @@ async function controlAlone(load, contenders) {
 }
 
 /**
- * The daemon relaying a bulk transfer through a `forward` server to the
- * sink, alone and beside the control load, and the control load beside a
- * relay; `controlAlone` (if measured) gives the slowdown of the control pipe.
+ * The fairness of the daemon's one event loop: a `forward` server relaying
+ * a bulk transfer to the sink, alone and beside the control load, and the
+ * control load beside such a relay. `daemons` are ours and, with
+ * BENCH_CONTROL_OTHER, the other daemon (a build before a change): each
+ * relays through a server of its own, in interleaved rounds, so "the relay
+ * alone within 5% of today's" is measured in one run. `controlAlone` (if
+ * measured) gives the slowdown of the control pipe. Returns whether the
+ * targets under the relay and the fairness targets were met.
  */
-async function relayRounds(load, relayLoad, rpc, sockets, controlAlone) {
+async function relayRounds(load, relayLoad, daemons, raw, controlAlone) {
   const { port } = await relayLoad.request('sink');
-  const relay = await rpc.call('servers.add', [{ name: 'relay', listen: 'tcp://127.0.0.1:0', handler: { type: 'forward', target: `tcp://127.0.0.1:${port}` } }]);
-  const [, host, relayPort] = /^tcp:\/\/(.+):(\d+)$/.exec(relay.address);
-  const push = (params) => relayLoad.request('push', { host, port: Number(relayPort), ...params });
-  await push({ bytes: 16 * MiB });
-
-  const relayAlone = [];
-  const relayUnderControl = [];
-  const controlDuringPush = [];
+  const names = Object.keys(daemons);
+  const push = {};
+  for (const name of names) {
+    const relay = await daemons[name].rpc.call('servers.add', [{ name: 'relay', listen: 'tcp://127.0.0.1:0', handler: { type: 'forward', target: `tcp://127.0.0.1:${port}` } }]);
+    const [, host, relayPort] = /^tcp:\/\/(.+):(\d+)$/.exec(relay.address);
+    push[name] = (params) => relayLoad.request('push', { host, port: Number(relayPort), ...params });
+    await push[name]({ bytes: 16 * MiB });
+  }
+  const samples = () => Object.fromEntries(names.map((name) => [name, []]));
+  const relayAlone = samples();
+  const relayUnderControl = samples();
+  const controlDuringPush = samples();
   for (let round = 0; round < SIZES.rounds; round++) {
-    const steps = [
-      async () => {
-        const { bytes, seconds } = await push({ bytes: SIZES.relayBytes });
-        relayAlone.push(bytes / MiB / seconds);
-      },
-      async () => {
-        const background = load.request('pipelined', { socket: sockets.ours.socket, clients: CLIENTS, depth: DEPTH, untilStopped: true });
-        const { bytes, seconds } = await push({ bytes: SIZES.relayBytes });
-        load.stop();
-        const { requests, seconds: controlSeconds } = await background;
-        relayUnderControl.push(bytes / MiB / seconds);
-        controlDuringPush.push(requests / controlSeconds);
-      },
-    ];
-    for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const steps = [
+        async () => {
+          const { bytes, seconds } = await push[name]({ bytes: SIZES.relayBytes });
+          relayAlone[name].push(bytes / MiB / seconds);
+        },
+        async () => {
+          const background = load.request('pipelined', { socket: daemons[name].socket, clients: CLIENTS, depth: DEPTH, untilStopped: true });
+          const { bytes, seconds } = await push[name]({ bytes: SIZES.relayBytes });
+          load.stop();
+          const { requests, seconds: controlSeconds } = await background;
+          relayUnderControl[name].push(bytes / MiB / seconds);
+          controlDuringPush[name].push(requests / controlSeconds);
+        },
+      ];
+      for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
+    }
   }
 
   // The raw server is measured under the relay too: it shares the CPU the same way, so ours/raw tells
   // what the relay costs the daemon's own event loop apart from what the machine's contention costs everyone.
-  const relayDuringControl = [];
-  const underRelay = { ours: [], raw: [] };
+  const relayDuringControl = samples();
+  const underRelay = { ...samples(), raw: [] };
   for (let round = 0; round < SIZES.rounds; round++) {
-    const background = push({ untilStopped: true });
-    // A quarter of the sequential calls: under the relay one takes milliseconds, not microseconds.
-    const figures = await controlRounds(load, sockets, { rounds: 1, latencyCalls: SIZES.latencyCalls / 4 });
-    relayLoad.stop();
-    const { bytes, seconds } = await background;
-    relayDuringControl.push(bytes / MiB / seconds);
-    underRelay.ours.push(figures.ours);
-    underRelay.raw.push(figures.raw);
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const background = push[name]({ untilStopped: true });
+      // A quarter of the sequential calls: under the relay one takes milliseconds, not microseconds.
+      const figures = await controlRounds(load, { [name]: daemons[name], raw }, { rounds: 1, latencyCalls: SIZES.latencyCalls / 4 });
+      relayLoad.stop();
+      const { bytes, seconds } = await background;
+      relayDuringControl[name].push(bytes / MiB / seconds);
+      underRelay[name].push(figures[name]);
+      underRelay.raw.push(figures.raw);
+    }
   }
   const medianOf = (figures) => Object.fromEntries(['p50', 'p99', 'rate', 'cpu'].map((key) => [key, median(figures.map((f) => f[key]))]));
   const loaded = medianOf(underRelay.ours);
-  const met = printControl('control under relay load [unix]:', loaded, medianOf(underRelay.raw));
+  const rawLoaded = medianOf(underRelay.raw);
+  const controlMet = printControl('control under relay load [unix]:', loaded, rawLoaded);
+  if (underRelay.other) printControl('other daemon under relay load [unix]:', medianOf(underRelay.other), rawLoaded);
 
-  const alonePerS = median(relayAlone);
-  const loadedPerS = median(relayUnderControl);
-  console.log(`relay through a forward server (tcp, ${SIZES.relayBytes / MiB} MiB): alone ${alonePerS.toFixed(0)} MiB/s, under ${CLIENTS}-client pipelined control load ${loadedPerS.toFixed(0)} MiB/s (${(loadedPerS / alonePerS).toFixed(2)}x); control meanwhile ${rate(median(controlDuringPush))} req/s`);
-  console.log(`relay while the control-under-relay rounds ran: ${median(relayDuringControl).toFixed(0)} MiB/s`);
-  if (controlAlone) console.log(`slowdown by the relay: control p50 ${(loaded.p50 / controlAlone.p50).toFixed(2)}x, p99 ${(loaded.p99 / controlAlone.p99).toFixed(2)}x, req/s ${(loaded.rate / controlAlone.rate).toFixed(2)}x; of the relay by the control load: ${(loadedPerS / alonePerS).toFixed(2)}x`);
-  return met;
+  const alonePerS = Object.fromEntries(names.map((name) => [name, median(relayAlone[name])]));
+  const loadedPerS = Object.fromEntries(names.map((name) => [name, median(relayUnderControl[name])]));
+  for (const name of names) {
+    console.log(`relay through ${name === 'ours' ? 'a' : "the other daemon's"} forward server (tcp, ${SIZES.relayBytes / MiB} MiB): alone ${alonePerS[name].toFixed(0)} MiB/s, under ${CLIENTS}-client pipelined control load ${loadedPerS[name].toFixed(0)} MiB/s (${(loadedPerS[name] / alonePerS[name]).toFixed(2)}x); control meanwhile ${rate(median(controlDuringPush[name]))} req/s`);
+    console.log(`relay through ${name} while the control-under-relay rounds ran: ${median(relayDuringControl[name]).toFixed(0)} MiB/s`);
+  }
+  if (controlAlone) console.log(`slowdown by the relay: control p50 ${(loaded.p50 / controlAlone.p50).toFixed(2)}x, p99 ${(loaded.p99 / controlAlone.p99).toFixed(2)}x, req/s ${(loaded.rate / controlAlone.rate).toFixed(2)}x; of the relay by the control load: ${(loadedPerS.ours / alonePerS.ours).toFixed(2)}x`);
+  return [...controlMet, ...fairnessVerdicts(loaded, rawLoaded, underRelay.other && medianOf(underRelay.other), alonePerS, loadedPerS)];
+}
+
+/** Prints one verdict line per fairness target (issue 17); returns whether each was met. */
+function fairnessVerdicts(loaded, rawLoaded, otherLoaded, alonePerS, loadedPerS) {
+  const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  const ms = (value) => `${value.toFixed(2)} ms`;
+  const p99Ok = loaded.p99 <= TARGET_FAIR_P99_MS;
+  const before = otherLoaded ? `, other daemon ${ms(otherLoaded.p99)}` : '';
+  console.log(`fairness: control status p99 under a relay: ${ms(loaded.p99)} (raw server in the same rounds ${ms(rawLoaded.p99)}${before}) — target <= ${TARGET_FAIR_P99_MS} ms: ${verdict(p99Ok)}`);
+  const share = loadedPerS.ours / alonePerS.ours;
+  const shareOk = share >= TARGET_RELAY_UNDER_CONTROL;
+  const otherShare = alonePerS.other ? `, other daemon ${(loadedPerS.other / alonePerS.other).toFixed(2)}x` : '';
+  console.log(`fairness: relay under a control flood: ${share.toFixed(2)}x its rate alone${otherShare} — target >= ${TARGET_RELAY_UNDER_CONTROL}x: ${verdict(shareOk)}`);
+  if (alonePerS.other === undefined) {
+    console.log('fairness: relay alone against the daemon before the change: not measured (set BENCH_CONTROL_OTHER=path/to/its/evergreend.mjs)');
+    return [p99Ok, shareOk];
+  }
+  const alone = alonePerS.ours / alonePerS.other;
+  const aloneOk = alone >= TARGET_RELAY_ALONE;
+  console.log(`fairness: relay alone: ${alonePerS.ours.toFixed(0)} MiB/s, other daemon ${alonePerS.other.toFixed(0)} MiB/s, ${alone.toFixed(2)}x — target >= ${TARGET_RELAY_ALONE}x: ${verdict(aloneOk)}`);
+  return [p99Ok, shareOk, aloneOk];
 }
 
 const daemon = await startDaemon(EVERGREEND, 'evergreend');
@@ -231,6 +275,7 @@ const raw = await startRaw();
 const load = LoadChild.start();
 const relayLoad = LoadChild.start();
 const rpc = await RpcConnection.connect(daemon.socket);
+const otherRpc = other === undefined ? undefined : await RpcConnection.connect(other.socket);
 try {
   if (QUICK) console.log('BENCH_QUICK=1: reduced sizes and rounds; the figures are not the ones the targets are about');
   const server = ({ socket, child }) => ({ socket, pid: child.pid });
@@ -242,10 +287,12 @@ try {
     alone = await controlAlone(load, contenders);
     met.push(...alone.met);
   }
-  if (runs('relay')) met.push(...(await relayRounds(load, relayLoad, rpc, { ours: contenders.ours, raw: contenders.raw }, alone?.ours)));
+  const daemons = { ours: { ...contenders.ours, rpc }, ...(other && { other: { ...contenders.other, rpc: otherRpc } }) };
+  if (runs('relay')) met.push(...(await relayRounds(load, relayLoad, daemons, contenders.raw, alone?.ours)));
   console.log(met.every(Boolean) ? 'control: every target met' : 'control: targets missed (see above)');
 } finally {
   rpc.close();
+  otherRpc?.close();
   for (const { child } of [daemon, other].filter(Boolean)) {
     child.kill('SIGTERM');
     await once(child, 'exit');

@@ -6,7 +6,8 @@
 // per connection likewise. Contenders: the raw Node relay and evergreend's
 // `forward`, each measured in a fresh process, alternating. Neither is made
 // to collect garbage (evergreend has no way to be told to): both are read
-// as a user would see them. No target: printed beside the raw relay's.
+// as a user would see them. Target (issue 17): at most 1.1x the raw relay's
+// RSS per connection, in the median of the rounds.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median } from '../runner.mjs';
 import { sized } from '../transports/options.mjs';
@@ -28,8 +29,9 @@ const SETTLE_MS = 1000;
 const WAIT_TIMEOUT_MS = 30_000;
 const POLL_MS = 10;
 const ROUNDS = sized(3, 1);
+const TARGET = 1.1;
 
-/** Runs the idle-memory comparison; resolves nothing to check (no target). */
+/** Runs the idle-memory comparison; resolves its result against the target. */
 export async function run() {
   const started = [];
   try {
@@ -43,8 +45,7 @@ export async function run() {
         samples[relay.key].push(await perConnection(relay, loader, sink));
       }
     }
-    printResult(samples);
-    return [];
+    return [printResult(samples)];
   } finally {
     await stopAll(started);
   }
@@ -83,6 +84,10 @@ async function sinkHolds(sink, count) {
 function printResult(samples) {
   const raw = { rss: median(samples.raw.map((s) => s.rss)), faults: median(samples.raw.map((s) => s.faults)) };
   const ours = { rss: median(samples.evergreend.map((s) => s.rss)), faults: median(samples.evergreend.map((s) => s.faults)) };
-  console.log(`relay idle memory, ${CONNECTIONS} connections (2 sockets each): RSS per connection: ${evergreend.name} ${ours.rss.toFixed(0)} bytes, ${rawNode.name} ${raw.rss.toFixed(0)} bytes, ratio ${(ours.rss / raw.rss).toFixed(2)}x (information)`);
+  const ratio = ours.rss / raw.rss;
+  const ok = ratio <= TARGET;
+  const rounds = (key) => samples[key].map((s) => s.rss.toFixed(0)).join(' / ');
+  console.log(`relay idle memory, ${CONNECTIONS} connections (2 sockets each): RSS per connection: ${evergreend.name} ${ours.rss.toFixed(0)} bytes (rounds ${rounds('evergreend')}), ${rawNode.name} ${raw.rss.toFixed(0)} bytes (rounds ${rounds('raw')}), ratio ${ratio.toFixed(2)}x (target <= ${TARGET}x: ${ok ? 'met' : 'MISSED'})`);
   console.log(`  minor faults per connection: ${evergreend.name} ${ours.faults.toFixed(2)}, ${rawNode.name} ${raw.faults.toFixed(2)}`);
+  return { name: `relay idle memory <= ${TARGET}x the raw relay`, ok };
 }

@@ -288,7 +288,9 @@ describe('ControlServer', () => {
       // 16 replies of 64 KiB: more than the socket holds, far fewer than the 64 requests handled at once.
       const count = 16;
       const { log, path, controls } = await silentClientClosed(count);
-      expect(controls.handled).toBe(count);
+      // Started a few per event-loop turn, and none once the replies backed up.
+      expect(controls.handled).toBeGreaterThan(0);
+      expect(controls.handled).toBeLessThanOrEqual(count);
       expect(log.entries.map((entry) => entry.message)).toEqual([STALL_CLOSE]);
       await stillServes(path);
     });

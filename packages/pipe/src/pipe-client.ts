@@ -26,7 +26,7 @@ export interface PipeConnectOptions {
 export class PipeClient extends DuplexStream {
   /** Throws `RangeError` for invalid limits. */
   constructor(options: PipeClientOptions = {}) {
-    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, errorClass: PipeError });
+    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, readBudget: options.readBudget, errorClass: PipeError });
   }
 
   /**

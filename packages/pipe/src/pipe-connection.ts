@@ -22,8 +22,8 @@ export interface PipeConnectionOptions extends Omit<BaseStreamOptions, 'errorCla
  */
 export class PipeConnection extends StreamConnection {
   constructor(socket: Socket, options: PipeConnectionOptions = {}) {
-    const { highWaterMark, maxBufferSize, coalesceBytes, readIntoMemory = true } = options;
-    super(socket, { highWaterMark, maxBufferSize, coalesceBytes, errorClass: PipeError, readIntoMemory });
+    const { highWaterMark, maxBufferSize, coalesceBytes, readBudget, readIntoMemory = true } = options;
+    super(socket, { highWaterMark, maxBufferSize, coalesceBytes, readBudget, errorClass: PipeError, readIntoMemory });
   }
 
   /** The server that accepted this connection, or `null` once closed. */

@@ -17,7 +17,7 @@ export interface PipeStreamOptions extends Omit<BaseStreamOptions, 'errorClass'>
 export class PipeStream extends DuplexStream {
   /** Throws `RangeError` for invalid limits. */
   constructor(options: PipeStreamOptions = {}) {
-    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, errorClass: PipeError });
+    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, readBudget: options.readBudget, errorClass: PipeError });
   }
 
   /**

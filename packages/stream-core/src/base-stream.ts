@@ -7,6 +7,7 @@ import {
   CloseRequest,
   IntoRequest,
   PENDING,
+  ReadableRequest,
   RecordsRequest,
   RegexRequest,
   UntilRequest,
@@ -36,6 +37,13 @@ export const DEFAULT_COALESCE_BYTES = 16 * 1024;
  * its shared 8 KiB pool instead of allocating memory of its own.
  */
 const FIRST_COALESCE_BYTES = 1024;
+
+/**
+ * Full reads from the OS one stream makes in a row before it lets the event
+ * loop serve others (8: 512 KiB of 64 KiB socket reads). libuv reads a ready
+ * socket up to 32 times in a row (2 MiB) before it looks at any other handle.
+ */
+export const DEFAULT_READ_BUDGET = 8;
 
 /**
  * Most room kept after borrowed bytes for the next exact `readBytes` (64 KiB,
@@ -68,6 +76,19 @@ export interface BaseStreamOptions {
   coalesceBytes?: number;
   /** The class errors are raised as (`TCPError`, …); default `StreamError`. */
   errorClass?: StreamErrorClass;
+  /**
+   * Full reads from the OS (each filled the memory it was given, so more
+   * bytes are waiting) the stream takes in a row before it yields the event
+   * loop: it stops reading and goes on at `setImmediate`, after every other
+   * handle ready in this turn had its go (unless `highWaterMark` paused it
+   * meanwhile). Bounds how long one busy stream holds the process: a bulk
+   * transfer cannot delay a small request on another stream by more than
+   * this many reads. Default 8 (512 KiB of 64 KiB socket reads);
+   * `Infinity` never yields (libuv's own bound stays: 32 reads). Cost: one
+   * `setImmediate` and a stop and start of the handle's reading per budget
+   * spent.
+   */
+  readBudget?: number;
 }
 
 /** Options of every read. */
@@ -113,6 +134,11 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   readonly #ctx: ReadContext;
   readonly #highWaterMark: number;
   #paused = false;
+  readonly #readBudget: number;
+  /** Full reads in a row since the stream last yielded or drained the transport. */
+  #fullReads = 0;
+  /** Reading stopped by the read budget until `setImmediate` (see `_countRead`). */
+  #yielding = false;
   #connected = false;
   /** Writes made before connect (allocated only then). */
   #pendingWrites: WriteData[] | undefined;
@@ -161,6 +187,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     // bound (limit plus one chunk) holds whatever the two options say.
     this.#highWaterMark = Math.min(positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark'), maxBufferSize);
     this.#coalesceBytes = byteCountLimit(options.coalesceBytes, DEFAULT_COALESCE_BYTES, 'coalesceBytes');
+    this.#readBudget = positiveLimit(options.readBudget, DEFAULT_READ_BUDGET, 'readBudget');
     this._errors = StreamErrorFactory.for(options.errorClass);
     // The queue is its reads' context too (one object, not two, per stream).
     this.#ctx = this.#queue = new ReadQueue(this.#buffer, maxBufferSize, this._errors);
@@ -307,6 +334,23 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     return this.#read(new IntoRequest(target, partial), options);
   }
 
+  /**
+   * Resolves once a read would not wait: bytes are buffered, the peer ended
+   * its side, or a transport error is there to report (the read after it
+   * then gets the bytes, the end or the error). Consumes nothing and
+   * reserves no memory: a relay or proxy waits on an idle connection with
+   * it and takes a buffer only once bytes are there (tokio's
+   * `readable()`). Served in call order with the other reads, so it waits
+   * behind those called before it.
+   * Rejects with `StreamClosedError` after `close()` and with
+   * `signal.reason` when aborted (leaving the stream as it was).
+   * Cost: one pending request while it waits; none when a read would not
+   * wait already.
+   */
+  readable(options?: ReadOptions): Promise<void> {
+    return this.#read(new ReadableRequest(), options);
+  }
+
   /** Records what the read just made says of the next (see `#expectedSize`). */
   #expect(size: number, copyOut: boolean): void {
     this.#expectedSize = size < BULK_READ ? 0 : Math.min(size, MAX_RESERVE_HINT);
@@ -406,7 +450,8 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
     if (this.#paused) {
       if (this.#queue.isEmpty && buffered >= this.#highWaterMark / 2) return;
       this.#paused = false;
-      this._resumeReading();
+      // A yield under way resumes reading itself, at its setImmediate.
+      if (!this.#yielding) this._resumeReading();
     } else if (this.#queue.isEmpty && buffered >= this.#highWaterMark) {
       this.#paused = true;
       this._pauseReading();
@@ -718,6 +763,33 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   /** Bytes the head read, or the next one expected, still needs (0: no preference). */
   #wanted(): number {
     return this.#queue.isEmpty ? this.#expectedSize - this.#buffer.length : this.#queue.wants(this.#ctx);
+  }
+
+  /**
+   * Transport: counts one read from the OS, `full` when it filled the memory
+   * it was given (more bytes are likely waiting), and yields the event loop
+   * once `readBudget` full reads came in a row: reading is paused
+   * (`_pauseReading`) and resumed at `setImmediate`, unless `highWaterMark`
+   * paused it meanwhile. A read that was not full (the OS had no more)
+   * starts the count again. Returns false when the transport was paused.
+   */
+  protected _countRead(full: boolean): boolean {
+    if (!full) {
+      this.#fullReads = 0;
+      return true;
+    }
+    if (++this.#fullReads < this.#readBudget || this.#yielding) return true;
+    this.#fullReads = 0;
+    this.#yielding = true;
+    this._pauseReading();
+    setImmediate(BaseStream.#endYield, this);
+    return false;
+  }
+
+  /** The read budget's `setImmediate`: reading resumes unless `highWaterMark` (or the end) stopped it meanwhile. */
+  static #endYield(stream: BaseStream): void {
+    stream.#yielding = false;
+    if (!stream.#paused && !stream.#ctx.ended && !stream.#closedByCall) stream._resumeReading();
   }
 
   /** Transport: the peer ended its side (FIN). Writing stays possible. */

@@ -80,7 +80,10 @@ export class DuplexStream extends BaseStream {
    */
   static readonly #listeners = {
     data(this: AdoptedDuplex, chunk: Buffer): void {
-      this[kStream]._pushData(chunk);
+      const stream = this[kStream];
+      stream._pushData(chunk);
+      // A socket read without `onread` hands each read over whole: a full one is MAX_READ bytes.
+      stream._countRead(chunk.length >= MAX_READ);
     },
     end(this: AdoptedDuplex): void {
       this[kStream].#peerEnded();
@@ -95,13 +98,16 @@ export class DuplexStream extends BaseStream {
     },
     /**
      * Node's `onread.callback`, called with the socket as `this`; true: go
-     * on reading (pausing is `_pauseReading`'s). It also sizes the socket's
-     * next read, for `readMemory`, which Node calls right after it.
+     * on reading (pausing, by `highWaterMark` or the read budget, is
+     * `_pauseReading`'s). It also sizes the socket's next read, for
+     * `readMemory`, which Node calls right after it.
      */
     read(this: AdoptedDuplex, nread: number, memory: Uint8Array): boolean {
       const stream = this[kStream];
-      stream._pushBorrowed(nread === memory.length ? memory : memory.subarray(0, nread));
-      nextReadMemory = stream._nextReadMemory(READ_MEMORY, nread === memory.length);
+      const full = nread === memory.length;
+      stream._pushBorrowed(full ? memory : memory.subarray(0, nread));
+      nextReadMemory = stream._nextReadMemory(READ_MEMORY, full);
+      stream._countRead(full);
       return true;
     },
     /**

@@ -1,4 +1,4 @@
-export { BaseStream, DEFAULT_COALESCE_BYTES, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE } from './base-stream.js';
+export { BaseStream, DEFAULT_COALESCE_BYTES, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE, DEFAULT_READ_BUDGET } from './base-stream.js';
 export type { BaseStreamOptions, ReadOptions, ReadBytesOptions, LimitedReadOptions, WriteData } from './base-stream.js';
 export type { ReadTarget } from './read-request.js';
 export { DuplexStream } from './duplex-stream.js';

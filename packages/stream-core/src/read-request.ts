@@ -294,6 +294,16 @@ export class IntoRequest extends ReadRequest<number> {
   }
 }
 
+/**
+ * `readable()`: waits until a read would not wait — bytes buffered, end of
+ * stream, or a transport error to report — and consumes nothing.
+ */
+export class ReadableRequest extends ReadRequest<void> {
+  poll(ctx: ReadContext): Poll<void> {
+    return ctx.buffer.length > 0 || ctx.ended ? undefined : PENDING;
+  }
+}
+
 /** One chunk as it arrived (the async iterator). An empty Buffer means end of stream. */
 export class ChunkRequest extends ReadRequest<Buffer> {
   poll(ctx: ReadContext): Poll<Buffer> {

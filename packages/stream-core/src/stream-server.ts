@@ -2,7 +2,7 @@ import { createServer, Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { within } from './within.js';
 import { StreamClosedError, StreamErrorFactory, type StreamErrorClass } from './errors.js';
-import { DEFAULT_COALESCE_BYTES, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE, type BaseStreamOptions } from './base-stream.js';
+import { DEFAULT_COALESCE_BYTES, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFER_SIZE, DEFAULT_READ_BUDGET, type BaseStreamOptions } from './base-stream.js';
 import { byteCountLimit, positiveLimit, timerDelay } from './limit-option.js';
 import type { StreamConnection } from './stream-connection.js';
 import { toSocketAddress, type SocketAddress } from './socket-address.js';
@@ -14,7 +14,7 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 export type ConnectionHandler<C> = (conn: C) => unknown;
 
 /** Options of a server and of the connections it accepts. */
-export interface StreamServerOptions<C> extends Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize' | 'coalesceBytes'> {
+export interface StreamServerOptions<C> extends Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize' | 'coalesceBytes' | 'readBudget'> {
   /**
    * Told when a handler throws or rejects (that connection alone is closed).
    * Default: `console.error`.
@@ -84,14 +84,14 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
   #onIdle: (() => void) | undefined;
 
   /** Options every accepted connection is built with. */
-  protected readonly _connectionOptions: Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize' | 'coalesceBytes'>;
+  protected readonly _connectionOptions: Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize' | 'coalesceBytes' | 'readBudget'>;
   /** Builds this server's errors (bind failures) as its transport's class. */
   protected readonly _errors: StreamErrorFactory;
 
   /**
    * Throws `TypeError` for a `handler` or `onError` that is not a function
    * and for option values that are not numbers, `RangeError` for numbers out
-   * of range (`highWaterMark`/`maxBufferSize` positive integers,
+   * of range (`highWaterMark`/`maxBufferSize`/`readBudget` positive integers,
    * `coalesceBytes` a non-negative integer, `closeTimeoutMs` 0..2^31-1): checked here, not at the first connection.
    */
   constructor(handler?: ConnectionHandler<C>, options: StreamServerOptions<C> = {}, errorClass?: StreamErrorClass) {
@@ -101,11 +101,12 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
     positiveLimit(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark');
     positiveLimit(options.maxBufferSize, DEFAULT_MAX_BUFFER_SIZE, 'maxBufferSize');
     byteCountLimit(options.coalesceBytes, DEFAULT_COALESCE_BYTES, 'coalesceBytes');
+    positiveLimit(options.readBudget, DEFAULT_READ_BUDGET, 'readBudget');
     this.#handler = handler;
     this.#onError = options.onError ?? ((error) => console.error(error));
     this.#admit = options.admit;
     this.#closeTimeoutMs = timerDelay(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, 'closeTimeoutMs');
-    this._connectionOptions = { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes };
+    this._connectionOptions = { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, readBudget: options.readBudget };
     this._errors = StreamErrorFactory.for(errorClass);
   }
 

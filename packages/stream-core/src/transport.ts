@@ -24,7 +24,7 @@ export interface TransportBase<A> {
 }
 
 /** What `StreamTransport#connect` takes: a cancel signal and the client stream's limits. */
-export interface StreamConnectOptions extends Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize'> {
+export interface StreamConnectOptions extends Pick<BaseStreamOptions, 'highWaterMark' | 'maxBufferSize' | 'readBudget'> {
   signal?: AbortSignal;
 }
 

@@ -254,3 +254,23 @@ describe('BaseStream', () => {
     });
   });
 });
+
+describe('BaseStream readable()', () => {
+  it('resolves when a transport error is there to report, and the next read rejects with it', async () => {
+    const stream = new MemoryStream();
+    const readable = stream.readable();
+    stream.fail(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -ECONNRESET }));
+    await readable;
+    await expect(stream.readBytes(1)).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  it('after an error, resolves while bytes received before it are left, which reads still get', async () => {
+    const stream = new MemoryStream();
+    stream.feed('ab');
+    stream.fail(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -ECONNRESET }));
+    await stream.readable();
+    expect((await stream.readBytes(2)).toString()).toBe('ab');
+    await stream.readable();
+    await expect(stream.readBytes(1)).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+});

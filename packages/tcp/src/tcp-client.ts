@@ -32,7 +32,7 @@ export class TCPClient extends DuplexStream {
   /** Throws `TypeError`/`RangeError` for invalid options. */
   constructor(options: TCPClientOptions = {}) {
     const socketOptions = toNetSocketOptions(options);
-    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, errorClass: TCPError, resettable: true });
+    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, readBudget: options.readBudget, errorClass: TCPError, resettable: true });
     this.#socketOptions = socketOptions;
   }
 

@@ -25,8 +25,8 @@ export interface TCPConnectionOptions extends Omit<BaseStreamOptions, 'errorClas
 export class TCPConnection extends StreamConnection {
   constructor(socket: Socket, options: TCPConnectionOptions = {}) {
     const socketOptions = toNetSocketOptions(options);
-    const { highWaterMark, maxBufferSize, coalesceBytes, readIntoMemory = true } = options;
-    super(socket, { highWaterMark, maxBufferSize, coalesceBytes, errorClass: TCPError, readIntoMemory, resettable: true });
+    const { highWaterMark, maxBufferSize, coalesceBytes, readBudget, readIntoMemory = true } = options;
+    super(socket, { highWaterMark, maxBufferSize, coalesceBytes, readBudget, errorClass: TCPError, readIntoMemory, resettable: true });
     applySocketOptions(this.#socket, socketOptions);
   }
 

@@ -77,7 +77,7 @@ export class TLSClient extends DuplexStream {
   /** Throws `TypeError`/`RangeError` for invalid options. */
   constructor(options: TLSClientOptions = {}) {
     checkClientSecurity(options);
-    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, errorClass: TLSError });
+    super(undefined, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, readBudget: options.readBudget, errorClass: TLSError });
     this.#security = connectionOptions(options);
   }
 

@@ -21,7 +21,7 @@ export interface TLSConnectionOptions extends Omit<BaseStreamOptions, 'errorClas
  */
 export class TLSConnection extends StreamConnection {
   constructor(socket: TLSSocket, options: TLSConnectionOptions = {}) {
-    super(socket, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, errorClass: TLSError, readIntoMemory: true });
+    super(socket, { highWaterMark: options.highWaterMark, maxBufferSize: options.maxBufferSize, coalesceBytes: options.coalesceBytes, readBudget: options.readBudget, errorClass: TLSError, readIntoMemory: true });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BaseStream } from '@evergreen/stream-core';
 import { BufferPool } from './buffer-pool.js';
 
@@ -5,6 +6,14 @@ import { BufferPool } from './buffer-pool.js';
 export const RELAY_CHUNK_BYTES = 64 * 1024;
 /** Relay buffers kept for reuse by relays that go idle or end (at most 4 MiB held). */
 const FREE_RELAY_BUFFERS = 64;
+
+/**
+ * Relay steps served from bytes already buffered (no wait for the OS) one
+ * direction takes in a row before it lets the event loop serve others
+ * (512 KiB): the streams' read budget bounds how much a socket reads in a
+ * turn, this how much of what it buffered meanwhile is moved on.
+ */
+const BUFFERED_STEPS_PER_TURN = 8;
 
 const relayBuffers = new BufferPool(RELAY_CHUNK_BYTES, FREE_RELAY_BUFFERS);
 
@@ -15,7 +24,8 @@ const relayBuffers = new BufferPool(RELAY_CHUNK_BYTES, FREE_RELAY_BUFFERS);
  * `from`'s buffer fills and its socket pauses at its `highWaterMark`.
  *
  * Memory: a relay waiting for bytes holds no buffer, so an idle connection
- * costs its sockets and nothing more. Its reads take a 64 KiB buffer from a
+ * costs its sockets and nothing more; until its first bytes it waits in
+ * `readable()`, holding no read either. Its reads take a 64 KiB buffer from a
  * shared pool only once bytes are there (`readInto` given a target
  * function), and the buffer goes back as soon as the OS has taken its bytes
  * (`write` true: the kernel copied them; false: after `flush()`) and nothing
@@ -23,13 +33,27 @@ const relayBuffers = new BufferPool(RELAY_CHUNK_BYTES, FREE_RELAY_BUFFERS);
  * buffers in use are those of the relays moving bytes at that moment, not
  * one per connection, and no chunk allocates. Each byte is copied once, out
  * of the socket's shared read memory.
+ * Fairness: a relay moves at most BUFFERED_STEPS_PER_TURN chunks of what
+ * `from` had buffered before it lets the event loop serve other streams
+ * (the stream's own `readBudget` bounds what it reads from the OS).
  * Cost: one await per read. Rejects with the first read, write or shutdown error.
  */
 export async function relay(from: BaseStream, to: BaseStream): Promise<void> {
   let buffer: Buffer | undefined;
   const provide = (): Buffer => (buffer ??= relayBuffers.take());
+  let bufferedSteps = 0;
   try {
+    // Until its first bytes, a direction waits holding no read of its own
+    // (many connections stay idle, or only one side ever speaks); the first
+    // chunk is then copied twice, every later one once.
+    await from.readable();
     for (;;) {
+      // A step that waits for the OS starts a new turn; one that does not keeps the turn going.
+      if (from.readableLength === 0) bufferedSteps = 0;
+      else if (++bufferedSteps > BUFFERED_STEPS_PER_TURN) {
+        bufferedSteps = 0;
+        await nextTurn();
+      }
       const n = await from.readInto(buffer ?? provide, { partial: true });
       if (n === 0) break;
       if (!to.write(buffer!.subarray(0, n))) await to.flush();

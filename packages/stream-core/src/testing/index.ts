@@ -29,7 +29,7 @@ export { connectPair, pairsOf, clientPairsOf, fifoPairHarness, countSearchedByte
  * write after close, a socket error failing held writes), every read's limit at
  * `limit - 1`, `limit` and `limit + 1` bytes across chunks,
  * abort leaving the buffer intact, concurrent reads in call order, a long
- * record in linear time, `records()` batches, `readInto`, and server close
+ * record in linear time, `records()` batches, `readInto`, `readable()`, and server close
  * closing connections; then the reads again with the client reading, and
  * reads from reused memory (`onread`) in both directions.
  */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { IncompleteReadError, LimitExceededError, StreamError } from '../errors.js';
+import { IncompleteReadError, LimitExceededError, StreamClosedError, StreamError } from '../errors.js';
 import { countSearchedBytes, sha256 as digest, until, type StreamPairHarness } from './harness.js';
 
-/** Reads: every read kind, delimiters at chunk boundaries, EOF, limits, order, abort. */
+/** Reads: every read kind, `readable()`, delimiters at chunk boundaries, EOF, limits, order, abort. */
 export function describeReads(harness: StreamPairHarness): void {
   describe('reads', () => {
     it('finds a multi-byte delimiter split across chunks at every offset', async () => {
@@ -157,6 +157,68 @@ export function describeReads(harness: StreamPairHarness): void {
         expect((timedOut as Error).name).toBe('TimeoutError');
         pair.writer.write('z');
         expect((await pair.reader.readBytes(1)).toString()).toBe('z');
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('readable() waits for bytes and consumes none: the next read gets them', async () => {
+      const pair = await harness.createPair();
+      try {
+        let ready = false;
+        const readable = pair.reader.readable().then(() => (ready = true));
+        // Several turns with nothing sent: it still waits.
+        for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+        expect(ready).toBe(false);
+        pair.writer.write('abc');
+        await readable;
+        expect(pair.reader.readableLength).toBeGreaterThan(0);
+        // Bytes buffered already: it resolves without waiting, and still takes none.
+        await until(() => pair.reader.readableLength === 3, 'the bytes to arrive');
+        await pair.reader.readable();
+        expect((await pair.reader.readBytes(3)).toString()).toBe('abc');
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('readable() resolves at end of stream, after which reads report the end', async () => {
+      const pair = await harness.createPair();
+      try {
+        const readable = pair.reader.readable();
+        await pair.writer.shutdown();
+        await readable;
+        expect(pair.reader.readableLength).toBe(0);
+        await pair.reader.readable();
+        expect((await pair.reader.readBytes(1)).length).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('readable() waits behind reads called before it, is aborted consuming nothing, and rejects once closed', async () => {
+      const pair = await harness.createPair();
+      try {
+        const first = pair.reader.readBytes(3);
+        const readable = pair.reader.readable();
+        pair.writer.write('abcd');
+        expect((await first).toString()).toBe('abc');
+        await readable;
+        expect(pair.reader.readableLength).toBe(1);
+        expect((await pair.reader.readBytes(1)).toString()).toBe('d');
+
+        const controller = new AbortController();
+        const aborted = pair.reader.readable({ signal: controller.signal });
+        const reason = new Error('stop');
+        controller.abort(reason);
+        await expect(aborted).rejects.toBe(reason);
+        pair.writer.write('e');
+        expect((await pair.reader.readBytes(1)).toString()).toBe('e');
+
+        const pending = pair.reader.readable();
+        pair.reader.close();
+        await expect(pending).rejects.toBeInstanceOf(StreamClosedError);
+        await expect(pair.reader.readable()).rejects.toBeInstanceOf(harness.errorClass);
       } finally {
         await pair.close();
       }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PipeConnection } from '@evergreen/pipe';
 import type { ControlLevel } from '../../protocol/control-level.js';
 import { CLOSE_FLUSH_TIMEOUT_MS, CONTROL_HIGH_WATER_MARK_BYTES, MAX_OUTSTANDING_REQUESTS, SUBSCRIBER_QUEUE_EVENTS } from '../../protocol/limits.js';
@@ -11,6 +12,13 @@ import { SubscriberQueue } from './subscriber-queue.js';
 
 /** Bytes asked of the socket per read: a chunk as the kernel hands it, at most 64 KiB. */
 const READ_CHUNK_BYTES = 64 * 1024;
+/**
+ * Requests one connection starts in a row before it lets the event loop
+ * serve others (4): a client pipelining hundreds of calls gets through them
+ * a few per turn, between the other connections' turns — the servers'
+ * relays among them — instead of holding the loop until all are answered.
+ */
+const REQUESTS_PER_TURN = 4;
 
 /** Answers one request: resolves its result, or rejects (an `RpcError` is sent as is). */
 export type RequestDispatcher = (request: RpcRequest, session: ControlSession) => Promise<unknown>;
@@ -195,6 +203,7 @@ export class ControlSession {
   }
 
   async #serve(): Promise<void> {
+    let started = 0;
     for (;;) {
       // Closed while waiting (server close, a stalled subscriber): start nothing more.
       if (this.#conn.closed) return;
@@ -211,8 +220,13 @@ export class ControlSession {
         if (message === false) return;
         if (message !== undefined) {
           if (!this.#handle(message)) return;
+          if (++started === REQUESTS_PER_TURN) {
+            started = 0;
+            await nextTurn();
+          }
           continue;
         }
+        started = 0;
         const chunk = await this.#read();
         if (chunk === undefined || chunk.length === 0) break;
         this.#decoder.push(chunk);
