@@ -8,7 +8,8 @@ import './ensure-built.mjs';
 // cache and goes without.
 module.enableCompileCache?.();
 
-const { runCtl } = await import('../dist/ctl/main.js');
+// The bundle of dist/ctl (scripts/bundle-ctl.mjs): a few files to load instead of dozens.
+const { runCtl } = await import('../dist/evergreenctl/main.js');
 
 // A reader that went away (`evergreenctl logs -f | head`) ends the output: exit quietly, as Unix tools do.
 process.stdout.on('error', (error) => {
