@@ -1,14 +1,16 @@
 // In a checkout, `npm ci` installs but does not build: the first run of a
-// bin builds the daemon (and the packages it references) with tsc, once.
-// An installed package ships dist/ and never gets here.
+// bin builds the daemon (and the packages it references) with tsc, then
+// bundles evergreenctl, once. An installed package ships dist/ and never
+// gets here.
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-if (!existsSync(new URL('../dist/index.js', import.meta.url))) {
+const built = ['../dist/index.js', '../dist/evergreenctl/main.js'].every((file) => existsSync(new URL(file, import.meta.url)));
+if (!built) {
+  // Loaded only here: evergreenctl starts without them.
+  const [{ execFileSync }, { createRequire }, { fileURLToPath }] = await Promise.all([import('node:child_process'), import('node:module'), import('node:url')]);
+  const root = fileURLToPath(new URL('..', import.meta.url));
   process.stderr.write('evergreen: building the daemon (first run in this checkout)...\n');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-b', 'tsconfig.json'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, ['scripts/bundle-ctl.mjs'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }

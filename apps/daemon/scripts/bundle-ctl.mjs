@@ -1,0 +1,50 @@
+// Bundles evergreenctl (dist/ctl/main.js and what it imports: commander,
+// msgpackr, the transports) into dist/evergreenctl/, which bin/evergreenctl.mjs
+// runs. A CLI is started again and again, and Node's ES module loader pays
+// per file (resolve, read, compile, link): a few files start much faster than
+// the ~70 tsc writes. Each command module stays a chunk of its own, loaded on
+// demand, so `status` still pays for neither zod nor the terminal code of
+// `top`. Also writes dist/evergreenctl/meta.json (esbuild's metafile: which
+// sources went into which file), for the test that checks what a command
+// loads. Run by `npm run build` and the test setup, after tsc.
+import { build } from 'esbuild';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = join(root, 'dist', 'evergreenctl');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// msgpackr's Node entry first tries to load a native addon (msgpackr-extract,
+// found through node-gyp-build's search of the disk) that only speeds up
+// decoding long strings: the CLI takes its pure JavaScript entry, the one
+// msgpackr gives other platforms.
+const msgpackrPure = join(dirname(createRequire(import.meta.url).resolve('msgpackr')), '..', 'index.js');
+
+/** Bundle-time answers to what dist/ resolves at run time relative to its own files. */
+const bundleTime = {
+  name: 'evergreenctl-bundle-time',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^msgpackr$/ }, () => ({ path: msgpackrPure }));
+    // version.js reads ../package.json next to itself; the bundle lives a level deeper.
+    bundle.onLoad({ filter: /[\\/]dist[\\/]version\.js$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)};`, loader: 'js' }));
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { main: join(root, 'dist', 'ctl', 'main.js') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  // commander is CommonJS and requires Node's modules: an ES module has no `require` of its own.
+  banner: { js: "import { createRequire as __evergreenRequire } from 'node:module'; const require = __evergreenRequire(import.meta.url);" },
+  plugins: [bundleTime],
+  metafile: true,
+  logLevel: 'warning',
+});
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
