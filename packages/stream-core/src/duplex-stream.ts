@@ -12,10 +12,11 @@ export interface DuplexStreamOptions extends BaseStreamOptions {
    */
   connected?: boolean;
   /**
-   * Read a freshly accepted `net.Socket` the way sockets this module connects
-   * are read: through shared memory (Node's `onread`), copying each byte once
-   * to where the read wants it, instead of into a new Buffer per read (see
-   * `readIntoMemory`). Default false.
+   * Read a freshly accepted `net.Socket` (or a TLS socket just out of its
+   * handshake, bytes already waiting in it taken first) the way sockets this
+   * module connects are read: through shared memory (Node's `onread`),
+   * copying each byte once to where the read wants it, instead of into a new
+   * Buffer per read (see `readIntoMemory`). Default false.
    */
   readIntoMemory?: boolean;
   /**
@@ -129,8 +130,9 @@ export class DuplexStream extends BaseStream {
     super(options);
     this.#resettable = options.resettable === true;
     if (duplex !== undefined) {
-      if (options.readIntoMemory === true) readIntoMemory(duplex);
+      const shared = options.readIntoMemory === true && readIntoMemory(duplex);
       this._attach(duplex);
+      if (shared) takeBuffered(duplex);
       if (options.connected !== false) this._setConnected();
     }
   }
@@ -351,20 +353,21 @@ function onreadSymbols(socket: Socket): readonly symbol[] | undefined {
 /**
  * Node 20's `net.Server` takes no `onread` option, so an accepted socket
  * reads into a new Buffer per read. This gives `duplex`, when it is a
- * `net.Socket` that has read nothing yet (a freshly accepted one: the
- * 'connection' event runs before its first read), what `net.connect` gives
- * a socket made with `onread`: the three private fields Node's read path
+ * `net.Socket` nobody reads yet (a freshly accepted one, or a TLS socket
+ * just out of its handshake, whose first bytes may already wait in its
+ * buffer: `takeBuffered` passes those on first), what `net.connect` gives a
+ * socket made with `onread`: the three private fields Node's read path
  * checks on every read (`kBuffer`, `kBufferCb`, `kBufferGen`, found by their
  * symbols' descriptions) and the handle's user buffer (`useUserBuffer`).
- * Anything else — a socket that has read, another kind of duplex, a Node
- * whose socket lacks these internals — is left alone and read the ordinary
- * way. Returns whether it switched.
+ * Anything else — a socket something already reads (flowing), another kind
+ * of duplex, a Node whose socket lacks these internals — is left alone and
+ * read the ordinary way. Returns whether it switched.
  */
 function readIntoMemory(duplex: Duplex): boolean {
   if (!(duplex instanceof Socket)) return false;
   const handle = (duplex as Socket & { _handle?: { useUserBuffer?: (memory: Uint8Array) => void } | null })._handle;
   if (typeof handle?.useUserBuffer !== 'function') return false;
-  if (duplex.connecting || duplex.destroyed || duplex.bytesRead !== 0 || duplex.readableLength !== 0) return false;
+  if (duplex.connecting || duplex.destroyed || duplex.readableFlowing === true) return false;
   const symbols = onreadSymbols(duplex);
   if (symbols === undefined) return false;
   const onread = DuplexStream._onread;
@@ -376,4 +379,16 @@ function readIntoMemory(duplex: Duplex): boolean {
   fields[symbols[2]] = onread.buffer;
   handle.useUserBuffer(memory);
   return true;
+}
+
+/**
+ * Passes on, now and in order, the bytes a socket read before it switched
+ * to shared memory (`readIntoMemory`): they wait in its buffer, and the
+ * stream's `'data'` listener (attached: the socket flows) takes them chunk by
+ * chunk, ahead of anything read into the shared memory. Stops early when
+ * the stream pauses the socket (backpressure): Node's own flow passes the
+ * rest on once it resumes, before the handle reads again.
+ */
+function takeBuffered(duplex: Duplex): void {
+  while (duplex.readableLength > 0 && duplex.readableFlowing === true && duplex.read() !== null);
 }
