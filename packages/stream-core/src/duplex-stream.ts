@@ -1,6 +1,5 @@
 import type { Duplex } from 'node:stream';
 import { connect as netConnect, Socket, type NetConnectOpts, type OnReadOpts } from 'node:net';
-import { once } from 'node:events';
 import { BaseStream, type BaseStreamOptions, type WriteData } from './base-stream.js';
 
 /** Options of a stream over a Node `Duplex`. */
@@ -233,7 +232,7 @@ export class DuplexStream extends BaseStream {
     const socket = connector.connect({ ...options, allowHalfOpen: true, onread: DuplexStream._onread });
     this._attach(socket);
     try {
-      await once(socket, connector.readyEvent, signal === undefined ? undefined : { signal });
+      await whenReady(socket, connector.readyEvent, signal);
     } catch (error) {
       this.close();
       throw signal?.aborted ? signal.reason : this._errors.system(action, error);
@@ -305,6 +304,39 @@ export class DuplexStream extends BaseStream {
   protected _resumeReading(): void {
     this.#duplex?.resume();
   }
+}
+
+/**
+ * Resolves when `socket` emits `event`; rejects with its `'error'`, or with
+ * `signal.reason` when `signal` aborts. What `events.once(socket, event,
+ * { signal })` does, without the weak listener it puts on the signal (a
+ * `WeakRef` and a `FinalizationRegistry` entry per call, measured to take
+ * a large part of an upstream connection's CPU in a relay that makes one
+ * per accepted connection): every listener here is removed once it settles.
+ */
+function whenReady(socket: Socket, event: string, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      socket.off(event, onReady);
+      socket.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onReady = (): void => {
+      done();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const onAbort = (): void => {
+      done();
+      reject(signal!.reason);
+    };
+    socket.once(event, onReady);
+    socket.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
