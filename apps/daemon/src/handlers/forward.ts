@@ -31,7 +31,12 @@ export async function forwardStream(options: ForwardTarget, env: HandlerEnvironm
   const tls = isTlsURI(options.target) ? await UpstreamTls.read(options.tls, env.baseDir, `Cannot forward to ${options.target}`) : undefined;
   if (tls !== undefined) env.onUpstreamTls?.(tls);
   return async (conn: StreamConnection) => {
-    const connectOptions = { ...env.streamLimits, ...tls?.options, signal: AbortSignal.timeout(connectTimeoutMs) };
+    // A controller and a timer cleared once connected, not AbortSignal.timeout(): that one
+    // costs a WeakRef and a FinalizationRegistry entry per connection, and its timer runs on.
+    // Unreferenced as that one's: a connect in progress does not keep the process alive.
+    const timeout = new AbortController();
+    const timer = setTimeout(abortForTimeout, connectTimeoutMs, timeout).unref();
+    const connectOptions = { ...env.streamLimits, ...tls?.options, signal: timeout.signal };
     let upstream: BaseStream;
     try {
       upstream = await transport.connect(address, connectOptions);
@@ -40,6 +45,8 @@ export async function forwardStream(options: ForwardTarget, env: HandlerEnvironm
       // The client must not take the refusal for an empty stream that ended well.
       conn.reset();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     try {
       await relayBothWays(conn, upstream);
@@ -47,4 +54,9 @@ export async function forwardStream(options: ForwardTarget, env: HandlerEnvironm
       upstream.close();
     }
   };
+}
+
+/** Aborts an upstream connect that took too long, with the reason `AbortSignal.timeout()` gives. */
+function abortForTimeout(timeout: AbortController): void {
+  timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
 }
