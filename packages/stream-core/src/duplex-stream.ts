@@ -1,6 +1,5 @@
 import type { Duplex } from 'node:stream';
 import { connect as netConnect, Socket, type NetConnectOpts, type OnReadOpts } from 'node:net';
-import { once } from 'node:events';
 import { BaseStream, type BaseStreamOptions, type WriteData } from './base-stream.js';
 
 /** Options of a stream over a Node `Duplex`. */
@@ -12,10 +11,11 @@ export interface DuplexStreamOptions extends BaseStreamOptions {
    */
   connected?: boolean;
   /**
-   * Read a freshly accepted `net.Socket` the way sockets this module connects
-   * are read: through shared memory (Node's `onread`), copying each byte once
-   * to where the read wants it, instead of into a new Buffer per read (see
-   * `readIntoMemory`). Default false.
+   * Read a freshly accepted `net.Socket` (or a TLS socket just out of its
+   * handshake, bytes already waiting in it taken first) the way sockets this
+   * module connects are read: through shared memory (Node's `onread`),
+   * copying each byte once to where the read wants it, instead of into a new
+   * Buffer per read (see `readIntoMemory`). Default false.
    */
   readIntoMemory?: boolean;
   /**
@@ -135,8 +135,9 @@ export class DuplexStream extends BaseStream {
     super(options);
     this.#resettable = options.resettable === true;
     if (duplex !== undefined) {
-      if (options.readIntoMemory === true) readIntoMemory(duplex);
+      const shared = options.readIntoMemory === true && readIntoMemory(duplex);
       this._attach(duplex);
+      if (shared) takeBuffered(duplex);
       if (options.connected !== false) this._setConnected();
     }
   }
@@ -237,7 +238,7 @@ export class DuplexStream extends BaseStream {
     const socket = connector.connect({ ...options, allowHalfOpen: true, onread: DuplexStream._onread });
     this._attach(socket);
     try {
-      await once(socket, connector.readyEvent, signal === undefined ? undefined : { signal });
+      await whenReady(socket, connector.readyEvent, signal);
     } catch (error) {
       this.close();
       throw signal?.aborted ? signal.reason : this._errors.system(action, error);
@@ -312,6 +313,39 @@ export class DuplexStream extends BaseStream {
 }
 
 /**
+ * Resolves when `socket` emits `event`; rejects with its `'error'`, or with
+ * `signal.reason` when `signal` aborts. What `events.once(socket, event,
+ * { signal })` does, without the weak listener it puts on the signal (a
+ * `WeakRef` and a `FinalizationRegistry` entry per call, measured to take
+ * a large part of an upstream connection's CPU in a relay that makes one
+ * per accepted connection): every listener here is removed once it settles.
+ */
+function whenReady(socket: Socket, event: string, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      socket.off(event, onReady);
+      socket.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onReady = (): void => {
+      done();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const onAbort = (): void => {
+      done();
+      reject(signal!.reason);
+    };
+    socket.once(event, onReady);
+    socket.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
  * The reset behind a TCP socket's end of stream, if any. libuv (Node 20's)
  * takes a hang-up for end of stream without reading the socket's pending
  * error, so a reset that arrives while reading is paused (backpressure)
@@ -357,20 +391,21 @@ function onreadSymbols(socket: Socket): readonly symbol[] | undefined {
 /**
  * Node 20's `net.Server` takes no `onread` option, so an accepted socket
  * reads into a new Buffer per read. This gives `duplex`, when it is a
- * `net.Socket` that has read nothing yet (a freshly accepted one: the
- * 'connection' event runs before its first read), what `net.connect` gives
- * a socket made with `onread`: the three private fields Node's read path
+ * `net.Socket` nobody reads yet (a freshly accepted one, or a TLS socket
+ * just out of its handshake, whose first bytes may already wait in its
+ * buffer: `takeBuffered` passes those on first), what `net.connect` gives a
+ * socket made with `onread`: the three private fields Node's read path
  * checks on every read (`kBuffer`, `kBufferCb`, `kBufferGen`, found by their
  * symbols' descriptions) and the handle's user buffer (`useUserBuffer`).
- * Anything else — a socket that has read, another kind of duplex, a Node
- * whose socket lacks these internals — is left alone and read the ordinary
- * way. Returns whether it switched.
+ * Anything else — a socket something already reads (flowing), another kind
+ * of duplex, a Node whose socket lacks these internals — is left alone and
+ * read the ordinary way. Returns whether it switched.
  */
 function readIntoMemory(duplex: Duplex): boolean {
   if (!(duplex instanceof Socket)) return false;
   const handle = (duplex as Socket & { _handle?: { useUserBuffer?: (memory: Uint8Array) => void } | null })._handle;
   if (typeof handle?.useUserBuffer !== 'function') return false;
-  if (duplex.connecting || duplex.destroyed || duplex.bytesRead !== 0 || duplex.readableLength !== 0) return false;
+  if (duplex.connecting || duplex.destroyed || duplex.readableFlowing === true) return false;
   const symbols = onreadSymbols(duplex);
   if (symbols === undefined) return false;
   const onread = DuplexStream._onread;
@@ -382,4 +417,16 @@ function readIntoMemory(duplex: Duplex): boolean {
   fields[symbols[2]] = onread.buffer;
   handle.useUserBuffer(memory);
   return true;
+}
+
+/**
+ * Passes on, now and in order, the bytes a socket read before it switched
+ * to shared memory (`readIntoMemory`): they wait in its buffer, and the
+ * stream's `'data'` listener (attached: the socket flows) takes them chunk by
+ * chunk, ahead of anything read into the shared memory. Stops early when
+ * the stream pauses the socket (backpressure): Node's own flow passes the
+ * rest on once it resumes, before the handle reads again.
+ */
+function takeBuffered(duplex: Duplex): void {
+  while (duplex.readableLength > 0 && duplex.readableFlowing === true && duplex.read() !== null);
 }

@@ -16,8 +16,8 @@ export interface TLSConnectionOptions extends Omit<BaseStreamOptions, 'errorClas
  * with the facts of the session.
  *
  * Cost: reads go through shared memory (Node's `onread`), as a client's
- * do, when the socket has read nothing yet at hand-over (else the ordinary
- * way, a Buffer per read).
+ * do — the bytes a client sent right behind its handshake, which wait in
+ * the socket at hand-over, first (each in the Buffer Node read it into).
  */
 export class TLSConnection extends StreamConnection {
   constructor(socket: TLSSocket, options: TLSConnectionOptions = {}) {

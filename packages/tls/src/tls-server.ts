@@ -186,7 +186,6 @@ export class TLSServer extends HostPortServer<TLSConnection> {
         settle: (outcome) => {
           if (!this.#pending.delete(raw)) return;
           clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
           raw.off('close', onClose);
           if (!(outcome instanceof TLSError)) return resolve(outcome);
           pending.tlsSocket?.destroy();
@@ -195,16 +194,16 @@ export class TLSServer extends HostPortServer<TLSConnection> {
           reject(outcome);
         },
       };
-      const onAbort = (): void => pending.settle(new TLSError('Cannot complete the TLS handshake: the server is closing'));
       // Node does not always tell its TLS server of a client that left mid-handshake in a way
       // we can match to this socket (its TLS socket may have dropped `_parent` by then).
+      // This is also how an abort ends the handshake: the closing server destroys the socket
+      // (no listener on `signal`: one per connection is a cost every handshake would pay).
       const onClose = (): void =>
         pending.settle(this._errors.withCode(`Cannot complete the TLS handshake with ${describeRemote(remote)}`, 'ECONNRESET', 'the client closed the connection') as TLSError);
       const timer = setTimeout(
         () => pending.settle(new TLSError(`Cannot complete the TLS handshake with ${describeRemote(remote)}: it took longer than ${this.#handshakeTimeoutMs} ms`, { reason: 'handshake-timeout' })),
         this.#handshakeTimeoutMs,
       );
-      signal.addEventListener('abort', onAbort, { once: true });
       raw.once('close', onClose);
       this.#pending.set(raw, pending);
       this.#tls.emit('connection', raw);

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '@evergreen/stream-core/testing';
-import { TLSError, TLSServer } from '../src/index.js';
+import { sha256, until } from '@evergreen/stream-core/testing';
+import { TLSError, TLSServer, type TLSConnection, type TLSServerOptions } from '../src/index.js';
 import { makeCertificates, opensslVersion, type TestCertificates } from '../src/testing/index.js';
 import { client, echo, echoServer, rawSocket } from './helpers.js';
 
@@ -314,6 +315,83 @@ describe.skipIf(opensslVersion === undefined)('TLSServer', () => {
         expect(second.sessionReused).toBe(true);
         expect(accepted[1].sessionReused).toBe(true);
         second.close();
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('bytes that arrive before the hand-over', () => {
+    /** 8 MiB in a pattern that shows any reordering, sent by a client right behind its handshake. */
+    const payload = Buffer.from(Array.from({ length: 8 * 1024 * 1024 }, (_, i) => i % 251));
+
+    /**
+     * A server that hands each connection over only once its first bytes
+     * wait in the TLS socket's buffer (what a client that sends right behind
+     * its Finished often makes happen), and whose handler reads everything
+     * with `readInto`, counting the socket's 'data' events from the hand-over on.
+     */
+    async function lateHandOver(options: Partial<TLSServerOptions> = {}) {
+      const served: { received: Buffer; dataEvents: number; bufferedAtHandOver: number }[] = [];
+      let bufferedAtHandOver = 0;
+      class LateHandOver extends TLSServer {
+        protected override async _handshake(raw: Socket, signal: AbortSignal): Promise<Socket> {
+          const socket = (await super._handshake(raw, signal)) as TLSSocket;
+          await until(() => socket.readableLength > 0, 'the first bytes to arrive before the hand-over');
+          bufferedAtHandOver = socket.readableLength;
+          return socket;
+        }
+      }
+      const server = new LateHandOver(
+        async (conn: TLSConnection) => {
+          const record = { received: Buffer.alloc(0), dataEvents: 0, bufferedAtHandOver };
+          (conn as unknown as { _duplex: NodeJS.EventEmitter })._duplex.on('data', () => record.dataEvents++);
+          const chunks: Buffer[] = [];
+          const target = Buffer.alloc(64 * 1024);
+          for (let n = await conn.readInto(target, { partial: true }); n > 0; n = await conn.readInto(target, { partial: true })) chunks.push(Buffer.from(target.subarray(0, n)));
+          record.received = Buffer.concat(chunks);
+          served.push(record);
+          conn.write('done\n');
+        },
+        { key: certs.server.key, cert: certs.server.cert, ...options },
+      );
+      await server.bind({ host: '127.0.0.1', port: 0 });
+      void server.serve();
+      return { server, served };
+    }
+
+    /** Sends `payload` right behind the handshake, ends, and resolves the server's answer. */
+    function sendBehindHandshake(port: number): Promise<string> {
+      const socket = tlsConnect({ host: '127.0.0.1', port, ca: certs.ca.cert, servername: 'localhost' }, () => socket.end(payload));
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (text: string) => (answer += text));
+      return new Promise((resolve, reject) => {
+        socket.once('error', reject);
+        socket.once('close', () => resolve(answer));
+      });
+    }
+
+    it('are read first, and the rest through shared memory (onread): no data event after the hand-over', async () => {
+      const { server, served } = await lateHandOver();
+      try {
+        expect(await sendBehindHandshake(server.sockname.port)).toBe('done\n');
+        expect(served).toHaveLength(1);
+        expect(served[0].bufferedAtHandOver).toBeGreaterThan(0);
+        expect(served[0].received.length).toBe(payload.length);
+        expect(sha256(served[0].received)).toBe(sha256(payload));
+        expect(served[0].dataEvents).toBe(0);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('keep their order when a small highWaterMark pauses the socket while they are passed on', async () => {
+      const { server, served } = await lateHandOver({ highWaterMark: 1024 });
+      try {
+        expect(await sendBehindHandshake(server.sockname.port)).toBe('done\n');
+        expect(served[0].bufferedAtHandOver).toBeGreaterThan(1024);
+        expect(sha256(served[0].received)).toBe(sha256(payload));
       } finally {
         await server.close();
       }

@@ -31,11 +31,11 @@ export async function forwardStream(options: ForwardTarget, env: HandlerEnvironm
   const tls = isTlsURI(options.target) ? await UpstreamTls.read(options.tls, env.baseDir, `Cannot forward to ${options.target}`) : undefined;
   if (tls !== undefined) env.onUpstreamTls?.(tls);
   return async (conn: StreamConnection) => {
-    // A timer cleared once connected, not AbortSignal.timeout: that one's
-    // timer and signal (about 2 KiB) live on for connectTimeoutMs, more
-    // than an idle relayed connection costs beyond its sockets.
+    // A controller and a timer cleared once connected, not AbortSignal.timeout(): that one
+    // costs a WeakRef and a FinalizationRegistry entry per connection, and its timer runs on.
+    // Unreferenced as that one's: a connect in progress does not keep the process alive.
     const timeout = new AbortController();
-    const timer = setTimeout(abortForTimeout, connectTimeoutMs, timeout);
+    const timer = setTimeout(abortForTimeout, connectTimeoutMs, timeout).unref();
     const connectOptions = { ...env.streamLimits, ...tls?.options, signal: timeout.signal };
     let upstream: BaseStream;
     try {
@@ -56,7 +56,7 @@ export async function forwardStream(options: ForwardTarget, env: HandlerEnvironm
   };
 }
 
-/** Aborts a connect that took connectTimeoutMs, with the reason `AbortSignal.timeout` gives. */
+/** Aborts an upstream connect that took too long, with the reason `AbortSignal.timeout()` gives. */
 function abortForTimeout(timeout: AbortController): void {
   timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
 }

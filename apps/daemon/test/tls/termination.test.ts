@@ -1,9 +1,10 @@
 import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificates, opensslVersion, type TestCertificates } from '@evergreen/tls/testing';
-import { addressOf, connectSocket, releaseAll, startDaemon, tempDir } from '../host/harness.js';
+import { addressOf, Client, connectSocket, listenForTest, releaseAll, startDaemon, tempDir } from '../host/harness.js';
 import { mismatches, payloadUpstream } from '../host/upstreams.js';
 import { exchangePayloads } from '../host/payload.js';
 import { tlsConnect, tlsUpstream } from './tls-peers.js';
@@ -47,6 +48,24 @@ describe.skipIf(opensslVersion === undefined)('tls:// in evergreend: termination
     await expect.poll(() => transfers.length).toBe(1);
     expect(failures).toEqual([]);
     expect(mismatches([transfer], transfers, SIZE)).toEqual([]);
+  });
+
+  it('gives up on an upstream that never finishes its TLS handshake after connectTimeoutMs: the client is reset, the upstream socket closed', async () => {
+    const silent: Socket[] = [];
+    // Reads what it is sent (a ClientHello) and never answers.
+    const listener = createServer((socket) => {
+      silent.push(socket);
+      socket.on('error', () => {}).resume();
+    });
+    await listenForTest(listener, silent, { host: '127.0.0.1', port: 0 });
+    const { port } = listener.address() as AddressInfo;
+    const daemon = await startDaemon([
+      { name: 'origin', listen: 'tcp://127.0.0.1:0', handler: { type: 'forward', target: `tls://127.0.0.1:${port}`, connectTimeoutMs: 300, tls: { ca: certs.ca.certPath, servername: 'localhost' } } },
+    ]);
+    const client = await Client.connect(addressOf(daemon, 'origin'));
+    expect((await client.ending()).how).toBe('reset');
+    expect(silent).toHaveLength(1);
+    await expect.poll(() => silent[0]!.readableEnded).toBe(true);
   });
 
   it('relays between two daemons with mTLS at both ends: the allowed client certificate passes 4 MiB both ways, another from the same CA is refused as not-allowed', async () => {

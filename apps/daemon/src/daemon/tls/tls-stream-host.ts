@@ -104,7 +104,8 @@ export class TlsStreamHost extends StreamHost {
       // Gone already: its handshake entry ages out.
     }
     this.#stats.succeeded(conn.sessionReused, durationMs);
-    const certificate = conn.peerCertificate;
+    // A server that asks for no client certificate gets none: no need to ask the socket (a copy out of OpenSSL).
+    const certificate = (this.#tls.clientAuth ?? 'none') === 'none' ? null : conn.peerCertificate;
     return {
       peer: certificate === null ? null : (certificate.commonNames[0] ?? certificate.uris[0] ?? null),
       alpn: conn.alpnProtocol,
