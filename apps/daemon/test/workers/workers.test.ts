@@ -1,0 +1,122 @@
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RpcError } from '../../src/protocol/rpc-error.js';
+import { cleanUp, connectTo, targetOf } from '../daemon-process.js';
+import { closeClients, holdConnection, holdOnBothWorkers, isRunning, startWorkersDaemon } from './workers-daemon.js';
+
+afterEach(async () => {
+  closeClients();
+  await cleanUp();
+});
+
+const ECHO = { name: 'echo', listen: 'tcp://127.0.0.1:0', handler: { type: 'echo' } };
+
+describe('evergreend with workers', () => {
+  it('shares a tcp server among its workers round-robin, and its control methods answer for the whole daemon', async () => {
+    const { control, addresses } = await startWorkersDaemon({ workers: 2, servers: [ECHO] });
+    const held = await Promise.all(Array.from({ length: 4 }, () => holdConnection(control, addresses.echo!)));
+    const status = await control.status();
+    expect(status.workers).toHaveLength(2);
+    expect(status.generation).toBe(1);
+    expect(status.sharing).toEqual({ echo: 'round-robin' });
+    expect(status.connections).toBe(4);
+    const pids = status.workers!.map((worker) => worker.pid);
+    // Round-robin: each worker took two of the four.
+    expect(held.map((each) => each.info.worker).sort()).toEqual([...pids, ...pids].sort());
+    expect((await control.stats()).totals.active).toBe(4);
+    expect((await control.listConnections()).total).toBe(4);
+    // connections.close reaches the worker that serves it.
+    await control.closeConnection(held[3]!.info.id);
+    expect((await held[3]!.client.rest()).length).toBe(0);
+    expect((await held[0]!.client.roundTrip('still here')).toString()).toBe('still here');
+  });
+
+  it('says with workers: 0 that there are none, and refuses workers.restart', async () => {
+    const { control } = await startWorkersDaemon({ servers: [ECHO] });
+    expect((await control.status()).workers).toEqual([]);
+    const error = await control.restartWorkers().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RpcError);
+    expect((error as RpcError).message).toMatch(/without workers/);
+  });
+
+  it('replaces a killed worker; only its connections are lost, the other worker serves on', async () => {
+    const { control, daemon, addresses } = await startWorkersDaemon({ workers: 2, servers: [ECHO] });
+    const held = await holdOnBothWorkers(control, addresses.echo!);
+    const victim = held[held.length - 1]!.info.worker!;
+    const survivors = held.filter((each) => each.info.worker !== victim);
+    const lost = held.filter((each) => each.info.worker === victim);
+    process.kill(victim, 'SIGKILL');
+    await daemon.waitForLog('worker replaced');
+    for (const each of lost) await each.client.rest();
+    for (const each of survivors) expect((await each.client.roundTrip('after')).toString()).toBe('after');
+    const status = await control.status();
+    expect(status.workersReplaced).toBe(1);
+    expect(status.workers!.map((worker) => worker.pid)).not.toContain(victim);
+    expect(status.workers).toHaveLength(2);
+    expect(status.connections).toBe(survivors.length);
+    // The replacement serves too: round-robin hands it connections.
+    const fresh = await Promise.all(Array.from({ length: 2 }, () => holdConnection(control, addresses.echo!)));
+    expect(new Set(fresh.map((each) => each.info.worker)).size).toBe(2);
+  });
+
+  it('holds maxPerSource and maxConnections for the whole server, however round-robin spreads the connections', async () => {
+    const servers = [
+      { ...ECHO, name: 'per-source', maxPerSource: 2 },
+      { ...ECHO, name: 'total', maxConnections: 3 },
+    ];
+    const { control, addresses } = await startWorkersDaemon({ workers: 2, servers });
+    // Connections held open one after the other: round-robin gives each worker every other one.
+    const served = async (uri: string, count: number): Promise<number> => {
+      let ok = 0;
+      for (let index = 0; index < count; index += 1) {
+        const client = await connectTo(targetOf(uri));
+        const reply = await client.roundTrip('x').catch(() => Buffer.alloc(0));
+        if (reply.toString() === 'x') ok += 1;
+      }
+      return ok;
+    };
+    // Each worker alone would let its two of the four through.
+    expect(await served(addresses['per-source']!, 4)).toBe(2);
+    expect(await served(addresses.total!, 6)).toBe(3);
+    const stats = await control.stats();
+    expect(stats.servers['per-source']!.refused.maxPerSource).toBe(2);
+    expect(stats.servers.total!.refused.maxConnections).toBe(3);
+    expect(stats.servers.total!.active).toBe(3);
+  });
+
+  it('drains every worker on SIGTERM and exits 0 after the last', async () => {
+    const { control, daemon, addresses } = await startWorkersDaemon({ workers: 2, servers: [{ ...ECHO, drainMs: 30_000 }] });
+    const held = await holdOnBothWorkers(control, addresses.echo!);
+    const pids = (await control.status()).workers!.map((worker) => worker.pid);
+    daemon.signal('SIGTERM');
+    await daemon.waitForLog('stopping: draining connections');
+    // Draining: the connections are still served, on both workers.
+    for (const each of held) expect((await each.client.roundTrip('draining')).toString()).toBe('draining');
+    for (const each of held) each.client.socket.end();
+    expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(pids.filter(isRunning)).toEqual([]);
+  });
+
+  it('hosts a udp server in one worker of the generation', async () => {
+    const { control, addresses } = await startWorkersDaemon({ workers: 2, servers: [{ name: 'udp', listen: 'udp://127.0.0.1:0', handler: { type: 'echo' } }] });
+    const status = await control.status();
+    expect(status.sharing).toEqual({ udp: 'single-worker' });
+    const socket = createSocket('udp4');
+    try {
+      const reply = once(socket, 'message');
+      socket.send('ping', Number(new URL(addresses.udp!).port), '127.0.0.1');
+      expect(String((await reply)[0])).toBe('ping');
+    } finally {
+      socket.close();
+    }
+    const { items } = await control.listConnections({ server: 'udp' });
+    expect(items.map((item) => item.worker)).toEqual([status.workers!.find((worker) => worker.slot === 0)!.pid]);
+  });
+
+  it('refuses a pipe server with workers, naming the reason', async () => {
+    const { control, sandbox } = await startWorkersDaemon({ workers: 1, servers: [] });
+    const error = await control.addServer({ name: 'p', listen: `pipe://${sandbox.dir}/p.sock`, handler: { type: 'echo' } }).catch((caught: unknown) => caught);
+    expect((error as RpcError).message).toMatch(/pipe:\/\/ server is not shared among workers/);
+  });
+});
