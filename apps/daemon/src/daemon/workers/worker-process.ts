@@ -80,17 +80,22 @@ export class WorkerProcess {
 
   /** Calls `method` in the worker; rejects with the worker's error, or {@link WorkerGoneError}. */
   call<M extends WorkerMethod>(method: M, params: WorkerCalls[M]['params']): Promise<WorkerCalls[M]['result']> {
-    if (this.#gone) return Promise.reject(new WorkerGoneError(this.pid));
+    // A worker being retired has its channel closed before it exits: it takes no more calls.
+    if (this.#gone || !this.#worker.isConnected()) return Promise.reject(new WorkerGoneError(this.pid));
     const id = (this.#callNumber += 1);
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#worker.send({ kind: 'call', id, method, params });
+      // With a callback, a channel that closes meanwhile fails this send, not the process ('error' on the worker).
+      this.#worker.send({ kind: 'call', id, method, params }, (error: Error | null) => {
+        if (error === null || !this.#pending.delete(id)) return;
+        reject(new WorkerGoneError(this.pid));
+      });
     });
   }
 
   /** Answers a worker's claim. */
   send(message: AdmissionVerdictMessage): void {
-    if (!this.#gone) this.#worker.send(message);
+    if (!this.#gone && this.#worker.isConnected()) this.#worker.send(message, () => {});
   }
 
 
