@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcError } from '../../src/protocol/rpc-error.js';
 import { cleanUp, connectTo, targetOf } from '../daemon-process.js';
+import { ctl } from '../ctl/ctl-helpers.js';
 import { closeClients, holdConnection, holdOnBothWorkers, isRunning, startWorkersDaemon } from './workers-daemon.js';
 
 afterEach(async () => {
@@ -118,5 +119,33 @@ describe('evergreend with workers', () => {
     const { control, sandbox } = await startWorkersDaemon({ workers: 1, servers: [] });
     const error = await control.addServer({ name: 'p', listen: `pipe://${sandbox.dir}/p.sock`, handler: { type: 'echo' } }).catch((caught: unknown) => caught);
     expect((error as RpcError).message).toMatch(/pipe:\/\/ server is not shared among workers/);
+  });
+});
+
+describe('evergreend with workers, seen from outside', () => {
+  it('--workers overrides the config, and evergreenctl status and workers restart show the workers', async () => {
+    const { sandbox, control } = await startWorkersDaemon({ workers: 0, servers: [ECHO] }, ['--workers', '2']);
+    expect((await control.status()).workers).toHaveLength(2);
+    const env = { ...sandbox.env, EVERGREEN_SOCKET: sandbox.socket };
+    const restart = await ctl(['workers', 'restart'], { env });
+    expect(restart.code).toBe(0);
+    expect(restart.stdout).toMatch(/^generation 2 serves: workers \d+, \d+\n$/);
+    const status = await ctl(['status'], { env });
+    expect(status.stdout).toMatch(/^workers {5}2 \(generation 2, pids \d+, \d+\)/m);
+  });
+
+  it('serves the whole daemon\'s counters on the metrics endpoint', async () => {
+    const { control, addresses } = await startWorkersDaemon({ workers: 2, servers: [ECHO], metrics: { listen: 'tcp://127.0.0.1:0' } });
+    await holdOnBothWorkers(control, addresses.echo!);
+    const { metrics } = await control.status();
+    const url = `http://${metrics!.address!.slice('tcp://'.length)}/metrics`;
+    // The primary takes each worker's snapshot every second: bounded wait for both workers' connections.
+    let text = '';
+    for (let turn = 0; turn < 50; turn += 1) {
+      text = await (await fetch(url)).text();
+      if (/evergreen_server_current_connections\{server="echo"\} 2\b/.test(text)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(text).toMatch(/evergreen_server_current_connections\{server="echo"\} 2\b/);
   });
 });
