@@ -52,11 +52,11 @@ export async function holdConnection(control: DaemonClient, uri: string, greetin
   return { client, info: items[0]! };
 }
 
-/** Holds connections until both of two workers serve at least one (bounded: 20 connections). */
-export async function holdOnBothWorkers(control: DaemonClient, uri: string): Promise<HeldConnection[]> {
+/** Holds connections (each greeted with `greeting`) until both of two workers serve at least one (bounded: 20 connections). */
+export async function holdOnBothWorkers(control: DaemonClient, uri: string, greeting = 'hello'): Promise<HeldConnection[]> {
   const held: HeldConnection[] = [];
   for (let tries = 0; tries < 20; tries += 1) {
-    held.push(await holdConnection(control, uri));
+    held.push(await holdConnection(control, uri, greeting));
     if (new Set(held.map((each) => each.info.worker)).size === 2) return held;
   }
   throw new Error(`Round-robin never reached a second worker in 20 connections: ${held.map((each) => each.info.worker).join(', ')}`);

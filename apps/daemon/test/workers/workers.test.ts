@@ -1,8 +1,10 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcError } from '../../src/protocol/rpc-error.js';
-import { cleanUp, connectTo, targetOf } from '../daemon-process.js';
+import { cleanUp, connectTo, createSandbox, targetOf } from '../daemon-process.js';
 import { ctl } from '../ctl/ctl-helpers.js';
 import { closeClients, holdConnection, holdOnBothWorkers, isRunning, startWorkersDaemon } from './workers-daemon.js';
 
@@ -147,5 +149,30 @@ describe('evergreend with workers, seen from outside', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(text).toMatch(/evergreen_server_current_connections\{server="echo"\} 2\b/);
+  });
+});
+
+describe('a worker that stops answering', () => {
+  it('is killed and replaced; the other worker serves on', async () => {
+    const sandbox = await createSandbox();
+    // A handler that blocks its worker's event loop for good on a line saying so.
+    await writeFile(join(sandbox.dir, 'hang.mjs'), `export default async function hang(conn) {
+  for (let line = await conn.readUntil('\\n'); line.length > 0; line = await conn.readUntil('\\n')) {
+    if (line.toString() === 'hang\\n') for (;;);
+    conn.write(line);
+  }
+}
+`);
+    const server = { name: 'hang', listen: 'tcp://127.0.0.1:0', handler: { type: 'module', path: './hang.mjs' } };
+    const { control, daemon, addresses } = await startWorkersDaemon({ workers: 2, servers: [server] }, [], sandbox);
+    const held = await holdOnBothWorkers(control, addresses.hang!, 'hello\n');
+    const [stuck, ...others] = held;
+    const survivors = others.filter((each) => each.info.worker !== stuck!.info.worker);
+    stuck!.client.socket.write('hang\n');
+    const killed = await daemon.waitForLog('worker not answering: killing it', undefined, 30_000);
+    expect(killed.worker).toBe(stuck!.info.worker);
+    await daemon.waitForLog('worker replaced');
+    for (const each of survivors) expect((await each.client.roundTrip('ok\n')).toString()).toBe('ok\n');
+    expect((await control.status()).workersReplaced).toBe(1);
   });
 });

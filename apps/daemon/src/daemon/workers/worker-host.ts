@@ -187,10 +187,16 @@ export class WorkerHost implements ServerHost {
     if (stats !== undefined) addStats(this.#retired, stats, false);
   }
 
-  /** Calls `method` in every worker that holds this server; a worker that exits meanwhile is skipped (its replacement starts from the state after the change). */
+  /**
+   * Calls `method` in every worker that holds this server — but a pause,
+   * resume or update not in a draining worker (an old generation's must not
+   * listen again) — a worker that exits meanwhile is skipped (its
+   * replacement starts from the state after the change).
+   */
   async #everywhere<M extends 'pause' | 'resume' | 'update' | 'stop'>(method: M, params: WorkerCalls[M]['params']): Promise<void> {
+    const workers = [...this.#holders].filter((worker) => method === 'stop' || worker.state !== 'draining');
     await Promise.all(
-      [...this.#holders].map((worker) =>
+      workers.map((worker) =>
         worker.call(method, params).catch((error: unknown) => {
           if (!(error instanceof WorkerGoneError)) throw error;
         }),

@@ -257,6 +257,8 @@ export class WorkerPool implements WorkerHostPool {
   }
 
   #onMessage(worker: WorkerProcess, message: WorkerEventMessage): void {
+    // Its places were given back when it exited: a claim arriving after that must not take one.
+    if (!worker.alive) return;
     switch (message.kind) {
       case 'claim':
         worker.send({ kind: 'verdict', id: message.id, reason: this.#admission.claim(worker, message.server, message.source, this.#limits.get(message.server)?.admission) });
@@ -281,7 +283,7 @@ export class WorkerPool implements WorkerHostPool {
     const deaths = Date.now() - worker.startedAt >= STABLE_MS ? 1 : (this.#deaths.get(worker.slot) ?? 0) + 1;
     this.#deaths.set(worker.slot, deaths);
     const delayMs = Math.min(RESPAWN_MAX_MS, RESPAWN_FIRST_MS * 2 ** (deaths - 1));
-    this.#log.warn({ pid: worker.pid, slot: worker.slot, code, signal, delayMs }, 'worker exited: its connections are lost; replacing it');
+    this.#log.warn({ worker: worker.pid, slot: worker.slot, code, signal, delayMs }, 'worker exited: its connections are lost; replacing it');
     this.#respawn(worker.slot, worker.generation, delayMs);
   }
 
@@ -294,7 +296,7 @@ export class WorkerPool implements WorkerHostPool {
         const worker = await this.#spawn(slot, generation);
         worker.state = 'serving';
         this.#current[slot] = worker;
-        this.#log.info({ pid: worker.pid, slot, generation }, 'worker replaced');
+        this.#log.info({ worker: worker.pid, slot, generation }, 'worker replaced');
       }).catch((error: unknown) => {
         this.#log.error({ err: error, slot }, 'cannot replace a worker: trying again');
         this.#respawn(slot, generation, Math.min(RESPAWN_MAX_MS, delayMs * 2));
@@ -309,7 +311,7 @@ export class WorkerPool implements WorkerHostPool {
       const since = this.#probes.get(worker);
       if (since !== undefined) {
         if (now - since >= WORKER_ANSWER_TIMEOUT_MS) {
-          this.#log.error({ pid: worker.pid, waitedMs: now - since }, 'worker not answering: killing it');
+          this.#log.error({ worker: worker.pid, waitedMs: now - since }, 'worker not answering: killing it');
           this.#probes.delete(worker);
           worker.kill('SIGKILL');
         }
