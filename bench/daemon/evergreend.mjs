@@ -45,17 +45,18 @@ export function echoServer() {
 }
 
 /**
- * Starts evergreend hosting `servers` (specs as in its config file);
+ * Starts evergreend hosting `servers` (specs as in its config file), with
+ * the config's other `settings` (such as `{ workers: 2 }`);
  * resolves `{ pid, ports, socket, stop() }` once it has said it started,
  * `ports` in the order of `servers`, `socket` its control socket (listening
  * just after the start is logged). Rejects when it exits first or says nothing in time
  * (its last output in the message), and when it has not been built.
  */
-export async function startDaemon(servers, name = 'evergreend') {
+export async function startDaemon(servers, name = 'evergreend', settings = {}) {
   if (!existsSync(BUILT)) throw new Error(`Cannot start evergreend: ${BUILT} is missing (run \`npm run build\` at the root first)`);
   const dir = freshDir(name);
   const config = join(dir, 'evergreend.json');
-  writeFileSync(config, JSON.stringify({ servers, log: { level: 'info' } }));
+  writeFileSync(config, JSON.stringify({ servers, log: { level: 'info' }, ...settings }));
   const env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state-home'), XDG_RUNTIME_DIR: join(dir, 'runtime') };
   delete env.EVERGREEN_SOCKET;
   const socket = join(dir, 'control.sock');

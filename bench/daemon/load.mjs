@@ -67,6 +67,51 @@ export function connectionRate({ port, concurrency, durationMs }) {
 }
 
 /**
+ * For `durationMs`, `concurrency` loops each on one connection to
+ * 127.0.0.1:`port` (opened before the clock starts): send one line, wait for
+ * it to come back, again. Resolves `{ units: round trips, seconds }`; a
+ * round trip that fails or stalls fails the round. The connections are
+ * closed at the end.
+ */
+export async function echoRoundTrips({ port, concurrency, durationMs }) {
+  const sockets = [];
+  try {
+    return await timedLoops({ concurrency, durationMs }, async () => {
+      const socket = net.connect({ host: LOOPBACK, port, noDelay: true });
+      sockets.push(socket);
+      await once(socket, 'connect');
+      // An inactivity timeout: the loops keep every connection busy until the end.
+      socket.setTimeout(CONNECTION_TIMEOUT_MS, () => socket.destroy(new Error(`Cannot round-trip with port ${port}: no answer in ${CONNECTION_TIMEOUT_MS} ms`)));
+      return () => roundTrip(socket, port);
+    });
+  } finally {
+    for (const socket of sockets) socket.destroy();
+  }
+}
+
+/** Writes LINE on `socket` and resolves once as many bytes came back. */
+function roundTrip(socket, port) {
+  return new Promise((resolve, reject) => {
+    let echoed = 0;
+    const cleanUp = () => {
+      socket.removeListener('data', onData).removeListener('error', reject).removeListener('close', onClose);
+    };
+    const onData = (chunk) => {
+      echoed += chunk.length;
+      if (echoed < LINE.length) return;
+      cleanUp();
+      resolve();
+    };
+    const onClose = () => {
+      cleanUp();
+      reject(new Error(`Cannot round-trip with port ${port}: the connection closed after ${echoed} bytes`));
+    };
+    socket.on('data', onData).once('error', reject).once('close', onClose);
+    socket.write(LINE);
+  });
+}
+
+/**
  * For `durationMs`, `concurrency` loops each making TLS connection after
  * connection to 127.0.0.1:`port` (a TLS relay in front of the sink), with
  * the pinned parameters, verifying the certificate against `tls` (`{ ca,

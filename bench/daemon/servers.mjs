@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { TCPServer, transport as tcp } from '@evergreen/tcp';
 import { relayBothWays } from '../../apps/daemon/dist/handlers/relay.js';
+import { work } from './fixtures/cpu-echo.mjs';
 
 const LOOPBACK = '127.0.0.1';
 /** Every socket gets this: a peer that resets must not crash the server. */
@@ -90,6 +91,23 @@ export function rawEcho() {
   return listen((socket) => socket.pipe(socket));
 }
 
+/** The raw Node counterpart of the workers benchmark's handler: each line echoed after the same CPU work. */
+export function rawCpuEcho() {
+  return listen((socket) => {
+    let pending = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (text) => {
+      pending += text;
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+        work();
+        socket.write(pending.slice(0, end + 1), 'latin1');
+        pending = pending.slice(end + 1);
+      }
+    });
+    socket.on('end', () => socket.end());
+  });
+}
+
 /** Starts the server called `name` with `args`; resolves `{ port, connections() }`. */
 export function startServer(name, args) {
   const servers = {
@@ -98,6 +116,7 @@ export function startServer(name, args) {
     'raw-tls-relay': () => rawTlsRelay(Number(args[0]), args[1], args[2]),
     'bare-relay': () => bareRelay(Number(args[0])),
     'raw-echo': rawEcho,
+    'raw-cpu-echo': rawCpuEcho,
   };
   const start = servers[name];
   if (start === undefined) throw new TypeError(`Cannot start the server "${name}": expected one of ${Object.keys(servers).join(', ')}`);

@@ -10,7 +10,7 @@ describe('evergreend command line', () => {
     const result = await runDaemon(sandbox, ['--help']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^Usage: evergreend \[options\]/);
-    for (const flag of ['--config', '--socket', '--state-dir', '--log-level', '--check', '--version', '--help']) expect(result.stdout).toContain(flag);
+    for (const flag of ['--config', '--socket', '--state-dir', '--log-level', '--workers', '--check', '--version', '--help']) expect(result.stdout).toContain(flag);
   });
 
   it('--version prints the version of its package.json and exits 0', async () => {
@@ -34,5 +34,14 @@ describe('evergreend command line', () => {
     const result = await runDaemon(sandbox, ['--log-level', 'loud']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('evergreend: --log-level loud: expected one of trace, debug, info, warn, error, fatal, silent\n');
+  });
+
+  it('a --workers that is not a count or auto exits 2 naming the value and what is expected', async () => {
+    const sandbox = await createSandbox();
+    for (const value of ['1.5', 'many', '65']) {
+      const result = await runDaemon(sandbox, ['--workers', value]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`evergreend: --workers ${value}: expected a whole number from 0 to 64, or auto\n`);
+    }
   });
 });

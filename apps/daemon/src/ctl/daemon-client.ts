@@ -3,7 +3,7 @@ import type { ControlLevel } from '../protocol/control-level.js';
 import type { LogLevel } from '../protocol/log-level.js';
 import type { MethodName, MethodOptions } from '../protocol/methods.js';
 import type { Topic } from '../protocol/topics.js';
-import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport, ServerInfo } from '../protocol/results.js';
+import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport, ServerInfo, WorkersRestartResult } from '../protocol/results.js';
 import type { ServerSpec, ServerUpdate } from '../protocol/server-spec.js';
 import { defaultSocketPath } from '../protocol/socket-path.js';
 import type { TlsReloadResult } from '../protocol/tls-results.js';
@@ -131,6 +131,11 @@ export class DaemonClient {
   /** Applies the config file again by difference; with `dryRun`, only reports what it would do. */
   reload(options: { dryRun?: boolean } = {}): Promise<ReloadReport> {
     return this.#call('config.reload', options);
+  }
+
+  /** Starts a new generation of workers with the code on disk; resolves once it serves (the old one drains). */
+  restartWorkers(): Promise<WorkersRestartResult> {
+    return this.#call('workers.restart', {});
   }
 
   /** Reads the credential files of tls:// server `name` (default: all) again and swaps those that changed. */

@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   'log-level': async () => (await import('./commands/log-level.js')).registerLogLevel,
   reload: async () => (await import('./commands/reload.js')).registerReload,
   tls: async () => (await import('./commands/tls-reload.js')).registerTls,
+  workers: async () => (await import('./commands/workers-restart.js')).registerWorkers,
   shutdown: async () => (await import('./commands/shutdown.js')).registerShutdown,
   top: async () => (await import('./commands/top.js')).registerTop,
   connect: async () => (await import('./commands/connect.js')).registerConnect,

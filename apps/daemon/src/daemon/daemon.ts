@@ -2,16 +2,16 @@ import { getHeapStatistics } from 'node:v8';
 import { within } from '@evergreen/stream-core';
 import { serverSpecSchema, type ServerSpec, type ServerUpdate } from '../protocol/server-spec.js';
 import type { LogLevel } from '../protocol/log-level.js';
-import { createDatagramHandler, createStreamHandler } from '../handlers/create-handler.js';
-import type { HandlerEnvironment } from '../handlers/handler.js';
 import { VERSION } from '../version.js';
 import { loadConfig } from './config/config-file.js';
 import type { DaemonConfig } from './config/config-schema.js';
 import type { ConnectionPage, DaemonStats, DaemonStatus, PauseMode, ReloadReport, ServerInfo, ServerOrigin, ServerStatsInfo, Conflict } from '../protocol/results.js';
 import { configBaseDir } from './config/daemon-paths.js';
 import { DaemonError } from './daemon-error.js';
-import { DatagramHost } from './hosting/datagram-host.js';
-import type { HostContext, HostedServer } from './hosting/hosted-server.js';
+import type { ServerHost } from './hosting/server-host.js';
+import { HostBuilder } from './hosting/host-builder.js';
+import { moduleCodeHash } from '../handlers/module-code.js';
+import type { WorkerPool } from './workers/worker-pool.js';
 import type { Logger } from './logging/logger.js';
 import { MAX_SERVERS } from '../protocol/limits.js';
 import { ownValue } from '../protocol/own-value.js';
@@ -20,15 +20,11 @@ import { SerialQueue } from './serial-queue.js';
 import { Health } from './observe/health.js';
 import { METRICS_ENDPOINT, MetricsEndpoint } from './observe/metrics-endpoint.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
-import { StreamHost } from './hosting/stream-host.js';
 import { TlsStreamHost } from './tls/tls-stream-host.js';
-import { ServerCredentials } from './tls/server-credentials.js';
-import type { UpstreamTls } from './tls/upstream-tls.js';
 import type { TlsReloadResult } from '../protocol/tls-results.js';
 import { descriptorHeadroom } from './hosting/descriptor-headroom.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
 import { PassedSockets } from './systemd/passed-sockets.js';
-import { timeLimit } from './time-limit.js';
 
 /** What a daemon is built from. */
 export interface DaemonOptions {
@@ -41,6 +37,8 @@ export interface DaemonOptions {
   log: Logger;
   /** The sockets systemd passed in, which `sd://NAME` and `fd://N` listen URIs name (default: none). */
   passedSockets?: PassedSockets;
+  /** The worker processes that serve the connections (`workers` ≥ 1); without it this process serves them. */
+  workers?: WorkerPool;
 }
 
 /** `connections.list` filter and page. */
@@ -74,7 +72,7 @@ const LOAD_IN_TURN_MS = 1_000;
 interface PreparedReload {
   config: DaemonConfig;
   registry: TransportRegistry;
-  early: Map<string, { key: string; host: HostedServer }>;
+  early: Map<string, { key: string; host: ServerHost }>;
   /** The reload's number, in the order they were asked for. */
   ticket: number;
 }
@@ -106,14 +104,17 @@ export class Daemon {
   #state: DaemonState = { version: 1, runtime: {}, paused: {} };
   readonly #log: Logger;
   #registry: TransportRegistry;
-  readonly #hosts = new Map<string, HostedServer>();
+  readonly #hosts = new Map<string, ServerHost>();
   /** Names with an operation under way (adding, draining after a remove). */
   readonly #busy = new Map<string, string>();
   /** Hosts no longer listed that have not stopped yet (being removed, or replaced by a reload): a shutdown stops them too. */
-  readonly #leaving = new Set<HostedServer>();
+  readonly #leaving = new Set<ServerHost>();
   readonly #listeners = new Set<DaemonListener>();
-  /** The credentials of forwards to tls:// targets, by their host, for credential reloads. */
-  readonly #upstreamTls = new WeakMap<HostedServer, UpstreamTls>();
+  readonly #builder: HostBuilder;
+  /** The hash of each module handler's file as it was when its host was built (or its workers started). */
+  readonly #codeHashes = new WeakMap<ServerHost, string>();
+  /** The worker processes that serve the connections (`workers` ≥ 1), else undefined: this process serves them. */
+  readonly #workers: WorkerPool | undefined;
   /**
    * Every change to the servers (add, update, remove, pause, resume, reload)
    * runs alone: each awaits binds, files or modules, and two interleaved
@@ -122,12 +123,10 @@ export class Daemon {
   readonly #changes = new SerialQueue();
   readonly #startedAt = Date.now();
   #conflicts: Conflict[] = [];
-  #connectionNumber = 0;
   #shutdown: Promise<void> | undefined;
   /** Liveness and readiness (`/healthz`, `/readyz`); `evergreend` attaches its control socket and marks the start of a shutdown. */
   readonly health = new Health(() => this.#hosts.values());
   readonly #metrics: MetricsEndpoint;
-  readonly #passed: PassedSockets;
   /** Reloads asked for so far, and the number of the last one applied: an older one coming later is refused. */
   #reloadsAsked = 0;
   #reloadsApplied = 0;
@@ -137,7 +136,14 @@ export class Daemon {
     this.#configFile = options.configFile;
     this.#stateFile = new StateFile(options.stateDir);
     this.#log = options.log;
-    this.#passed = options.passedSockets ?? new PassedSockets();
+    let connectionNumber = 0;
+    const context = {
+      log: this.#log,
+      emit: (topic: string, event: Record<string, unknown>) => this.#emit(topic, event),
+      nextConnectionId: () => String((connectionNumber += 1)),
+    };
+    this.#builder = new HostBuilder({ log: this.#log, context, passed: options.passedSockets ?? new PassedSockets(), baseDir: configBaseDir(options.configFile) });
+    this.#workers = options.workers;
     this.#registry = this.#newRegistry(options.config);
     this.#metrics = new MetricsEndpoint({ servers: () => this.listServers(), controlConnections: () => this.health.controlConnections }, this.health, this.#log);
   }
@@ -211,9 +217,13 @@ export class Daemon {
       logLevel: this.#log.level,
       servers: { total: this.#hosts.size, listening: count('listening'), paused: count('paused'), stopping: this.#busy.size },
       connections: this.#serving().reduce((sum, host) => sum + host.stats().active, 0),
-      memory: { rss: process.memoryUsage.rss(), heapUsed: getHeapStatistics().used_heap_size },
+      memory: { rss: process.memoryUsage.rss() + (this.#workers?.rss ?? 0), heapUsed: getHeapStatistics().used_heap_size + (this.#workers?.heapUsed ?? 0) },
       metrics: this.#metrics.info(),
       ready: this.health.ready,
+      workers: this.#workers?.list() ?? [],
+      workersReplaced: this.#workers?.replaced ?? 0,
+      generation: this.#workers?.generation ?? 0,
+      ...(this.#workers === undefined ? {} : { sharing: Object.fromEntries([...this.#hosts.values()].map((host) => [host.name, host.info().sharing!])) }),
     };
   }
 
@@ -236,7 +246,7 @@ export class Daemon {
     return this.#changeOnceReady(this.#createHost(spec, 'runtime'), (host) => this.#addServer(spec, host));
   }
 
-  async #addServer(spec: ServerSpec, host: HostedServer): Promise<ServerInfo> {
+  async #addServer(spec: ServerSpec, host: ServerHost): Promise<ServerInfo> {
     const name = spec.name;
     if (this.#hosts.has(name)) throw new DaemonError('already-exists', `Cannot add server "${name}": a server of that name exists`, { name });
     checkServerCount(this.#hosts.size + 1, `Cannot add server "${name}"`);
@@ -273,7 +283,7 @@ export class Daemon {
     }
     const spec = serverSpecSchema.parse(merged);
     const before = { spec: host.spec, origin: host.origin };
-    host.update(spec, 'runtime');
+    await host.update(spec, 'runtime');
     await this.#persist(() => this.#recordRuntime(spec.name, spec), () => host.update(before.spec, before.origin));
     this.#log.info({ server: spec.name, update }, 'server updated');
     return host.info();
@@ -296,7 +306,7 @@ export class Daemon {
   }
 
   /** Takes server `name` off the list and records its removal; the name stays busy until its drain ends. */
-  async #unlist(name: string): Promise<HostedServer> {
+  async #unlist(name: string): Promise<ServerHost> {
     const host = this.#host(name);
     this.#claim(name, DRAINING, `Cannot remove server "${name}"`);
     this.#hosts.delete(name);
@@ -409,7 +419,7 @@ export class Daemon {
    * and so is the metrics endpoint (as `METRICS_ENDPOINT`: the old one, if any, goes on).
    */
   reload(options: { dryRun?: boolean; config?: DaemonConfig } = {}): Promise<ReloadReport> {
-    if (options.dryRun === true) return this.#change(async () => this.#planReload(options.config ?? (await loadConfig(this.#configFile)), true).report);
+    if (options.dryRun === true) return this.#change(async () => this.#planReload(options.config ?? (await loadConfig(this.#configFile)), true, await this.#codeChanges()).report);
     return this.#reload(options.config);
   }
 
@@ -430,9 +440,9 @@ export class Daemon {
   async #prepareReload(given: DaemonConfig | undefined, ticket: number): Promise<PreparedReload> {
     const config = given ?? (await loadConfig(this.#configFile));
     const registry = JSON.stringify(config.transports) === JSON.stringify(this.#config.transports) ? this.#registry : this.#newRegistry(config);
-    const early = new Map<string, { key: string; host: HostedServer }>();
-    for (const [name, planned] of this.#planReload(config, false).changed) {
-      early.set(name, { key: buildKey(planned), host: await this.#createHost(planned.spec, planned.origin, registry, config.moduleLoadTimeoutMs) });
+    const early = new Map<string, { key: string; host: ServerHost }>();
+    for (const [name, planned] of this.#planReload(config, false, await this.#codeChanges()).changed) {
+      early.set(name, { key: buildKey(planned), host: await this.#createHost(planned.spec, planned.origin, registry, config) });
     }
     return { config, registry, early, ticket };
   }
@@ -440,12 +450,13 @@ export class Daemon {
   async #applyReload({ config, registry, early, ticket }: PreparedReload): Promise<ReloadReport> {
     if (ticket < this.#reloadsApplied) throw new DaemonError('busy', 'Cannot reload the config: a reload asked for after this one was applied first');
     this.#reloadsApplied = ticket;
-    const { servers, conflicts, report, changed } = this.#planReload(config, false);
-    const built = new Map<string, HostedServer>();
+    const codeChanges = await this.#codeChanges();
+    const { servers, conflicts, report, changed, newCode } = this.#planReload(config, false, codeChanges);
+    const built = new Map<string, ServerHost>();
     for (const [name, planned] of changed) {
       const ready = early.get(name);
       // A change applied meanwhile (an add, a remove) can change what this reload starts: that one is built in its turn.
-      built.set(name, ready?.key === buildKey(planned) ? ready.host : await this.#createHost(planned.spec, planned.origin, registry, config.moduleLoadTimeoutMs));
+      built.set(name, ready?.key === buildKey(planned) ? ready.host : await this.#createHost(planned.spec, planned.origin, registry, config));
     }
     this.#config = config;
     this.#registry = registry;
@@ -456,7 +467,8 @@ export class Daemon {
       void this.#track(host);
     }
     for (const [name, host] of built) await this.#swap(name, host, report);
-    for (const name of report.unchanged) this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    for (const name of report.unchanged) await this.#hosts.get(name)?.update(servers.get(name)!.spec, servers.get(name)!.origin);
+    if (newCode.length > 0) await this.#restartWorkersFor(newCode, codeChanges, report);
     report.tls = await this.#reloadCredentials(report.unchanged);
     await this.#metrics.apply(config.metrics).catch((error: unknown) => report.failed.push({ name: METRICS_ENDPOINT, message: (error as Error).message }));
     this.#applyLogLevel(config.log.level);
@@ -464,21 +476,51 @@ export class Daemon {
     return report;
   }
 
-  /** What applying `config` now would do: the servers it plans, the report, and the servers to build (new or changed). Throws `DaemonError` refused past `MAX_SERVERS`. */
-  #planReload(config: DaemonConfig, dryRun: boolean): { servers: Map<string, PlannedServer>; conflicts: Conflict[]; report: ReloadReport; changed: Map<string, PlannedServer> } {
+  /**
+   * What applying `config` now would do: the servers it plans, the report,
+   * the servers to build (new or changed: a changed spec, or — without
+   * workers — a handler module changed on disk, `codeChanges`) and, with
+   * workers, the servers whose module changed alone (a new generation of
+   * workers loads it). Throws `DaemonError` refused past `MAX_SERVERS`.
+   */
+  #planReload(config: DaemonConfig, dryRun: boolean, codeChanges: ReadonlyMap<string, string>): { servers: Map<string, PlannedServer>; conflicts: Conflict[]; report: ReloadReport; changed: Map<string, PlannedServer>; newCode: string[] } {
     const { servers, conflicts } = plannedServers(config.servers, this.#state);
     checkServerCount(servers.size, 'Cannot reload the config');
     const report: ReloadReport = { dryRun, added: [], removed: [], restarted: [], unchanged: [], conflicts, failed: [] };
     const changed = new Map<string, PlannedServer>();
+    const newCode: string[] = [];
     for (const [name, planned] of servers) {
       const current = this.#hosts.get(name);
+      const sameSpec = current !== undefined && specKey(current.spec) === specKey(planned.spec);
+      const codeChanged = sameSpec && codeChanges.has(name);
       if (current === undefined) report.added.push(name);
-      else if (specKey(current.spec) === specKey(planned.spec)) report.unchanged.push(name);
+      else if (sameSpec && !codeChanged) report.unchanged.push(name);
       else report.restarted.push(name);
-      if (current === undefined || specKey(current.spec) !== specKey(planned.spec)) changed.set(name, planned);
+      if (codeChanged && this.#workers !== undefined) newCode.push(name);
+      else if (!sameSpec || codeChanged) changed.set(name, planned);
     }
     for (const name of this.#hosts.keys()) if (!servers.has(name)) report.removed.push(name);
-    return { servers, conflicts, report, changed };
+    return { servers, conflicts, report, changed, newCode };
+  }
+
+  /**
+   * Starts a new generation of workers for servers whose handler module
+   * changed on disk (`names`): the new generation loads it, the old one
+   * drains. When the new generation cannot start (the new code fails to
+   * load), the old one goes on and each server is reported in `failed`.
+   */
+  async #restartWorkersFor(names: readonly string[], codeChanges: ReadonlyMap<string, string>, report: ReloadReport): Promise<void> {
+    try {
+      await this.#workers!.restart();
+    } catch (error) {
+      this.#log.warn({ servers: names, err: error }, 'reload: the new handler code could not start in new workers; the old ones go on serving');
+      for (const name of names) {
+        report.restarted.splice(report.restarted.indexOf(name), 1);
+        report.failed.push({ name, message: (error as Error).message });
+      }
+      return;
+    }
+    for (const name of names) this.#codeHashes.set(this.#hosts.get(name)!, codeChanges.get(name)!);
   }
 
   /**
@@ -490,7 +532,7 @@ export class Daemon {
    */
   reloadTls(name?: string): Promise<TlsReloadResult[]> {
     return this.#change(async () => {
-      if (name !== undefined && !(this.#host(name) instanceof TlsStreamHost) && !this.#upstreamTls.has(this.#host(name))) {
+      if (name !== undefined && !(this.#host(name) instanceof TlsStreamHost) && this.#builder.upstreamTls(this.#host(name)) === undefined) {
         throw new DaemonError('invalid', `Cannot reload the TLS credentials of server "${name}": it is not a tls:// server nor a forward to one`, { path: 'name', value: name, expected: 'the name of a tls:// server or of a forward to a tls:// target' });
       }
       return this.#reloadCredentials(name === undefined ? [...this.#hosts.keys()] : [name]);
@@ -503,18 +545,14 @@ export class Daemon {
     for (const name of names) {
       const host = this.#hosts.get(name);
       if (host instanceof TlsStreamHost) results.push(await host.reloadCredentials());
-      const upstream = host === undefined ? undefined : this.#upstreamTls.get(host);
+      const upstream = host === undefined ? undefined : this.#builder.upstreamTls(host);
       if (upstream === undefined) continue;
       const result = await upstream.reload(name);
       if (result.status === 'failed') this.#log.warn({ server: name, reason: result.message }, 'forward TLS credentials not reloaded: the old ones stay in use');
-      if (result.status === 'reloaded') this.#warnUpstream(name, upstream);
+      if (result.status === 'reloaded') this.#builder.warnUpstream(name, upstream);
       results.push(result);
     }
     return results;
-  }
-
-  #warnUpstream(name: string, upstream: UpstreamTls): void {
-    for (const warning of upstream.warnings) this.#log.warn({ server: name }, `TLS: ${warning}`);
   }
 
   /** Sets the log level now (not persisted: the config's level returns with a restart or reload). */
@@ -545,7 +583,7 @@ export class Daemon {
     return this.#shutdown;
   }
 
-  async #swap(name: string, host: HostedServer, report: ReloadReport): Promise<void> {
+  async #swap(name: string, host: ServerHost, report: ReloadReport): Promise<void> {
     const old = this.#hosts.get(name);
     const oldMode = old?.pausedMode ?? null;
     // The old listener lets go of the address first; its connections go on.
@@ -566,7 +604,7 @@ export class Daemon {
   }
 
   /** Stops `host`, just started, and refuses with `DaemonError` busy when a shutdown began meanwhile (it would not stop it). */
-  async #stopIfShuttingDown(host: HostedServer): Promise<void> {
+  async #stopIfShuttingDown(host: ServerHost): Promise<void> {
     if (this.#shutdown === undefined) return;
     await host.stop(0);
     throw shuttingDown();
@@ -603,19 +641,19 @@ export class Daemon {
     });
   }
 
-  #host(name: string): HostedServer {
+  #host(name: string): ServerHost {
     const host = this.#hosts.get(name);
     if (host !== undefined) return host;
     throw this.#missing(name);
   }
 
   /** Every host that may have connections: the listed ones, then those draining (removed, or replaced by a reload). */
-  #serving(): HostedServer[] {
+  #serving(): ServerHost[] {
     return [...new Set([...this.#hosts.values(), ...this.#leaving])];
   }
 
   /** The hosts of `name` that may have connections (a reload's new one and the old one draining); `DaemonError` when there is none. */
-  #servingNamed(name: string): HostedServer[] {
+  #servingNamed(name: string): ServerHost[] {
     const hosts = this.#serving().filter((host) => host.name === name);
     if (hosts.length === 0) throw this.#missing(name);
     return hosts;
@@ -668,7 +706,7 @@ export class Daemon {
   }
 
   /** Stops a host that is no longer listed, keeping it among the leaving until it has stopped. */
-  #track(host: HostedServer, drainMs?: number): Promise<void> {
+  #track(host: ServerHost, drainMs?: number): Promise<void> {
     this.#leaving.add(host);
     return host.stop(drainMs).finally(() => this.#leaving.delete(host));
   }
@@ -682,58 +720,28 @@ export class Daemon {
     return new TransportRegistry(config.transports, configBaseDir(this.#configFile));
   }
 
-  /**
-   * Builds (does not start) the host of a spec, within `timeoutMs`: an
-   * import that takes longer is logged and the server fails (`DaemonError`
-   * unavailable), while the import itself goes on (it cannot be stopped).
-   */
-  async #createHost(spec: ServerSpec, origin: ServerOrigin, registry = this.#registry, timeoutMs = this.#config.moduleLoadTimeoutMs): Promise<HostedServer> {
-    try {
-      return await timeLimit(this.#buildHost(spec, origin, registry), timeoutMs, () => {
-        this.#log.warn({ server: spec.name, handler: spec.handler, listen: spec.listen, timeoutMs }, 'loading a server took longer than moduleLoadTimeoutMs: it is not started');
-        return new DaemonError('unavailable', `Cannot add server "${spec.name}": its handler or transport did not finish loading within ${timeoutMs} ms (moduleLoadTimeoutMs)`, { timeoutMs });
-      });
-    } catch (error) {
-      throw asDaemonError(error, spec);
-    }
-  }
-
-  /** Builds the host of `spec`; a forward to a tls:// target has its credentials kept for reloads. */
-  async #buildHost(spec: ServerSpec, origin: ServerOrigin, registry: TransportRegistry): Promise<HostedServer> {
-    const context = {
-      log: this.#log,
-      emit: (topic: string, event: Record<string, unknown>) => this.#emit(topic, event),
-      nextConnectionNumber: () => (this.#connectionNumber += 1),
-    };
-    let upstreamTls: UpstreamTls | undefined;
-    const env: HandlerEnvironment = {
-      transports: registry,
-      baseDir: configBaseDir(this.#configFile),
-      streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize },
-      onUpstreamTls: (credentials) => (upstreamTls = credentials),
-    };
-    const host = await this.#hostOf(spec, origin, context, env);
-    if (upstreamTls !== undefined) {
-      this.#upstreamTls.set(host, upstreamTls);
-      this.#warnUpstream(spec.name, upstreamTls);
-    }
+  /** Builds (does not start) the host of a spec: in this process, or (with workers) one the worker processes serve. */
+  async #createHost(spec: ServerSpec, origin: ServerOrigin, registry = this.#registry, config = this.#config): Promise<ServerHost> {
+    // Hashed before it is loaded: a file changed meanwhile is loaded again by the next reload.
+    const hash = await moduleCodeHash(spec.handler, configBaseDir(this.#configFile));
+    const host =
+      this.#workers === undefined
+        ? await this.#builder.build(spec, origin, registry, config.moduleLoadTimeoutMs)
+        : await this.#workers.createHost(spec, origin, { registry, transports: config.transports, configFile: this.#configFile, timeoutMs: config.moduleLoadTimeoutMs });
+    if (hash !== undefined) this.#codeHashes.set(host, hash);
     return host;
   }
 
-  /** The host of `spec`: a `TlsStreamHost` for a tls:// listen (its credential files read here), else by transport kind. */
-  async #hostOf(spec: ServerSpec, origin: ServerOrigin, context: HostContext, env: HandlerEnvironment): Promise<HostedServer> {
-    const passed = this.#passed.find(spec.listen);
-    const transport = passed === undefined ? await env.transports.forURI(spec.listen) : await env.transports.forScheme(passed.kind.scheme);
-    if (transport.kind === 'stream') {
-      refuseDatagramOptions(spec, transport.scheme);
-      const handler = await createStreamHandler(spec.handler, env);
-      if (spec.tls === undefined) return new StreamHost(spec, origin, context, transport, handler, passed);
-      if (passed !== undefined) throw new TypeError(`Cannot serve TLS on "${spec.listen}": a socket systemd passes in is served as plain ${passed.kind.scheme}`);
-      const credentials = await ServerCredentials.read(spec.tls, env.baseDir, `Cannot add server "${spec.name}"`);
-      return new TlsStreamHost({ ...spec, tls: spec.tls }, origin, context, transport, handler, credentials, env.baseDir);
+  /** The servers whose handler module has changed on disk since it was loaded, with the new hash of each. */
+  async #codeChanges(): Promise<Map<string, string>> {
+    const changed = new Map<string, string>();
+    for (const [name, host] of this.#hosts) {
+      const loaded = this.#codeHashes.get(host);
+      if (loaded === undefined) continue;
+      const now = await moduleCodeHash(host.spec.handler, configBaseDir(this.#configFile));
+      if (now !== undefined && now !== loaded) changed.set(name, now);
     }
-    const listen = passed === undefined ? (transport.parse(spec.listen) as object) : { host: passed.kind.scheme === 'udp' && passed.kind.family === 6 ? '::' : '0.0.0.0' };
-    return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }), passed);
+    return changed;
   }
 
   /** Tells every listener; a listener that throws is logged and never reaches the server that emitted. */
@@ -751,30 +759,8 @@ export class Daemon {
   #applyLogLevel(level: LogLevel): void {
     this.#log.level = level;
     for (const host of this.#serving()) host.setLogLevel(level);
+    this.#workers?.setLogLevel(level);
   }
-}
-
-/**
- * A stream server has no datagram socket to size: `recvBufferSize` on one is
- * the request's mistake (`DaemonError` invalid at `recvBufferSize`), caught
- * when the server is added or its config read rather than ignored.
- */
-function refuseDatagramOptions(spec: ServerSpec, scheme: string): void {
-  if (spec.recvBufferSize === undefined) return;
-  const data = { path: 'recvBufferSize', value: spec.recvBufferSize, expected: 'no recvBufferSize on a stream server (it sizes a datagram socket)' };
-  throw new DaemonError('invalid', `Cannot add server "${spec.name}": recvBufferSize applies to datagram (udp) servers and "${scheme}" is a stream transport`, data);
-}
-
-/** A failure to build a server as the request's fault (a URI its transport rejects) or as something unavailable. */
-function asDaemonError(error: unknown, spec: ServerSpec): DaemonError {
-  if (error instanceof DaemonError) return error;
-  const message = (error as Error).message;
-  if (error instanceof TypeError || error instanceof RangeError) {
-    const path = message.includes(spec.listen) ? 'listen' : 'handler.target';
-    const value = path === 'listen' ? spec.listen : (spec.handler as { target?: string }).target;
-    return new DaemonError('invalid', `Cannot add server "${spec.name}": ${message}`, { path, value, expected: message }, { cause: error });
-  }
-  return new DaemonError('unavailable', `Cannot add server "${spec.name}": ${message}`, undefined, { cause: error });
 }
 
 /** A change whose state could not be written, undone: said so, with the file system's `code`. */

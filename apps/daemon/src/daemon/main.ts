@@ -24,6 +24,8 @@ import { ReadinessNotifier } from './systemd/readiness-notifier.js';
 import { ConfigWatcher } from './process/config-watcher.js';
 import { shutdownDelayMsSchema } from './config/config-schema.js';
 import { within } from '@evergreen/stream-core';
+import { MAX_WORKERS, workerCount, workersSchema } from './config/workers-schema.js';
+import { WorkerPool } from './workers/worker-pool.js';
 
 /** Exit codes: 0 ok, 1 the daemon could not run (an address in use, already running, its state dir in use, more than 1024 servers), 2 bad usage or config. */
 export const EXIT_OK = 0;
@@ -48,6 +50,8 @@ Options:
   --shutdown-delay-ms MS
                      on SIGTERM/SIGINT, go on accepting this long (already not
                      ready) before draining (default: the config's shutdownDelayMs, 0)
+  --workers N        serve the connections in N worker processes (0: in this one,
+                     the default; auto: one per CPU) — default: the config's workers
   --watch-config     reload the config (by difference, as SIGHUP) when the file's
                      content changes; its directory is watched, so a Kubernetes
                      ConfigMap update (a symlink swap) is seen
@@ -70,6 +74,7 @@ interface Flags {
   stateDir?: string;
   logLevel?: LogLevel;
   shutdownDelayMs?: number;
+  workers?: number | 'auto';
   watchConfig: boolean;
   check: boolean;
   version: boolean;
@@ -101,6 +106,7 @@ async function run(flags: Flags): Promise<number> {
   const configFile = resolvePaths({ config: flags.config }).configFile;
   const config = await loadConfig(configFile);
   if (flags.logLevel !== undefined) config.log.level = flags.logLevel;
+  if (flags.workers !== undefined) config.workers = flags.workers;
   const paths = resolvePaths({ config: flags.config, socket: flags.socket, stateDir: flags.stateDir }, config.control.socket);
   if (flags.check) return check(config, paths, passedSockets);
   if (flags.watchConfig && paths.configFile === null) throw new UsageError('--watch-config: there is no config file to watch (give --config FILE)');
@@ -156,7 +162,9 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
   // end of the daemon and of every server in it. A synchronous throw outside
   // any promise still ends the process, as in any Node program.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, UNHANDLED_REJECTION));
-  const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets: options.passedSockets });
+  const count = workerCount(config.workers);
+  const workers = count === 0 ? undefined : new WorkerPool({ count, log, publish: (topic, event) => control?.publish(topic, event) });
+  const daemon = new Daemon({ config, configFile: paths.configFile, stateDir: paths.stateDir, log, passedSockets: options.passedSockets, workers });
   // The signals are ours before anything is taken: a start can be slow (a
   // module loading, a lock to wait for), and a SIGINT then must stop it as
   // it stops a running daemon, not kill it.
@@ -184,6 +192,8 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
         // from now on. The control socket stays up meanwhile, so requests in
         // progress (a remove waiting for its drain) are answered.
         await daemon.shutdown(drainMs);
+        // Each worker stops once its servers have drained; the primary goes on until the last has exited.
+        await workers?.close(drainMs);
         await control?.close();
         const release = await locked.catch(() => undefined);
         await release?.();
@@ -221,8 +231,9 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
   let release: (() => Promise<void>) | undefined;
   try {
     release = await locked;
+    await workers?.start();
     await daemon.start();
-    const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs));
+    const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs), workers);
     const sockets = await resolveControlSockets(config.control.sockets);
     const info = { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION };
     control = new ControlServer({ path: paths.socket, sockets, methods, info, topics: TOPICS, topicLevels: TOPIC_LEVELS, log, idleTimeoutMs: config.control.idleTimeoutMs });
@@ -240,6 +251,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
     watcher?.close();
     await control?.close();
     await daemon.shutdown(0);
+    await workers?.close(0);
     await release?.();
     throw error;
   }
@@ -310,6 +322,7 @@ function parseFlags(argv: readonly string[]): Flags {
         'state-dir': { type: 'string' },
         'log-level': { type: 'string' },
         'shutdown-delay-ms': { type: 'string' },
+        workers: { type: 'string' },
         'watch-config': { type: 'boolean', default: false },
         check: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
@@ -326,6 +339,7 @@ function parseFlags(argv: readonly string[]): Flags {
   if (parsedLevel !== undefined && !parsedLevel.success) throw new UsageError(`--log-level ${String(level)}: expected one of ${logLevelSchema.options.join(', ')}`);
   return {
     shutdownDelayMs: parseDelay(values['shutdown-delay-ms'] as string | undefined),
+    workers: parseWorkers(values.workers as string | undefined),
     watchConfig: values['watch-config'] === true,
     config: values.config as string | undefined,
     socket: values.socket as string | undefined,
@@ -342,6 +356,14 @@ function parseDelay(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const parsed = shutdownDelayMsSchema.safeParse(/^\d+$/.test(text) ? Number(text) : NaN);
   if (!parsed.success) throw new UsageError(`--shutdown-delay-ms ${text}: expected whole milliseconds, 0 to 2147483647`);
+  return parsed.data;
+}
+
+/** `--workers`, checked as the config's `workers` is. */
+function parseWorkers(text: string | undefined): number | 'auto' | undefined {
+  if (text === undefined) return undefined;
+  const parsed = workersSchema.safeParse(/^\d+$/.test(text) ? Number(text) : text);
+  if (!parsed.success) throw new UsageError(`--workers ${text}: expected a whole number from 0 to ${MAX_WORKERS}, or auto`);
   return parsed.data;
 }
 

@@ -35,6 +35,7 @@ export const METHOD_LEVELS: Readonly<Record<MethodName, ControlLevel>> = {
   'servers.update': 'admin',
   'servers.remove': 'admin',
   'config.reload': 'admin',
+  'workers.restart': 'admin',
   shutdown: 'admin',
 };
 

@@ -40,6 +40,7 @@ export const methodParams = {
   'config.reload': z.strictObject({ dryRun: z.boolean().optional() }),
   'tls.reload': z.strictObject({ name: serverSpecSchema.shape.name.optional() }),
   'log.setLevel': z.strictObject({ level: logLevelSchema }),
+  'workers.restart': noOptions,
   shutdown: z.strictObject({ drainMs: drainMs.optional() }),
 } as const;
 

@@ -49,6 +49,32 @@ export interface ServerInfo {
   stats: ServerStatsInfo;
   /** A tls:// server's certificate and credential files. */
   tls?: ServerTlsInfo;
+  /** With workers: how its listener is shared among them (absent without workers). */
+  sharing?: ListenerSharing;
+}
+
+/**
+ * How a server's listener is shared among the worker processes:
+ * `round-robin` (tcp, tls: the primary holds the listening socket and hands
+ * each connection to the next worker) or `single-worker` (udp: one worker
+ * of the generation holds the socket, so a client's datagrams stay in one process).
+ */
+export type ListenerSharing = 'round-robin' | 'single-worker';
+
+/** A worker process as `status.workers` lists it. */
+export interface WorkerInfo {
+  pid: number;
+  /** 1 for the first workers; each rolling restart starts the next. */
+  generation: number;
+  /** Its place among the workers of its generation (0 … workers − 1). */
+  slot: number;
+  /** `starting` (loading its servers), `serving`, or `draining` (an older generation finishing its connections). */
+  state: 'starting' | 'serving' | 'draining';
+  startedAt: number;
+  /** Its active connections, as of its last report (at most a second old, or this request's). */
+  connections: number;
+  rss: number;
+  heapUsed: number;
 }
 
 /** An active connection (UDP: a client session) as `connections.list` shows it. */
@@ -67,6 +93,8 @@ export interface ConnectionInfo {
   lastActivity: number;
   /** A TLS connection's peer identity and session. */
   tls?: TlsConnectionInfo;
+  /** With workers: the pid of the worker process serving it. */
+  worker?: number;
 }
 
 /** A page of `connections.list`. */
@@ -103,6 +131,24 @@ export interface DaemonStatus {
    * older than it.
    */
   ready?: boolean;
+  /**
+   * The worker processes serving the connections (`workers` ≥ 1): empty
+   * when this process serves them itself. `connections` and `memory` above
+   * are then the whole daemon's (the workers' sums, plus the primary's memory).
+   */
+  workers?: WorkerInfo[];
+  /** Workers that died or stopped answering and were replaced since the start. */
+  workersReplaced?: number;
+  /** The current generation of workers (0 without workers). */
+  generation?: number;
+  /** With workers: how each server's listener is shared among them. */
+  sharing?: Record<string, ListenerSharing>;
+}
+
+/** `workers.restart`: the generation now serving (old ones drain in the background). */
+export interface WorkersRestartResult {
+  generation: number;
+  workers: WorkerInfo[];
 }
 
 /** `stats`: every server's counters and their sum. */

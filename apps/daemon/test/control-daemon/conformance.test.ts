@@ -8,7 +8,7 @@ import { echoOnce, roundTrip, tcpAddress, tcpConnect } from './tcp-peer.js';
 /** The methods docs/control.md and the daemon's method table name. */
 const METHODS = [
   'hello', 'subscribe', 'unsubscribe', 'status', 'servers.list', 'servers.add', 'servers.update', 'servers.remove', 'servers.pause',
-  'servers.resume', 'connections.list', 'connections.close', 'stats', 'config.get', 'config.reload', 'tls.reload', 'log.setLevel', 'shutdown',
+  'servers.resume', 'connections.list', 'connections.close', 'stats', 'config.get', 'config.reload', 'tls.reload', 'log.setLevel', 'workers.restart', 'shutdown',
 ];
 
 async function client(daemon: DaemonProcess): Promise<SpecClient> {

@@ -15,7 +15,7 @@ describe('evergreenctl config show', () => {
     const view = await ctlJson<DaemonConfigView>([...daemon.flag, 'config', 'show']);
 
     expect(view.file).toBe(daemon.configFile);
-    expect(view.config).toEqual({ servers: [server], log: { level: 'info' }, transports: {}, control: { idleTimeoutMs: 600_000 }, moduleLoadTimeoutMs: 30_000, shutdownDelayMs: 0 });
+    expect(view.config).toEqual({ servers: [server], log: { level: 'info' }, transports: {}, control: { idleTimeoutMs: 600_000 }, moduleLoadTimeoutMs: 30_000, shutdownDelayMs: 0, workers: 0 });
     const shown = await ctl([...daemon.flag, 'config', 'show']);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain(`# config file: ${daemon.configFile}`);

@@ -42,7 +42,16 @@ function describeStatus(status: DaemonStatus): string[] {
     `state       ${status.stateFile}`,
     `memory      ${formatBytes(status.memory.rss)} rss, ${formatBytes(status.memory.heapUsed)} heap used`,
     ...(status.metrics === undefined ? [] : [`metrics     ${describeMetrics(status.metrics)}`]),
+    ...(status.workers === undefined || status.workers.length === 0 ? [] : [`workers     ${describeWorkers(status)}`]),
   ];
+}
+
+/** The workers' line: how many serve, their generation, how many drain, how many were replaced. */
+function describeWorkers(status: DaemonStatus): string {
+  const workers = status.workers ?? [];
+  const draining = workers.filter((worker) => worker.state === 'draining').length;
+  const serving = workers.length - draining;
+  return `${serving} (generation ${status.generation ?? 1}, pids ${workers.filter((worker) => worker.state !== 'draining').map((worker) => worker.pid).join(', ')})${draining > 0 ? `, ${draining} draining` : ''}, ${status.workersReplaced ?? 0} replaced`;
 }
 
 /** The metrics endpoint's line: its address and paths, or why there is none. */

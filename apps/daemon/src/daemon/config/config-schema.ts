@@ -5,6 +5,7 @@ import { logLevelSchema } from '../../protocol/log-level.js';
 import { serverSpecSchema } from '../../protocol/server-spec.js';
 import { metricsConfigSchema } from '../observe/metrics-config.js';
 import { MAX_CONTROL_SOCKETS, controlSocketSchema } from './control-socket-schema.js';
+import { workersSchema } from './workers-schema.js';
 
 const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 
@@ -70,6 +71,7 @@ export const configSchema = z
       .default({ idleTimeoutMs: CONTROL_IDLE_TIMEOUT_MS }),
     metrics: metricsConfigSchema.optional(),
     shutdownDelayMs: shutdownDelayMsSchema.default(0),
+    workers: workersSchema.default(0),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -7,6 +7,7 @@ import { BindError } from '../hosting/bind-error.js';
 import { ConfigError } from '../config/config-file.js';
 import { controlMethod, type ControlMethod, type ControlMethods } from './control-method.js';
 import type { Daemon } from '../daemon.js';
+import type { WorkerPool } from '../workers/worker-pool.js';
 import { DaemonError, type DaemonErrorKind } from '../daemon-error.js';
 
 /** The error number of each kind of "no". */
@@ -31,21 +32,33 @@ const CODE_OF: Record<DaemonErrorKind, number> = {
  * `onShutdown` must leave the control socket up until the requests in
  * progress are answered (`ControlServer#close` does).
  */
-export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) => void): ControlMethods {
+export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) => void, workers?: WorkerPool): ControlMethods {
+  // With workers, what the daemon reads of its servers is their last snapshots: a fresh one first.
+  const fresh = async <T>(read: () => T, withConnections = false): Promise<T> => {
+    await workers?.refresh(withConnections);
+    return read();
+  };
   const table: { [M in MethodName]: (params: MethodParams<M>) => unknown } = {
-    status: () => daemon.status(),
-    'servers.list': () => daemon.listServers(),
+    status: () => fresh(() => daemon.status()),
+    'servers.list': () => fresh(() => daemon.listServers()),
     'servers.add': (spec) => daemon.addServer(spec),
     'servers.update': (update) => daemon.updateServer(update),
     'servers.remove': ({ name, drainMs }) => daemon.removeServer(name, drainMs),
     'servers.pause': ({ name, mode }) => daemon.pauseServer(name, mode),
     'servers.resume': ({ name }) => daemon.resumeServer(name),
-    'connections.list': (query) => daemon.listConnections(query),
-    'connections.close': ({ id }) => daemon.closeConnection(id),
-    stats: () => daemon.stats(),
+    'connections.list': (query) => fresh(() => daemon.listConnections(query), true),
+    'connections.close': ({ id }) => fresh(() => daemon.closeConnection(id), true),
+    stats: () => fresh(() => daemon.stats()),
     'config.get': () => daemon.getConfig(),
     'config.reload': ({ dryRun }) => daemon.reload({ dryRun }),
-    'tls.reload': async ({ name }) => ({ servers: await daemon.reloadTls(name) }),
+    'tls.reload': async ({ name }) => {
+      if (workers !== undefined) throw new DaemonError('unavailable', 'Cannot reload TLS credentials in place with workers: workers.restart starts workers that read them again');
+      return { servers: await daemon.reloadTls(name) };
+    },
+    'workers.restart': () => {
+      if (workers === undefined) throw new DaemonError('refused', 'Cannot restart the workers: this daemon runs without workers (workers: 0)');
+      return workers.restart();
+    },
     'log.setLevel': ({ level }) => daemon.setLogLevel(level),
     shutdown: ({ drainMs }) => {
       // At once, not after the reply: a change pipelined behind this request must find the daemon stopping.

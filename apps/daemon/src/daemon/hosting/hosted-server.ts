@@ -8,14 +8,24 @@ import type { ConnectionEndpoints } from './connection-endpoints.js';
 import type { Logger } from '../logging/logger.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { ServerStats } from './server-stats.js';
+import type { ServerHost } from './server-host.js';
 
 /** What a host is given by the daemon. */
 export interface HostContext {
   log: Logger;
   /** Publishes an event on a topic (`connections`, `servers`). */
   emit(topic: string, event: Record<string, unknown>): void;
-  /** The next connection number, daemon-wide. */
-  nextConnectionNumber(): number;
+  /**
+   * With workers: claims a place for a connection from `source` under the
+   * whole server's `maxConnections` and `maxPerSource` (the primary counts
+   * every worker's connections); resolves the reason to refuse it, if any.
+   * Absent in a daemon without workers, whose own counts are the whole server's.
+   */
+  claim?(server: string, source: string): Promise<RefusalReason | undefined>;
+  /** Gives back a place {@link claim} granted, once its connection is closed. */
+  release?(server: string, source: string): void;
+  /** The next connection's id within its server, unique daemon-wide (a number; with workers, prefixed by the worker's pid). */
+  nextConnectionId(): string;
 }
 
 /** The sweep period: often enough for idle timeouts, at most once a second. */
@@ -29,7 +39,7 @@ const MIN_SWEEP_MS = 25;
  * and a drained stop. Subclasses bind and unbind the transport and feed
  * connections through `_admit` / `_open` / `_finish`.
  */
-export abstract class HostedServer {
+export abstract class HostedServer implements ServerHost {
   #spec: ServerSpec;
   #origin: ServerOrigin;
   #admission: Admission;
@@ -168,6 +178,19 @@ export abstract class HostedServer {
     return reason;
   }
 
+  /**
+   * With workers: whether the whole server has room for one more connection
+   * from `source` (see `HostContext.claim`); a refusal is counted and logged
+   * as `_refusal`'s are. Only called when the context has `claim`.
+   */
+  protected async _claim(source: string): Promise<boolean> {
+    const reason = await this._context.claim!(this.name, source);
+    if (reason === undefined) return true;
+    this.#stats.refused[reason] += 1;
+    this.#refusals.warn({ source, reason }, 'connection refused');
+    return false;
+  }
+
   /** Transports with a handshake: the connections admitted and still in it, which count against the limits. */
   protected _inHandshake(_source: string): { total: number; fromSource: number } {
     return { total: 0, fromSource: 0 };
@@ -195,7 +218,7 @@ export abstract class HostedServer {
 
   /** Registers an admitted connection. */
   protected _open(source: string, counts: ByteCounts, closer: () => void, endpoints?: ConnectionEndpoints): ConnectionRecord {
-    const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionNumber()}`, this.name, source, counts, closer, endpoints);
+    const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionId()}`, this.name, source, counts, closer, endpoints);
     this.#records.set(record.id, record);
     this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
     this.#stats.accepted += 1;

@@ -116,6 +116,11 @@ export class StreamHost extends HostedServer {
       conn.close();
       return;
     }
+    const claimed = this._context.claim !== undefined;
+    if (claimed && !(await this._claim(source))) {
+      conn.close();
+      return;
+    }
     const record = this._open(source, conn, () => conn.close(), streamEndpoints(conn));
     record.tls = facts;
     let failure: unknown;
@@ -127,6 +132,7 @@ export class StreamHost extends HostedServer {
     if (!conn.closed) await within(conn.flush(), DEFAULT_CLOSE_TIMEOUT_MS);
     conn.close();
     this._finish(record, failure, failure !== undefined && peerAborted(conn));
+    if (claimed) this._context.release!(this.name, source);
   }
 }
 
