@@ -10,13 +10,13 @@
 // What is timed: the load client's clock from the first request to the last
 // reply. When the 5 s are up no client sends again, and the round ends when
 // each one's last request has come back (counted: it was a full round trip).
-import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sized } from './options.mjs';
 import { rawServer, ourServer } from './servers.mjs';
 import { lineSplitter } from './splitter.mjs';
 import { compareServers } from './measure.mjs';
+import { closeRawSocket, connectRawSocket } from './raw-client-socket.mjs';
 
 const CLIENTS = 50;
 const DURATION_MS = sized(5000, 1000);
@@ -41,7 +41,7 @@ export async function echoLines(conn) {
 
 export const load = {
   async roundTrips({ transport, address, clients, durationMs }) {
-    const sockets = await Promise.all(Array.from({ length: clients }, () => connect(transport, address)));
+    const sockets = await Promise.all(Array.from({ length: clients }, () => connectRawSocket(transport, address)));
     let roundTrips = 0;
     let running = true;
     const start = performance.now();
@@ -66,7 +66,7 @@ export const load = {
       await Promise.all(finished);
       return { units: roundTrips, seconds: (performance.now() - start) / 1000 };
     } finally {
-      await Promise.all(sockets.map((socket) => close(socket)));
+      await Promise.all(sockets.map(closeRawSocket));
     }
   },
 };
@@ -83,16 +83,3 @@ export function run(transport) {
   });
 }
 
-async function connect(transport, address) {
-  const socket = transport.connectRaw(address);
-  await once(socket, 'connect');
-  return socket;
-}
-
-/** Ends `socket` and waits until it is closed (the server closes its side on our FIN). */
-async function close(socket) {
-  if (socket.destroyed) return;
-  const closed = once(socket, 'close');
-  socket.end();
-  await closed;
-}

@@ -21,7 +21,6 @@
 // What is timed: the load client's clock from the first request to the last
 // reply. When the time is up no client sends again, and the round ends when
 // every request sent has been answered. Every reply is checked byte for byte.
-import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TCPServer } from '@evergreen/tcp';
@@ -30,6 +29,7 @@ import { median } from '../runner.mjs';
 import { sized } from './options.mjs';
 import { rawServer } from './servers.mjs';
 import { compareServers } from './measure.mjs';
+import { closeRawSocket, connectRawSocket } from './raw-client-socket.mjs';
 
 const CLIENTS = 50;
 const PIPELINE_DEPTH = 16;
@@ -153,7 +153,7 @@ export const servers = {
 
 export const load = {
   async requests({ transport, address, clients, depth, durationMs }) {
-    const sockets = await Promise.all(Array.from({ length: clients }, () => connect(transport, address)));
+    const sockets = await Promise.all(Array.from({ length: clients }, () => connectRawSocket(transport, address)));
     let answered = 0;
     let running = true;
     const start = performance.now();
@@ -164,7 +164,7 @@ export const load = {
       await Promise.all(finished);
       return { units: answered, seconds: (performance.now() - start) / 1000 };
     } finally {
-      await Promise.all(sockets.map((socket) => close(socket)));
+      await Promise.all(sockets.map(closeRawSocket));
     }
   },
 };
@@ -200,19 +200,6 @@ function pipeline(socket, depth, running, count) {
   });
 }
 
-async function connect(transport, address) {
-  const socket = transport.connectRaw(address);
-  await once(socket, 'connect');
-  return socket;
-}
-
-/** Ends `socket` and waits until it is closed (the server closes its side on our FIN). */
-async function close(socket) {
-  if (socket.destroyed) return;
-  const closed = once(socket, 'close');
-  socket.end();
-  await closed;
-}
 
 // ── The comparison ───────────────────────────────────────────────────────
 
