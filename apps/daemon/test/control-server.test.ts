@@ -384,10 +384,12 @@ describe('ControlServer', () => {
   it('closes every control connection on close(): pending calls reject', async () => {
     const { server, path } = await startServer();
     const rpc = await client(path);
-    const pending = rpc.call('wait', { id: 3 });
+    // Watched from the start: the call may fail while close() runs (its
+    // request, sent at the end of this turn, can meet the closed socket).
+    const pending = rejection(rpc.call('wait', { id: 3 }));
     await until(() => server.connections === 1);
     await server.close();
-    const error = await rejection(pending);
+    const error = await pending;
     expect(error).toBeInstanceOf(DaemonDisconnectedError);
     expect(error.message).toMatch(/^Cannot complete "wait": the daemon closed the connection/);
   });
