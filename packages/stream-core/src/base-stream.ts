@@ -771,19 +771,18 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * once `readBudget` full reads came in a row: reading is paused
    * (`_pauseReading`) and resumed at `setImmediate`, unless `highWaterMark`
    * paused it meanwhile. A read that was not full (the OS had no more)
-   * starts the count again. Returns false when the transport was paused.
+   * starts the count again.
    */
-  protected _countRead(full: boolean): boolean {
+  protected _countRead(full: boolean): void {
     if (!full) {
       this.#fullReads = 0;
-      return true;
+      return;
     }
-    if (++this.#fullReads < this.#readBudget || this.#yielding) return true;
+    if (++this.#fullReads < this.#readBudget || this.#yielding) return;
     this.#fullReads = 0;
     this.#yielding = true;
     this._pauseReading();
     setImmediate(BaseStream.#endYield, this);
-    return false;
   }
 
   /** The read budget's `setImmediate`: reading resumes unless `highWaterMark` (or the end) stopped it meanwhile. */
