@@ -69,7 +69,8 @@ export interface BaseStreamOptions {
    * Most bytes of small writes held to be sent together (default 16 KiB).
    * A write smaller than this is copied and sent with the others of the
    * same turn of the event loop, at its end (`process.nextTick`), or as soon
-   * as the held bytes would exceed this; a larger write is handed to the
+   * as the held bytes would exceed this — unless it is the turn's first and
+   * nothing is unread, which goes at once; a larger write is handed to the
    * transport at once, after those held. 0: every write is handed over at
    * once, as it comes (one system call each on a socket).
    */
@@ -177,6 +178,14 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   #coalesced: Buffer | undefined;
   #coalescedLength = 0;
   #sendScheduled = false;
+  /**
+   * A small write went to the transport at once, uncopied, since bytes last
+   * arrived or held writes were last sent: it was the first of its turn,
+   * made with no unread bytes (a reply to a lone request: the caller is
+   * about to await a read, so nothing would join it). The writes after it
+   * are held as usual; bytes arriving start a new turn.
+   */
+  #sentAtOnce = false;
 
   /** Builds this stream's errors, as instances of its transport's class. */
   protected readonly _errors: StreamErrorFactory;
@@ -467,7 +476,11 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    * of the turn (or as soon as it would exceed `coalesceBytes`, or on
    * `flush()`/`shutdown()`); a larger write is handed to the OS at once,
    * after what is held. So one `write` per reply costs one system call per
-   * turn, not per reply.
+   * turn, not per reply. One exception keeps a lone reply as fast as an
+   * uncoalesced one: the turn's first small write, made with no unread
+   * bytes (no pipelined request left to answer), goes to the OS at once,
+   * uncopied; the turn's later writes are held. Bytes arriving start a
+   * new turn.
    *
    * Returns true when the stream is keeping up: nothing written in an
    * earlier turn still waits for the OS, and `data` is no longer
@@ -502,6 +515,10 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
       return this._writeChunk(data);
     }
     if (size === 0) return this._writableLength() === 0;
+    if (!this.#sendScheduled && !this.#sentAtOnce && this.readableLength === 0) {
+      this.#sentAtOnce = true;
+      return this._writeChunk(data);
+    }
     if (this.#coalescedLength + size > cap) this.#sendCoalesced();
     this.#coalesce(data, size);
     return this._writableLength() === 0;
@@ -529,6 +546,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
 
   static #sendAtEndOfTurn(stream: BaseStream): void {
     stream.#sendScheduled = false;
+    stream.#sentAtOnce = false;
     stream.#sendCoalesced();
   }
 
@@ -693,6 +711,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
   /** Transport: bytes arrived. */
   protected _pushData(chunk: Buffer): void {
     if (this.#closedByCall || this.#ctx.ended) return;
+    this.#sentAtOnce = false;
     this.#buffer.push(chunk);
     this.#afterPush();
   }
@@ -711,6 +730,7 @@ export abstract class BaseStream implements AsyncIterable<Buffer>, AsyncDisposab
    */
   protected _pushBorrowed(bytes: Uint8Array): void {
     if (this.#closedByCall || this.#ctx.ended) return;
+    this.#sentAtOnce = false;
     if (this.#buffer.isLent(bytes)) {
       // Read into the buffer's own memory (`_nextReadMemory`): no copy.
       this.#buffer.commitLent(bytes.length);

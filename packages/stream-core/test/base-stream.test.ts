@@ -187,8 +187,29 @@ describe('BaseStream', () => {
   describe('write coalescing', () => {
     const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+    it('sends the first small write of a turn at once when nothing is unread, and holds the next ones', async () => {
+      const stream = new MemoryStream();
+      stream.write('lone reply\n');
+      expect(stream.written).toEqual(['lone reply\n']);
+      stream.write('then ');
+      stream.write('more\n');
+      expect(stream.written.length).toBe(1);
+      await turnEnd();
+      expect(stream.written.map((chunk) => Buffer.from(chunk).toString())).toEqual(['lone reply\n', 'then more\n']);
+    });
+
+    it('takes bytes arriving as a new turn: each reply of a request/response exchange goes at once', async () => {
+      const stream = new MemoryStream();
+      for (let i = 0; i < 3; i++) {
+        stream.feed(`${i}\n`);
+        stream.write(await stream.readUntil('\n'));
+      }
+      expect(stream.written.map((chunk) => Buffer.from(chunk).toString())).toEqual(['0\n', '1\n', '2\n']);
+    });
+
     it('hands the small writes of one turn, awaits included, to the transport as one chunk at its end', async () => {
       const stream = new MemoryStream();
+      stream.feed('a request still unread');
       stream.write('GET ');
       await Promise.resolve();
       stream.write(Buffer.from('/ ok'));
@@ -214,6 +235,7 @@ describe('BaseStream', () => {
 
     it('copies a held write: the caller may reuse its buffer as soon as write returns true', async () => {
       const stream = new MemoryStream();
+      stream.feed('a request still unread');
       const reused = Buffer.from('first');
       expect(stream.write(reused)).toBe(true);
       reused.write('xxxxx');
@@ -223,21 +245,26 @@ describe('BaseStream', () => {
 
     it('flush and shutdown send what is held at once; close sends it, reset and a transport error drop it', async () => {
       const flushed = new MemoryStream();
+      flushed.feed('unread');
       flushed.write('a');
       void flushed.flush();
       expect(flushed.written.length).toBe(1);
       const shut = new MemoryStream();
+      shut.feed('unread');
       shut.write('b');
       void shut.shutdown();
       expect(shut.written.length).toBe(1);
       const closed = new MemoryStream();
+      closed.feed('unread');
       closed.write('c');
       closed.close();
       expect(closed.written.length).toBe(1);
       const reset = new MemoryStream();
+      reset.feed('unread');
       reset.write('d');
       reset.reset();
       const failed = new MemoryStream();
+      failed.feed('unread');
       failed.write('e');
       failed.fail(resetError());
       await turnEnd();

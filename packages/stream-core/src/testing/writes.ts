@@ -36,26 +36,35 @@ export function describeWrites(harness: StreamPairHarness): void {
       }
     });
 
-    it('writableLength counts the bytes held this turn; they are sent at its end without a flush', async () => {
+    it('the first small write of a turn goes at once; the later ones are held, counted in writableLength, and sent at its end without a flush', async () => {
       const pair = await harness.createPair();
       try {
+        // Nothing unread: a lone reply is not delayed.
+        pair.writer.write('sent, ');
+        const sent = pair.writer.writableLength;
+        if (!harness.writesReportedLater) expect(sent).toBe(0);
         pair.writer.write('held ');
         pair.writer.write(Buffer.from('together\n'));
-        expect(pair.writer.writableLength).toBe(14);
+        expect(pair.writer.writableLength).toBe(sent + 14);
         await turnEnd();
-        expect((await pair.reader.readUntil('\n')).toString()).toBe('held together\n');
+        expect((await pair.reader.readUntil('\n')).toString()).toBe('sent, held together\n');
       } finally {
         await pair.close();
       }
     });
 
-    it('a small write returns true and no longer needs its buffer: reusing it at once changes nothing sent', async () => {
+    it('a small write that returns true no longer needs its buffer: reusing it at once changes nothing sent', async () => {
       const pair = await harness.createPair();
       try {
-        const reused = Buffer.from('original\n');
-        expect(pair.writer.write(reused)).toBe(true);
-        reused.fill('x');
-        expect((await pair.reader.readUntil('\n')).toString()).toBe('original\n');
+        const first = Buffer.from('first\n');
+        const held = Buffer.from('held\n');
+        // The first goes to the transport at once, the second is copied.
+        const firstTaken = pair.writer.write(first);
+        if (!harness.writesReportedLater) expect(firstTaken).toBe(true);
+        if (firstTaken) first.fill('x');
+        expect(pair.writer.write(held)).toBe(firstTaken);
+        held.fill('x');
+        expect((await pair.reader.readBytes(11)).toString()).toBe('first\nheld\n');
       } finally {
         await pair.close();
       }
@@ -81,13 +90,15 @@ export function describeWrites(harness: StreamPairHarness): void {
       try {
         const small = Buffer.alloc(40, 'a');
         const large = Buffer.alloc(100, 'b');
+        pair.writer.write('>'); // the turn's first: sent at once
+        const sent = pair.writer.writableLength;
         pair.writer.write(small);
-        expect(pair.writer.writableLength).toBe(40);
+        expect(pair.writer.writableLength).toBe(sent + 40);
         pair.writer.write(small);
         pair.writer.write(large);
         if (!harness.writesReportedLater) expect(pair.writer.writableLength).toBe(0);
         pair.writer.write('c\n');
-        expect((await pair.reader.readUntil('\n')).equals(Buffer.concat([small, small, large, Buffer.from('c\n')]))).toBe(true);
+        expect((await pair.reader.readUntil('\n')).equals(Buffer.concat([Buffer.from('>'), small, small, large, Buffer.from('c\n')]))).toBe(true);
       } finally {
         await pair.close();
       }
@@ -114,6 +125,28 @@ export function describeWrites(harness: StreamPairHarness): void {
 /** What only a two-way channel can show: a socket error on the held writes of a turn. */
 export function describeTwoWayWrites(harness: StreamPairHarness): void {
   describe('write coalescing, two-way', () => {
+    it('while requests are still unread, even the first reply of a turn is held: pipelined replies go out together', async () => {
+      const pair = await harness.createPair();
+      try {
+        pair.reader.write('a\nb\n');
+        for (let attempt = 0; attempt < 100 && pair.writer.readableLength < 4; attempt++) {
+          await pair.writer.readable();
+          if (pair.writer.readableLength < 4) await turnEnd();
+        }
+        expect((await pair.writer.readUntil('\n')).toString()).toBe('a\n');
+        pair.writer.write('reply a\n');
+        expect(pair.writer.writableLength).toBe(8);
+        expect((await pair.writer.readUntil('\n')).toString()).toBe('b\n');
+        // Nothing unread now, but a reply is already held: this one joins it.
+        pair.writer.write('reply b\n');
+        expect(pair.writer.writableLength).toBe(16);
+        await turnEnd();
+        expect((await pair.reader.readBytes(16)).toString()).toBe('reply a\nreply b\n');
+      } finally {
+        await pair.close();
+      }
+    });
+
     it('an error from the socket fails the held writes and flush(); later writes throw', async () => {
       const pair = await harness.createPair();
       try {
