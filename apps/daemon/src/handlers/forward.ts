@@ -30,23 +30,30 @@ export async function forwardStream(options: ForwardTarget, env: HandlerEnvironm
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const tls = isTlsURI(options.target) ? await UpstreamTls.read(options.tls, env.baseDir, `Cannot forward to ${options.target}`) : undefined;
   if (tls !== undefined) env.onUpstreamTls?.(tls);
-  return async (conn: StreamConnection) => {
+  const connectUpstream = async (): Promise<BaseStream> => {
     // A controller and a timer cleared once connected, not AbortSignal.timeout(): that one
     // costs a WeakRef and a FinalizationRegistry entry per connection, and its timer runs on.
     // Unreferenced as that one's: a connect in progress does not keep the process alive.
+    // In a function of its own, so none of them outlives the connect: an idle
+    // connection's handler holds only its two streams.
     const timeout = new AbortController();
     const timer = setTimeout(abortForTimeout, connectTimeoutMs, timeout).unref();
-    const connectOptions = { ...env.streamLimits, ...tls?.options, signal: timeout.signal };
+    try {
+      const upstream = await transport.connect(address, { ...env.streamLimits, ...tls?.options, signal: timeout.signal });
+      tls?.check(upstream);
+      return upstream;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return async (conn: StreamConnection) => {
     let upstream: BaseStream;
     try {
-      upstream = await transport.connect(address, connectOptions);
-      tls?.check(upstream);
+      upstream = await connectUpstream();
     } catch (error) {
       // The client must not take the refusal for an empty stream that ended well.
       conn.reset();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     try {
       await relayBothWays(conn, upstream);

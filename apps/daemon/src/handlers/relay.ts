@@ -39,14 +39,20 @@ const relayBuffers = new BufferPool(RELAY_CHUNK_BYTES, FREE_RELAY_BUFFERS);
  * Cost: one await per read. Rejects with the first read, write or shutdown error.
  */
 export async function relay(from: BaseStream, to: BaseStream): Promise<void> {
+  // Until its first bytes, a direction waits holding no read of its own
+  // (many connections stay idle, or only one side ever speaks), nor a
+  // buffer, closure or frame of `moveBytes`; the first chunk is then copied
+  // twice, every later one once.
+  await from.readable();
+  await moveBytes(from, to);
+}
+
+/** `relay` once `from` is readable: moves its bytes to `to` until it ends, then shuts `to` down. */
+async function moveBytes(from: BaseStream, to: BaseStream): Promise<void> {
   let buffer: Buffer | undefined;
   const provide = (): Buffer => (buffer ??= relayBuffers.take());
   let bufferedSteps = 0;
   try {
-    // Until its first bytes, a direction waits holding no read of its own
-    // (many connections stay idle, or only one side ever speaks); the first
-    // chunk is then copied twice, every later one once.
-    await from.readable();
     for (;;) {
       // A step that waits for the OS starts a new turn; one that does not keeps the turn going.
       if (from.readableLength === 0) bufferedSteps = 0;
@@ -81,11 +87,15 @@ export function relayBuffersInUse(): number {
  * was cut short instead of taking a truncated stream for a whole one, and
  * the promise rejects with that failure.
  */
-export async function relayBothWays(a: BaseStream, b: BaseStream): Promise<void> {
+export function relayBothWays(a: BaseStream, b: BaseStream): Promise<void> {
+  // Not an async function: an idle connection holds no suspended frame for it.
   const resetBoth = (error: unknown): never => {
     a.reset();
     b.reset();
     throw error;
   };
-  await Promise.all([relay(a, b).catch(resetBoth), relay(b, a).catch(resetBoth)]);
+  return Promise.all([relay(a, b).catch(resetBoth), relay(b, a).catch(resetBoth)]).then(bothEnded);
 }
+
+/** What `relayBothWays` resolves once both directions ended: nothing. */
+function bothEnded(): void {}

@@ -18,6 +18,15 @@ export interface ByteCounts {
 }
 
 /**
+ * How a record ends its connection: the stream itself (one object fewer per
+ * connection than a closure over it), or a datagram session's closer.
+ */
+export interface Closer {
+  /** Ends the connection; called once per `ConnectionRecord.close`. */
+  close(): void;
+}
+
+/**
  * One active connection (a stream connection, or a datagram session): its
  * id, server, source, peer and local addresses, start, bytes and last activity. Byte counts are read
  * from `counts` when asked (a socket counts for free); last activity is
@@ -44,9 +53,9 @@ export class ConnectionRecord implements ConnectionContext {
   /** Why the handler was told to finish, once it was (for a `signal` asked for later). */
   #stopMessage: string | undefined;
   readonly #counts: ByteCounts;
-  readonly #closer: () => void;
+  readonly #closer: Closer;
 
-  constructor(id: string, server: string, source: string, counts: ByteCounts, closer: () => void, endpoints: ConnectionEndpoints = {}) {
+  constructor(id: string, server: string, source: string, counts: ByteCounts, closer: Closer, endpoints: ConnectionEndpoints = {}) {
     this.id = id;
     this.server = server;
     this.source = source;
@@ -109,7 +118,7 @@ export class ConnectionRecord implements ConnectionContext {
   close(reason: CloseReason): void {
     this.#closedBy ??= reason;
     this.#tellHandler(`Cannot go on serving connection ${this.id}: the daemon closed it (${reason})`);
-    this.#closer();
+    this.#closer.close();
   }
 
   #tellHandler(message: string): void {

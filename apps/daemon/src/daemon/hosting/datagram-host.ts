@@ -177,7 +177,7 @@ export class DatagramHost extends HostedServer {
   #open(socket: DatagramSocket, from: SocketAddress): Session | undefined {
     if (this._refusal(from.address) !== undefined) return undefined;
     const session = new Session(from, socket, this.#owner);
-    session.record = this._open(from.address, session, () => this.#close(session), { peer: hostPort(from.address, from.port), local: hostPort(socket.sockname.address, socket.sockname.port) });
+    session.record = this._open(from.address, session, { close: () => this.#close(session) }, { peer: hostPort(from.address, from.port), local: hostPort(socket.sockname.address, socket.sockname.port) });
     this.#sessions.set(keyOf(from), session);
     return session;
   }

@@ -3,7 +3,7 @@ import type { ServerSpec } from '../../protocol/server-spec.js';
 import type { PauseMode, RefusalReason, ServerInfo, ServerOrigin, ServerState, ServerStatsInfo } from '../../protocol/results.js';
 import { DEFAULT_DRAIN_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../../protocol/server-spec.js';
 import { Admission } from './admission.js';
-import { ConnectionRecord, type ByteCounts } from './connection-record.js';
+import { ConnectionRecord, type ByteCounts, type Closer } from './connection-record.js';
 import type { ConnectionEndpoints } from './connection-endpoints.js';
 import type { Logger } from '../logging/logger.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
@@ -217,7 +217,7 @@ export abstract class HostedServer implements ServerHost {
   }
 
   /** Registers an admitted connection. */
-  protected _open(source: string, counts: ByteCounts, closer: () => void, endpoints?: ConnectionEndpoints): ConnectionRecord {
+  protected _open(source: string, counts: ByteCounts, closer: Closer, endpoints?: ConnectionEndpoints): ConnectionRecord {
     const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionId()}`, this.name, source, counts, closer, endpoints);
     this.#records.set(record.id, record);
     this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);

@@ -107,7 +107,7 @@ export class StreamHost extends HostedServer {
     }
     if (source === undefined) {
       // The peer reset before its address could be read: accepted and closed, counted as both.
-      const record = this._open(GONE_SOURCE, conn, () => conn.close());
+      const record = this._open(GONE_SOURCE, conn, conn);
       conn.close();
       this._finish(record, undefined, true);
       return;
@@ -121,7 +121,7 @@ export class StreamHost extends HostedServer {
       conn.close();
       return;
     }
-    const record = this._open(source, conn, () => conn.close(), streamEndpoints(conn));
+    const record = this._open(source, conn, conn, streamEndpoints(conn));
     record.tls = facts;
     let failure: unknown;
     try {
