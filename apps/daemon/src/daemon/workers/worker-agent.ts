@@ -16,8 +16,8 @@ type Outgoing = WorkerEventMessage | { kind: 'reply'; id: number; result?: unkno
 /**
  * A worker process's side of the daemon: the hosts the primary asked it to
  * run, by the primary's host number, and the answers to the primary's calls
- * ({@link WorkerCalls}). Its connections' events and its log records go to
- * the primary; each new stream connection takes its place under the whole
+ * ({@link WorkerCalls}). Its log records go to the primary, and its
+ * connections' events too while the primary asks for them ('watch'); each new stream connection takes its place under the whole
  * server's limits from the places the primary leased to this worker
  * ({@link AdmissionLeases}), claiming more from the primary when it holds
  * none unused.
@@ -29,6 +29,7 @@ export class WorkerAgent {
   readonly #claims = new Map<number, (verdict: AdmissionVerdictMessage) => void>();
   readonly #leases: AdmissionLeases;
   #claimNumber = 0;
+  #watching = false;
   #connectionNumber = 0;
   #builders = new Map<string, { builder: HostBuilder; registry: TransportRegistry }>();
   readonly #context: HostContext;
@@ -42,9 +43,9 @@ export class WorkerAgent {
     });
     this.#context = {
       log,
-      // A server's state is the primary's to publish; its connections are this worker's.
+      // A server's state is the primary's to publish; its connections are this worker's, sent only while someone subscribes.
       emit: (topic, event) => {
-        if (topic === 'connections') send({ kind: 'event', topic, event: { ...event, worker: process.pid } });
+        if (topic === 'connections' && this.#watching) send({ kind: 'event', topic, event: { ...event, worker: process.pid } });
       },
       nextConnectionId: () => `${process.pid}.${(this.#connectionNumber += 1)}`,
       claim: (server, source) => this.#leases.claim(server, source),
@@ -97,6 +98,9 @@ export class WorkerAgent {
         return null;
       case 'snapshot':
         return this.#snapshot(p.connections);
+      case 'watch':
+        this.#watching = p.connections;
+        return null;
       case 'reclaim':
         return this.#leases.reclaim(p.server);
       case 'shutdown':

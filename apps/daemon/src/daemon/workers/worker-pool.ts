@@ -81,6 +81,8 @@ export class WorkerPool implements WorkerHostPool {
   #hostNumber = 0;
   #logLevel: LogLevel;
   #closing = false;
+  /** Whether the workers send their connections' events (someone is subscribed to them). */
+  #watching = false;
   #restarting: Promise<WorkersRestartResult> | undefined;
   #probe: NodeJS.Timeout | undefined;
 
@@ -154,6 +156,17 @@ export class WorkerPool implements WorkerHostPool {
   /** Asks every worker for a fresh snapshot (with its connections when asked): the control methods read the whole daemon after it. */
   async refresh(withConnections = false): Promise<void> {
     await Promise.all([...this.#alive].map((worker) => worker.call('snapshot', { connections: withConnections }).then((snapshot) => (worker.snapshot = snapshot), () => undefined)));
+  }
+
+  /**
+   * Has every worker send the events of its connections, or stop (and
+   * those started later do the same): they cost two messages to the
+   * primary per connection, for nothing while no one subscribes. Resolves
+   * once every worker has been told.
+   */
+  async watchConnections(watch: boolean): Promise<void> {
+    this.#watching = watch;
+    await Promise.all([...this.#alive].map((worker) => worker.call('watch', { connections: watch }).catch(() => {})));
   }
 
   /** Sets every worker's log level (and that of workers started later). */
@@ -244,6 +257,7 @@ export class WorkerPool implements WorkerHostPool {
     this.#alive.add(worker);
     try {
       await worker.ready();
+      if (this.#watching) await worker.call('watch', { connections: true });
       for (const host of this.#placed) if (host.sharing === 'round-robin' || slot === 0) await host.placeOn(worker);
       return worker;
     } catch (error) {
