@@ -1,6 +1,6 @@
 // evergreend across cores (`npm run bench:workers`): a CPU-bound module
-// handler (fixtures/cpu-echo.mjs: each line echoed after some 0.3 ms of
-// integer work) served by evergreend with workers: 0, 1 and 2, and by a raw
+// handler (fixtures/cpu-echo.mjs: some 2 ms of integer work at each
+// connection's start, each line echoed after 0.25 ms more) served by evergreend with workers: 0, 1 and 2, and by a raw
 // Node server doing the same work, each in its own process(es), kept for
 // all runs and measured in interleaved order. Two loads from the load
 // client: the connection rate (50 loops of connect, one line, close) and
