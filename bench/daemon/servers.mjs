@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { TCPServer, transport as tcp } from '@evergreen/tcp';
 import { relayBothWays } from '../../apps/daemon/dist/handlers/relay.js';
-import { work } from './fixtures/cpu-echo.mjs';
+import { connectionWork, work } from './fixtures/cpu-echo.mjs';
 
 const LOOPBACK = '127.0.0.1';
 /** Every socket gets this: a peer that resets must not crash the server. */
@@ -91,9 +91,10 @@ export function rawEcho() {
   return listen((socket) => socket.pipe(socket));
 }
 
-/** The raw Node counterpart of the workers benchmark's handler: each line echoed after the same CPU work. */
+/** The raw Node counterpart of the workers benchmark's handler: the same CPU work at the connection's start, and before each line is echoed. */
 export function rawCpuEcho() {
   return listen((socket) => {
+    connectionWork();
     let pending = '';
     socket.setEncoding('latin1');
     socket.on('data', (text) => {

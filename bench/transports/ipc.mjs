@@ -56,6 +56,11 @@ export class Child {
     return { child, ready: await within(Promise.race([ready, exited]), START_TIMEOUT_MS, `start ${script}`) };
   }
 
+  /** The child's process id. */
+  get pid() {
+    return this.#process.pid;
+  }
+
   /** Asks the child to run `op`; resolves its result, rejects with its error or after the timeout. */
   request(op, params = {}) {
     const id = this.#nextId++;

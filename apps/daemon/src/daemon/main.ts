@@ -236,7 +236,7 @@ async function serve(config: DaemonConfig, paths: DaemonPaths, options: ServeOpt
     const methods = controlMethods(daemon, (drainMs) => stop('shutdown requested', drainMs), workers);
     const sockets = await resolveControlSockets(config.control.sockets);
     const info = { name: 'evergreend', version: VERSION, protocol: PROTOCOL_VERSION };
-    control = new ControlServer({ path: paths.socket, sockets, methods, info, topics: TOPICS, topicLevels: TOPIC_LEVELS, log, idleTimeoutMs: config.control.idleTimeoutMs });
+    control = new ControlServer({ path: paths.socket, sockets, methods, info, topics: TOPICS, topicLevels: TOPIC_LEVELS, log, idleTimeoutMs: config.control.idleTimeoutMs, onSubscribed: (topics) => workers?.watchConnections(topics.has('connections')) });
     await control.listen();
     const published = control;
     daemon.subscribe((topic, event) => published.publish(topic, event));

@@ -84,6 +84,13 @@ export interface ControlServerOptions {
    * 10 min; 0: never): an integer from 0 to `MAX_TIMER_MS`.
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * Told the topics at least one client is subscribed to, each time they
+   * change (a subscribe, an unsubscribe, a subscriber gone); a subscribe
+   * is answered once what it returns has settled, so a publisher told to
+   * start (a daemon's workers) has started by then.
+   */
+  readonly onSubscribed?: (topics: ReadonlySet<string>) => Promise<void> | void;
 }
 
 /**
@@ -125,11 +132,15 @@ export class ControlServer {
   readonly #methods: ReadonlyMap<string, ControlMethod>;
   readonly #admin: Listener;
   readonly #extra: readonly (Listener & { readonly mode: number; readonly group?: number })[];
+  readonly #onSubscribed: ((topics: ReadonlySet<string>) => Promise<void> | void) | undefined;
+  /** The topics last told to `onSubscribed`. */
+  #subscribed: ReadonlySet<string> = new Set();
 
   constructor(options: ControlServerOptions) {
     this.#info = options.info;
     this.#topics = [...(options.topics ?? [])];
     this.#topicLevels = { ...options.topicLevels };
+    this.#onSubscribed = options.onSubscribed;
     this.#log = options.log ?? silentLog;
     this.#replyStallTimeoutMs = timeoutOption('replyStallTimeoutMs', options.replyStallTimeoutMs, REPLY_STALL_TIMEOUT_MS, 1);
     this.#idleTimeoutMs = timeoutOption('idleTimeoutMs', options.idleTimeoutMs, CONTROL_IDLE_TIMEOUT_MS, 0);
@@ -238,7 +249,10 @@ export class ControlServer {
     const options = { stallTimeoutMs: this.#replyStallTimeoutMs, idleTimeoutMs: this.#idleTimeoutMs, level: listener.level };
     const session = new ControlSession(conn, (request, from) => this.#dispatch(request, from), this.#log, options);
     listener.sessions.add(session);
-    return session.run().finally(() => listener.sessions.delete(session));
+    return session.run().finally(() => {
+      listener.sessions.delete(session);
+      if (session.topics.size > 0) void this.#subscriptionsChanged();
+    });
   }
 
   /** Closes the session of `listener` idle longest to make room for a new client; false when none is idle. */
@@ -296,13 +310,14 @@ export class ControlServer {
         'subscribe',
         controlMethod(
           z.strictObject({ topics: z.array(topic).min(1) }),
-          ({ topics }, session) => {
+          async ({ topics }, session) => {
             // All or nothing: a refused topic leaves the subscriptions as they were.
             for (const name of topics) {
               const required = this.#topicLevels[name] ?? 'admin';
               if (!levelAllows(session.level, required)) throw forbidden(`subscribe to "${name}"`, session.level, required);
             }
             session.subscribe(topics);
+            await this.#subscriptionsChanged();
             return { topics: [...session.topics] };
           },
           BUILT_IN_LEVELS.subscribe,
@@ -314,12 +329,27 @@ export class ControlServer {
           z.strictObject({ topics: z.array(topic).optional() }),
           ({ topics }, session) => {
             session.unsubscribe(topics);
+            void this.#subscriptionsChanged();
             return { topics: [...session.topics] };
           },
           BUILT_IN_LEVELS.unsubscribe,
         ),
       ],
     ];
+  }
+
+  /** Tells `onSubscribed` the topics subscribed to now, when they changed; a failure there is logged. */
+  async #subscriptionsChanged(): Promise<void> {
+    if (this.#onSubscribed === undefined) return;
+    const topics = new Set<string>();
+    for (const listener of this.#listeners()) for (const session of listener.sessions) for (const topic of session.topics) topics.add(topic);
+    if (topics.size === this.#subscribed.size && [...topics].every((topic) => this.#subscribed.has(topic))) return;
+    this.#subscribed = topics;
+    try {
+      await this.#onSubscribed(topics);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'Cannot tell the publishers of the topics subscribed to');
+    }
   }
 
   #hello(session: ControlSession): object {

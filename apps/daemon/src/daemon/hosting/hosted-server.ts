@@ -17,11 +17,12 @@ export interface HostContext {
   emit(topic: string, event: Record<string, unknown>): void;
   /**
    * With workers: claims a place for a connection from `source` under the
-   * whole server's `maxConnections` and `maxPerSource` (the primary counts
-   * every worker's connections); resolves the reason to refuse it, if any.
-   * Absent in a daemon without workers, whose own counts are the whole server's.
+   * whole server's `maxConnections` and `maxPerSource` (the primary leases
+   * the places to the workers); gives, at once or once the primary has
+   * answered, the reason to refuse it, if any. Absent in a daemon without
+   * workers, whose own counts are the whole server's.
    */
-  claim?(server: string, source: string): Promise<RefusalReason | undefined>;
+  claim?(server: string, source: string): RefusalReason | undefined | Promise<RefusalReason | undefined>;
   /** Gives back a place {@link claim} granted, once its connection is closed. */
   release?(server: string, source: string): void;
   /** The next connection's id within its server, unique daemon-wide (a number; with workers, prefixed by the worker's pid). */

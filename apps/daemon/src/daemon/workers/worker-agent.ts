@@ -1,4 +1,3 @@
-import type { RefusalReason } from '../../protocol/results.js';
 import { TransportRegistry } from '../../transports/transport-registry.js';
 import { configBaseDir } from '../config/daemon-paths.js';
 import { DaemonError } from '../daemon-error.js';
@@ -6,6 +5,7 @@ import { HostBuilder } from '../hosting/host-builder.js';
 import type { HostContext, HostedServer } from '../hosting/hosted-server.js';
 import type { Logger } from '../logging/logger.js';
 import { PassedSockets } from '../systemd/passed-sockets.js';
+import { AdmissionLeases } from './admission-leases.js';
 import { toWorkerFailure, type WorkerCallMessage, type WorkerCalls, type WorkerMethod, type WorkerSnapshot } from './worker-call.js';
 import type { AdmissionVerdictMessage, WorkerEventMessage } from './worker-event.js';
 import { getHeapStatistics } from 'node:v8';
@@ -16,16 +16,20 @@ type Outgoing = WorkerEventMessage | { kind: 'reply'; id: number; result?: unkno
 /**
  * A worker process's side of the daemon: the hosts the primary asked it to
  * run, by the primary's host number, and the answers to the primary's calls
- * ({@link WorkerCalls}). Its connections' events and its log records go to
- * the primary; each new stream connection claims its place under the whole
- * server's limits from the primary before it is served.
+ * ({@link WorkerCalls}). Its log records go to the primary, and its
+ * connections' events too while the primary asks for them ('watch'); each new stream connection takes its place under the whole
+ * server's limits from the places the primary leased to this worker
+ * ({@link AdmissionLeases}), claiming more from the primary when it holds
+ * none unused.
  */
 export class WorkerAgent {
   readonly #hosts = new Map<number, HostedServer>();
   readonly #log: Logger;
   readonly #send: (message: Outgoing) => void;
-  readonly #claims = new Map<number, (reason: RefusalReason | undefined) => void>();
+  readonly #claims = new Map<number, (verdict: AdmissionVerdictMessage) => void>();
+  readonly #leases: AdmissionLeases;
   #claimNumber = 0;
+  #watching = false;
   #connectionNumber = 0;
   #builders = new Map<string, { builder: HostBuilder; registry: TransportRegistry }>();
   readonly #context: HostContext;
@@ -33,15 +37,19 @@ export class WorkerAgent {
   constructor(log: Logger, send: (message: Outgoing) => void) {
     this.#log = log;
     this.#send = send;
+    this.#leases = new AdmissionLeases({
+      ask: (server, source, want) => this.#ask(server, source, want),
+      giveBack: (server, source, places) => send({ kind: 'return', server, source, places }),
+    });
     this.#context = {
       log,
-      // A server's state is the primary's to publish; its connections are this worker's.
+      // A server's state is the primary's to publish; its connections are this worker's, sent only while someone subscribes.
       emit: (topic, event) => {
-        if (topic === 'connections') send({ kind: 'event', topic, event: { ...event, worker: process.pid } });
+        if (topic === 'connections' && this.#watching) send({ kind: 'event', topic, event: { ...event, worker: process.pid } });
       },
       nextConnectionId: () => `${process.pid}.${(this.#connectionNumber += 1)}`,
-      claim: (server, source) => this.#claim(server, source),
-      release: (server, source) => send({ kind: 'release', server, source }),
+      claim: (server, source) => this.#leases.claim(server, source),
+      release: (server, source) => this.#leases.release(server, source),
     };
   }
 
@@ -50,7 +58,7 @@ export class WorkerAgent {
     if (message.kind === 'verdict') {
       const settle = this.#claims.get(message.id);
       this.#claims.delete(message.id);
-      settle?.(message.reason);
+      settle?.(message);
       return;
     }
     void this.#answer(message);
@@ -90,6 +98,11 @@ export class WorkerAgent {
         return null;
       case 'snapshot':
         return this.#snapshot(p.connections);
+      case 'watch':
+        this.#watching = p.connections;
+        return null;
+      case 'reclaim':
+        return this.#leases.reclaim(p.server);
       case 'shutdown':
         await Promise.all([...this.#hosts.keys()].map((host) => this.#stop(host, p.drainMs)));
         return null;
@@ -140,11 +153,11 @@ export class WorkerAgent {
     return entry;
   }
 
-  #claim(server: string, source: string): Promise<RefusalReason | undefined> {
+  #ask(server: string, source: string, want: number): Promise<AdmissionVerdictMessage> {
     const id = (this.#claimNumber += 1);
     return new Promise((resolve) => {
       this.#claims.set(id, resolve);
-      this.#send({ kind: 'claim', id, server, source });
+      this.#send({ kind: 'claim', id, server, source, want });
     });
   }
 }

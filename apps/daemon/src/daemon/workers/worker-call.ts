@@ -23,6 +23,10 @@ export interface WorkerCalls {
   setLogLevel: { params: { level: LogLevel }; result: null };
   /** Its counters (and connections, when asked): also the primary's liveness check. */
   snapshot: { params: { connections: boolean }; result: WorkerSnapshot };
+  /** Whether to send the primary the events of its connections (someone is subscribed to `connections`); off at the start. */
+  watch: { params: { connections: boolean }; result: null };
+  /** Gives back every unused place of `server` under the whole-server limits and holds them exactly from now on; answers what it gave back, by source. */
+  reclaim: { params: { server: string }; result: [source: string, places: number][] };
   /** Stops every host (drain as `stop`), answers, then exits 0. */
   shutdown: { params: { drainMs?: number }; result: null };
 }

@@ -16,6 +16,8 @@ export interface WorkerHostPool {
   placed(host: WorkerHost, placed: boolean): void;
   /** A host has stopped everywhere (until then it is told of workers exiting: a dead worker's counters stay in its totals). */
   stopped(host: WorkerHost): void;
+  /** Has the workers give back their unused places of server `name` (its limits changed: what they hold unused was leased under the old ones). */
+  reclaim(name: string): Promise<void>;
   /** Publishes a server event (state changes), as a host in one process does. */
   emit(topic: string, event: Record<string, unknown>): void;
 }
@@ -141,6 +143,7 @@ export class WorkerHost implements ServerHost {
       this.#spec = spec;
       this.#origin = origin;
       this.#admission = new Admission(spec);
+      await this.#pool.reclaim(spec.name);
     });
   }
 

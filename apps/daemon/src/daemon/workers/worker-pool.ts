@@ -12,7 +12,7 @@ import { SerialQueue } from '../serial-queue.js';
 import { WholeServerAdmission } from './whole-server-admission.js';
 import { WorkerHost, type WorkerHostPool, type WorkerLoad } from './worker-host.js';
 import { WorkerProcess } from './worker-process.js';
-import type { WorkerEventMessage } from './worker-event.js';
+import type { AdmissionClaimMessage, WorkerEventMessage } from './worker-event.js';
 
 /** The file each worker process runs. */
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -27,6 +27,8 @@ const RESPAWN_FIRST_MS = 100;
 const RESPAWN_MAX_MS = 10_000;
 /** A worker that served this long (30 s) before dying starts the backoff over. */
 const STABLE_MS = 30_000;
+/** How many reclaim rounds a claim that finds no room may wait for before it is refused (a round ends tight, so one is enough unless the limits change meanwhile). */
+const MAX_RECLAIM_ROUNDS = 3;
 /** How long a worker told to exit (after its drain) gets before it is killed (5 s). */
 const EXIT_GRACE_MS = 5_000;
 
@@ -67,6 +69,8 @@ export class WorkerPool implements WorkerHostPool {
   /** The host whose limits admit a server name's connections: the one started last under that name. */
   readonly #limits = new Map<string, WorkerHost>();
   readonly #admission = new WholeServerAdmission();
+  /** The reclaim round in progress, by server name. */
+  readonly #reclaiming = new Map<string, Promise<void>>();
   readonly #turns = new SerialQueue();
   /** In-flight snapshot requests, by worker: when each was sent. */
   readonly #probes = new Map<WorkerProcess, number>();
@@ -77,6 +81,8 @@ export class WorkerPool implements WorkerHostPool {
   #hostNumber = 0;
   #logLevel: LogLevel;
   #closing = false;
+  /** Whether the workers send their connections' events (someone is subscribed to them). */
+  #watching = false;
   #restarting: Promise<WorkersRestartResult> | undefined;
   #probe: NodeJS.Timeout | undefined;
 
@@ -152,6 +158,17 @@ export class WorkerPool implements WorkerHostPool {
     await Promise.all([...this.#alive].map((worker) => worker.call('snapshot', { connections: withConnections }).then((snapshot) => (worker.snapshot = snapshot), () => undefined)));
   }
 
+  /**
+   * Has every worker send the events of its connections, or stop (and
+   * those started later do the same): they cost two messages to the
+   * primary per connection, for nothing while no one subscribes. Resolves
+   * once every worker has been told.
+   */
+  async watchConnections(watch: boolean): Promise<void> {
+    this.#watching = watch;
+    await Promise.all([...this.#alive].map((worker) => worker.call('watch', { connections: watch }).catch(() => {})));
+  }
+
   /** Sets every worker's log level (and that of workers started later). */
   setLogLevel(level: LogLevel): void {
     this.#logLevel = level;
@@ -192,7 +209,9 @@ export class WorkerPool implements WorkerHostPool {
     if (placed) {
       this.#placed.add(host);
       this.#hosts.add(host);
+      const before = this.#limits.get(host.name);
       this.#limits.set(host.name, host);
+      if (before !== undefined && before !== host) void this.reclaim(host.name);
       this.#log.info({ server: host.name, sharing: host.sharing, workers: this.holdersFor(host.sharing).length }, host.sharing === 'round-robin' ? 'server shared by the workers round-robin (the primary holds the listening socket)' : 'server held by one worker (udp: a client stays with one process)');
       return;
     }
@@ -238,6 +257,7 @@ export class WorkerPool implements WorkerHostPool {
     this.#alive.add(worker);
     try {
       await worker.ready();
+      if (this.#watching) await worker.call('watch', { connections: true });
       for (const host of this.#placed) if (host.sharing === 'round-robin' || slot === 0) await host.placeOn(worker);
       return worker;
     } catch (error) {
@@ -261,15 +281,56 @@ export class WorkerPool implements WorkerHostPool {
     if (!worker.alive) return;
     switch (message.kind) {
       case 'claim':
-        worker.send({ kind: 'verdict', id: message.id, reason: this.#admission.claim(worker, message.server, message.source, this.#limits.get(message.server)?.admission) });
+        void this.#decide(worker, message);
         return;
-      case 'release':
-        this.#admission.release(worker, message.server, message.source);
+      case 'return':
+        this.#admission.giveBack(worker, message.server, message.source, message.places);
         return;
       case 'event':
         this.#options.publish(message.topic, message.event);
         return;
     }
+  }
+
+  /**
+   * Answers a worker's claim. One that finds no room waits for the workers
+   * to give back their unused places of that server (a reclaim round: the
+   * server or source is tight from then on) and is decided again: refused
+   * only when the places in use leave no room.
+   */
+  async #decide(worker: WorkerProcess, claim: AdmissionClaimMessage): Promise<void> {
+    const { server, source } = claim;
+    let decision = this.#admission.claim(worker, server, source, claim.want, this.#limits.get(server)?.admission);
+    for (let round = 0; round < MAX_RECLAIM_ROUNDS && 'limit' in decision && (!decision.final || this.#reclaiming.has(server)); round += 1) {
+      // A round begun before the server (or source) was tight may have missed places granted meanwhile: one more after it.
+      await this.#reclaiming.get(server);
+      if (!decision.final) {
+        this.#admission.tighten(server, source, decision.limit);
+        await this.reclaim(server);
+      }
+      // Its places were given back when it exited: a claim decided after that must not take one.
+      if (!worker.alive) return;
+      decision = this.#admission.claim(worker, server, source, claim.want, this.#limits.get(server)?.admission);
+    }
+    worker.send('reason' in decision ? { kind: 'verdict', id: claim.id, reason: decision.reason } : { kind: 'verdict', id: claim.id, places: decision.places, exact: decision.exact });
+  }
+
+  /** Has every worker give back its unused places of `server` and hold them exactly (one round at a time per server; a worker that exits meanwhile has given back all of its places). */
+  reclaim(server: string): Promise<void> {
+    let round = this.#reclaiming.get(server);
+    if (round === undefined) {
+      const asked = [...this.#alive].map((worker) =>
+        worker.call('reclaim', { server }).then(
+          (given) => {
+            for (const [source, places] of given) this.#admission.giveBack(worker, server, source, places);
+          },
+          () => {},
+        ),
+      );
+      round = Promise.all(asked).then(() => void this.#reclaiming.delete(server));
+      this.#reclaiming.set(server, round);
+    }
+    return round;
   }
 
   #onExit(worker: WorkerProcess, code: number | null, signal: string | null): void {
