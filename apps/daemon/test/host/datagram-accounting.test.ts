@@ -55,10 +55,16 @@ describe('datagram accounting', () => {
     const reusePort = reusePortSupported();
     // Typed wide: Node 20's typings have no reusePort (and it has none to give).
     const options = { type: 'udp4', ...(reusePort && { reusePort: true }) } as SocketOptions;
+    // A port 0 bound with reusePort may join another group of this user: the port is found without it.
+    const probe = createSocket('udp4');
+    probe.bind(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = probe.address().port;
+    probe.close();
     const socket = createSocket(options);
     afterTest(() => socket.close());
     socket.on('message', () => {});
-    socket.bind(0, '127.0.0.1');
+    socket.bind(port, '127.0.0.1');
     await once(socket, 'listening');
     const address = { address: '127.0.0.1', port: socket.address().port, family: 'IPv4' as const };
     // Another process, reading all it gets: bound to our port where it may share it, else to a port of its own.
