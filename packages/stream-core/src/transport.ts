@@ -86,11 +86,20 @@ export interface DatagramBindOptions {
   recvBufferSize?: number;
   /** The kernel's send buffer in bytes (`SO_SNDBUF`), doubled and capped at `net.core.wmem_max` likewise. */
   sendBufferSize?: number;
+  /**
+   * `SO_REUSEPORT`: the socket shares its address and port with others
+   * bound likewise (other processes of the same user too), the kernel giving
+   * each sender to one of them. Only where the transport's `reusePort` is
+   * true; elsewhere `bind` rejects (`ENOTSUP`).
+   */
+  reusePort?: boolean;
 }
 
 /** A datagram transport (UDP). */
 export interface DatagramTransport<A = unknown> extends TransportBase<A> {
   readonly kind: 'datagram';
+  /** True when `bind` takes `reusePort` on this runtime and platform; absent or false: it does not. */
+  readonly reusePort?: boolean;
   /**
    * A socket bound to `address` (port 0: any free port) with the receive
    * queue bounds and buffer sizes of `options` (the defaults where absent).

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:dgram';
 import { formatHostPortURI, parseHostPortURI, type DatagramTransport, type HostPort } from '@evergreen/stream-core';
+import { reusePortSupported } from './reuse-port.js';
 import { toUDPAddress } from './udp-address.js';
 import { UDPEndpoint, type UDPEndpointOptions } from './udp-endpoint.js';
 
@@ -23,10 +24,12 @@ export interface UDPTransport extends DatagramTransport<HostPort> {
  * `DatagramBindOptions` among them) and rejects like `UDPEndpoint#bind`, or
  * with the constructor's `TypeError`/`RangeError` for a malformed option.
  * `attach` wraps a bound `dgram.Socket` the caller owns (`UDPEndpoint#attach`).
+ * `reusePort` is {@link reusePortSupported}, read once when the module loads.
  */
 export const transport: UDPTransport = {
   kind: 'datagram',
   scheme: SCHEME,
+  reusePort: reusePortSupported(),
   parse: (uri) => parseHostPortURI(uri, SCHEME),
   format: (address) => formatHostPortURI(SCHEME, toUDPAddress(address)),
   async bind(address: HostPort, options?: UDPEndpointOptions): Promise<UDPEndpoint> {

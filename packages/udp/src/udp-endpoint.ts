@@ -13,6 +13,7 @@ import { DatagramIterator } from './datagram-iterator.js';
 import { DatagramQueue } from './datagram-queue.js';
 import { DONE, PendingReceives } from './pending-receives.js';
 import { PendingSends } from './pending-sends.js';
+import { reusePortSupported } from './reuse-port.js';
 import { lookupLiteralAtOnce, resolveHost, toUDPAddress } from './udp-address.js';
 import { UDPError } from './udp-error.js';
 import { applySocketOptions, checkSocketOptions, type UDPSocketOptions } from './udp-socket-options.js';
@@ -181,7 +182,8 @@ export class UDPEndpoint implements DatagramSocket {
    *
    * Errors: `UDPError` with the system `code` (`EADDRINUSE`, `EADDRNOTAVAIL`,
    * `ENOTFOUND`…) — the endpoint stays unbound and may bind again; `UDPError`
-   * `EINVAL` when already bound (also implicitly, by a first `send()`); a closed
+   * `ENOTSUP` for `reusePort` where {@link reusePortSupported} is false
+   * (likewise for a first `send()`); `UDPError` `EINVAL` when already bound (also implicitly, by a first `send()`); a closed
    * `UDPError` after `close()`.
    */
   async bind(address: AddressInput): Promise<void> {
@@ -455,13 +457,16 @@ export class UDPEndpoint implements DatagramSocket {
   }
 
   async #createSocket(action: string, host: string, port: number, wildcard: boolean): Promise<Socket> {
+    const { reuseAddr, reusePort, ipv6Only } = this.#options;
+    // Node 20 would ignore the option and bind a socket that shares nothing.
+    if (reusePort === true && !reusePortSupported()) throw this.#errors.withCode(action, 'ENOTSUP', `reusePort needs Node >= 22.12 on Linux, FreeBSD, Solaris or AIX (this is Node ${process.versions.node} on ${process.platform})`);
     const resolved = await resolveHost(host).catch((err: unknown) => {
       throw this.#errors.system(action, err);
     });
     if (this.#closed) throw this.#closedError(action);
-    const { reuseAddr, ipv6Only } = this.#options;
     const type = resolved.family === 6 ? 'udp6' : 'udp4';
-    const socket = createSocket({ type, reuseAddr, ipv6Only, lookup: lookupLiteralAtOnce });
+    // Spread: Node 20's typings have no reusePort. With it, a cluster worker binds its own socket (not the primary's).
+    const socket = createSocket({ type, reuseAddr, ipv6Only, lookup: lookupLiteralAtOnce, ...(reusePort === true && { reusePort }) });
     try {
       // Listen first: with a literal address the lookup answers at once and
       // Node may emit 'listening' (or 'error') inside bind().

@@ -12,6 +12,16 @@ const MAX_TTL_HOPS = 255;
 export interface UDPSocketOptions {
   /** `SO_REUSEADDR`: several endpoints may bind the same address and port (default false). */
   reuseAddr?: boolean;
+  /**
+   * `SO_REUSEPORT`: sockets (of this process or others of the same user)
+   * bound with it share one address and port, and the kernel gives each
+   * sender's datagrams to one of them by the hash of the address pair —
+   * a sender stays with one socket while the group keeps its members
+   * (default false). Needs a Node whose dgram takes it and a platform that
+   * balances it ({@link reusePortSupported}); elsewhere the bind rejects
+   * with `UDPError` `ENOTSUP` rather than bind a socket that does not share.
+   */
+  reusePort?: boolean;
   /** An IPv6 endpoint bound to `::` does not also take IPv4 (default false: it does). */
   ipv6Only?: boolean;
   /** `SO_RCVBUF` in bytes (the kernel may double or cap it: Linux caps at `net.core.rmem_max`). */

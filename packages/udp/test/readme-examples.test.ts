@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { packageExamples, runCleanly } from '../../../scripts/readme-example-tests.mjs';
+import { reusePortSupported } from '../src/index.js';
 
 const { examples, cwd } = packageExamples(import.meta.url);
 
 describe('the README examples, run as a user would', () => {
-  const [example, batchExample, ...others] = examples;
+  const [example, reusePortExample, batchExample, ...others] = examples;
 
-  it('has the two examples these tests know', () => {
+  it('has the three examples these tests know', () => {
     expect(example).toBeDefined();
+    expect(reusePortExample).toBeDefined();
     expect(batchExample).toBeDefined();
     expect(others).toEqual([]);
   });
@@ -21,6 +23,11 @@ describe('the README examples, run as a user would', () => {
     expect(stats).toMatch(/sent: 1,/);
     expect(stats).toMatch(/dropped: 0,/);
     expect(rest.at(-2)).toBe('StreamClosedError Cannot receive: the endpoint is closed');
+  }, 30_000);
+
+  it('shares a port with reusePort where this Node has it, and is refused ENOTSUP where not', async () => {
+    const stdout = await runCleanly(reusePortExample.code, { cwd });
+    expect(stdout.trimEnd()).toBe(reusePortSupported() ? 'shared true' : 'refused ENOTSUP');
   }, 30_000);
 
   it('takes five datagrams in batches, each with its sender, and ends when the endpoint closes', async () => {

@@ -56,10 +56,13 @@ export interface ServerInfo {
 /**
  * How a server's listener is shared among the worker processes:
  * `round-robin` (tcp, tls: the primary holds the listening socket and hands
- * each connection to the next worker) or `single-worker` (udp: one worker
- * of the generation holds the socket, so a client's datagrams stay in one process).
+ * each connection to the next worker), `reuse-port` (udp where Node has
+ * `reusePort`, ≥ 22.12: every worker of the generation binds the port with
+ * `SO_REUSEPORT`, and the kernel keeps each client's datagrams on one of
+ * them) or `single-worker` (udp elsewhere: one worker of the generation
+ * holds the socket, so a client's datagrams stay in one process).
  */
-export type ListenerSharing = 'round-robin' | 'single-worker';
+export type ListenerSharing = 'round-robin' | 'reuse-port' | 'single-worker';
 
 /** A worker process as `status.workers` lists it. */
 export interface WorkerInfo {

@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { execFileSync, spawn } from 'node:child_process';
+import { createSocket, type SocketOptions } from 'node:dgram';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@evergreen/stream-core/testing';
-import { kernelUdpDrops } from '../../src/daemon/hosting/kernel-udp-drops.js';
+import { reusePortSupported } from '@evergreen/udp';
+import { kernelUdpDrops, ownUdpSocketInode, udpSocketLines } from '../../src/daemon/hosting/kernel-udp-drops.js';
 import { addressOf, afterTest, portOf, releaseAll, startDaemon } from './harness.js';
 
 afterEach(releaseAll);
@@ -47,5 +48,54 @@ describe('datagram accounting', () => {
 
     expect(kernelUdpDrops({ address: host, port: socket.address().port, family })).toBe(0);
     expect(kernelUdpDrops({ address: host, port: 9, family })).toBeUndefined();
+  });
+
+  // Each Node asserts its own branch: with reusePort two processes share the port, without it each has its own.
+  it(`finds this process's own socket among those bound to one address${reusePortSupported() ? ', with another process sharing it by SO_REUSEPORT' : ''}`, async () => {
+    const reusePort = reusePortSupported();
+    // Typed wide: Node 20's typings have no reusePort (and it has none to give).
+    const options = { type: 'udp4', ...(reusePort && { reusePort: true }) } as SocketOptions;
+    // A port 0 bound with reusePort may join another group of this user: the port is found without it.
+    const probe = createSocket('udp4');
+    probe.bind(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = probe.address().port;
+    probe.close();
+    const socket = createSocket(options);
+    afterTest(() => socket.close());
+    socket.on('message', () => {});
+    socket.bind(port, '127.0.0.1');
+    await once(socket, 'listening');
+    // The kernel's least: of its share of a burst, this socket keeps a datagram or two.
+    socket.setRecvBufferSize(1);
+    const address = { address: '127.0.0.1', port: socket.address().port, family: 'IPv4' as const };
+    // Another process, reading all it gets: bound to our port where it may share it, else to a port of its own.
+    const child = spawn(process.execPath, ['-e', `
+      const s = require('node:dgram').createSocket({ type: 'udp4', reusePort: ${reusePort} });
+      s.on('message', () => {});
+      s.bind(${reusePort ? address.port : 0}, '127.0.0.1', () => console.log(s.address().port));
+      process.stdin.on('end', () => process.exit(0)).resume();`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    afterTest(() => child.kill('SIGKILL'));
+    const [childPort] = (await once(child.stdout!, 'data')) as [Buffer];
+    const childAddress = { ...address, port: Number(String(childPort)) };
+    expect(ownUdpSocketInode(childAddress)).toBe(reusePort ? ownUdpSocketInode(address) : undefined);
+    const own = ownUdpSocketInode(address);
+    expect(own).toBeDefined();
+    if (!reusePort) {
+      expect(udpSocketLines(address)!.map((line) => line.inode)).toEqual([own]);
+      return;
+    }
+    // Two sockets on one address: the child's, and ours.
+    const lines = udpSocketLines(address)!;
+    expect(lines).toHaveLength(2);
+    expect(lines.filter((line) => line.inode === own)).toHaveLength(1);
+    // This process blocked while the sources send: its tiny buffer drops nearly all of its half; the
+    // child's default one keeps about 90 of its half even if the child never gets to read (a loaded machine).
+    execFileSync(process.execPath, [UDP_SOURCES, String(address.port), String(SOURCES), String(DATAGRAM_BYTES)], { timeout: BURST_TIMEOUT_MS, stdio: 'ignore' });
+    const after = udpSocketLines(address)!;
+    const childDrops = after.find((line) => line.inode !== own)!.drops;
+    expect(kernelUdpDrops(address, own)).toBe(after.find((line) => line.inode === own)!.drops);
+    expect(kernelUdpDrops(address, own)).toBeGreaterThan(childDrops);
+    child.stdin!.end();
   });
 });

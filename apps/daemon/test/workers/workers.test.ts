@@ -1,5 +1,3 @@
-import { createSocket } from 'node:dgram';
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,22 +97,6 @@ describe('evergreend with workers', () => {
     for (const each of held) each.client.socket.end();
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
     expect(pids.filter(isRunning)).toEqual([]);
-  });
-
-  it('hosts a udp server in one worker of the generation', async () => {
-    const { control, addresses } = await startWorkersDaemon({ workers: 2, servers: [{ name: 'udp', listen: 'udp://127.0.0.1:0', handler: { type: 'echo' } }] });
-    const status = await control.status();
-    expect(status.sharing).toEqual({ udp: 'single-worker' });
-    const socket = createSocket('udp4');
-    try {
-      const reply = once(socket, 'message');
-      socket.send('ping', Number(new URL(addresses.udp!).port), '127.0.0.1');
-      expect(String((await reply)[0])).toBe('ping');
-    } finally {
-      socket.close();
-    }
-    const { items } = await control.listConnections({ server: 'udp' });
-    expect(items.map((item) => item.worker)).toEqual([status.workers!.find((worker) => worker.slot === 0)!.pid]);
   });
 
   it('refuses a pipe server with workers, naming the reason', async () => {

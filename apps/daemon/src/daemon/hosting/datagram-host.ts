@@ -1,9 +1,9 @@
-import type { DatagramSocket, DatagramTransport, SocketAddress } from '@evergreen/stream-core';
+import type { DatagramBindOptions, DatagramSocket, DatagramTransport, SocketAddress } from '@evergreen/stream-core';
 import type { DatagramHandler, DatagramSession } from '../../handlers/handler.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
 import { eachDatagram } from '../../handlers/each-datagram.js';
 import { BindError } from './bind-error.js';
-import { kernelUdpDrops } from './kernel-udp-drops.js';
+import { kernelUdpDrops, ownUdpSocketInode } from './kernel-udp-drops.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { hostPort } from './connection-endpoints.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
@@ -54,6 +54,15 @@ class Session implements DatagramSession {
   }
 }
 
+/** Most datagrams of a new client that wait while its place is claimed from the primary (workers); those past it are dropped. */
+const MAX_WAITING_FOR_CLAIM = 64;
+
+/** A new client's datagrams waiting for the primary's verdict, and how many came (those past the bound were dropped). */
+interface Claiming {
+  datagrams: Buffer[];
+  arrived: number;
+}
+
 /** The key of a client's session: its address and port. */
 function keyOf(peer: SocketAddress): string {
   return `${peer.address}|${peer.port}`;
@@ -63,7 +72,10 @@ function keyOf(peer: SocketAddress): string {
  * A hosted server on a datagram transport (udp). Each client address is a
  * session — listed, counted and limited like a connection (`maxConnections`,
  * `maxPerSource`, `allow`/`deny`), ended after `idleTimeoutMs` without
- * traffic — and the handler gets every datagram with its session. Datagrams
+ * traffic — and the handler gets every datagram with its session. With
+ * workers a new client's place is claimed from the primary first (the
+ * whole server's limits), its datagrams waiting for the verdict (at most
+ * `MAX_WAITING_FOR_CLAIM`; more are dropped, counted as refused). Datagrams
  * from a refused source are dropped and counted. A session the handler ends
  * is logged and counted as a handler error; the stray datagrams a handler
  * drops are logged, rate-limited. Datagrams dropped before the handler
@@ -74,14 +86,18 @@ function keyOf(peer: SocketAddress): string {
  * socket's kernel receive buffer is the spec's `recvBufferSize` (the OS's
  * default without one), set each time it binds. On a socket systemd passed
  * in (`passed`), it attaches instead of binding, and `unbind` or a stop hands
- * the socket back open (see `PassedSocket`).
+ * the socket back open (see `PassedSocket`). With `reusePort` (workers
+ * sharing the port) each bind asks the transport for `SO_REUSEPORT`.
  */
 export class DatagramHost extends HostedServer {
   readonly #transport: DatagramTransport;
   readonly #address: unknown;
   readonly #handler: DatagramHandler;
   readonly #passed: PassedSocket | undefined;
+  readonly #reusePort: boolean;
   readonly #sessions = new Map<string, Session>();
+  /** New clients whose place is being claimed from the primary, by session key. */
+  readonly #claiming = new Map<string, Claiming>();
   readonly #strays: RateLimitedLog;
   readonly #owner: SessionOwner = {
     end: (session, error) => this.#close(session, error),
@@ -90,11 +106,15 @@ export class DatagramHost extends HostedServer {
   #socket: DatagramSocket | undefined;
   /** Drops of the current socket counted so far: the kernel's, and its own queue's. */
   #dropsCounted = { kernel: 0, queue: 0 };
+  /** With `reusePort`: the current socket's inode, which tells its /proc/net/udp line from the other workers'. */
+  #inode: string | undefined;
 
-  constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: DatagramTransport, handler: DatagramHandler, passed?: PassedSocket) {
+  constructor(spec: ServerSpec, origin: ServerOrigin, context: HostContext, transport: DatagramTransport, handler: DatagramHandler, socket: { passed?: PassedSocket; reusePort?: boolean } = {}) {
     super(spec, origin, context);
+    const { passed } = socket;
     this.#transport = transport;
     this.#passed = passed;
+    this.#reusePort = socket.reusePort === true;
     this.#address = passed === undefined ? transport.parse(spec.listen) : undefined;
     this.#handler = handler;
     this.#strays = new RateLimitedLog(this._log, 'stray datagram');
@@ -102,12 +122,13 @@ export class DatagramHost extends HostedServer {
 
   protected async _listen(): Promise<void> {
     try {
-      this.#socket = await this.#bind({ recvBufferSize: this.spec.recvBufferSize });
+      this.#socket = await this.#bind({ recvBufferSize: this.spec.recvBufferSize, ...(this.#reusePort && { reusePort: true }) });
     } catch (error) {
       throw new BindError(`Cannot start server "${this.name}" on ${this.spec.listen}: ${(error as Error).message}`, error);
     }
     const socket = this.#socket;
     this.#dropsCounted = { kernel: 0, queue: 0 };
+    this.#inode = this.#reusePort ? ownUdpSocketInode(socket.sockname) : undefined;
     void eachDatagram(
       socket,
       (data, from) => this.#datagram(socket, data, from),
@@ -116,7 +137,7 @@ export class DatagramHost extends HostedServer {
   }
 
   /** Binds the address, or attaches to the passed socket. */
-  #bind(options: { recvBufferSize?: number }): Promise<DatagramSocket> {
+  #bind(options: DatagramBindOptions): Promise<DatagramSocket> {
     const passed = this.#passed;
     if (passed === undefined) return this.#transport.bind(this.#address, options);
     const attach = this.#transport.attach?.bind(this.#transport);
@@ -152,16 +173,57 @@ export class DatagramHost extends HostedServer {
   protected override _sweep(): void {
     const socket = this.#socket;
     if (socket === undefined || socket.closed) return;
-    const kernel = kernelUdpDrops(socket.sockname) ?? this.#dropsCounted.kernel;
+    const kernel = this.#kernelDrops(socket) ?? this.#dropsCounted.kernel;
     const queue = (socket as DatagramSocket & { stats?: { dropped?: number } }).stats?.dropped ?? this.#dropsCounted.queue;
     const dropped = kernel - this.#dropsCounted.kernel + (queue - this.#dropsCounted.queue);
     this.#dropsCounted = { kernel, queue };
     if (dropped > 0) this._refuseDropped(dropped, this.spec.recvBufferSize);
   }
 
+  /** The kernel's drops of this socket; undefined when unknown — with `reusePort`, also when its line cannot be told from the other workers'. */
+  #kernelDrops(socket: DatagramSocket): number | undefined {
+    if (this.#reusePort && this.#inode === undefined) return undefined;
+    return kernelUdpDrops(socket.sockname, this.#inode);
+  }
+
   #datagram(socket: DatagramSocket, data: Buffer, from: SocketAddress): void {
-    const session = this.#sessions.get(keyOf(from)) ?? this.#open(socket, from);
-    if (session === undefined) return;
+    const key = keyOf(from);
+    const session = this.#sessions.get(key);
+    if (session !== undefined) {
+      this.#deliver(session, data);
+      return;
+    }
+    const claiming = this.#claiming.get(key);
+    if (claiming !== undefined) {
+      claiming.arrived += 1;
+      if (claiming.datagrams.length < MAX_WAITING_FOR_CLAIM) claiming.datagrams.push(data);
+      return;
+    }
+    if (this._refusal(from.address) !== undefined) return;
+    if (this._context.claim === undefined) this.#deliver(this.#open(socket, from), data);
+    else void this.#claimThenOpen(socket, from, key, data);
+  }
+
+  /** With workers: opens the session of a new client once the primary grants its place, then hands it the datagrams that waited. */
+  async #claimThenOpen(socket: DatagramSocket, from: SocketAddress, key: string, first: Buffer): Promise<void> {
+    const claiming: Claiming = { datagrams: [first], arrived: 1 };
+    this.#claiming.set(key, claiming);
+    const admitted = await this._claim(from.address, () => claiming.arrived);
+    this.#claiming.delete(key);
+    if (!admitted) return;
+    // Unbound or stopped meanwhile: the place goes back, the datagrams with the socket.
+    if (this.#socket !== socket) {
+      this._context.release!(this.name, from.address);
+      return;
+    }
+    const dropped = claiming.arrived - claiming.datagrams.length;
+    if (dropped > 0) this._refuseWhileClaiming(from.address, dropped);
+    const session = this.#open(socket, from);
+    for (const data of claiming.datagrams) if (this.#sessions.get(key) === session) this.#deliver(session, data);
+  }
+
+  /** Hands one datagram to the handler with its session. */
+  #deliver(session: Session, data: Buffer): void {
     session.bytesRead += data.byteLength;
     session.touch();
     let result: void | Promise<void>;
@@ -174,8 +236,8 @@ export class DatagramHost extends HostedServer {
     result?.catch((error: unknown) => this.#failed(session, error));
   }
 
-  #open(socket: DatagramSocket, from: SocketAddress): Session | undefined {
-    if (this._refusal(from.address) !== undefined) return undefined;
+  /** Opens an admitted client's session. */
+  #open(socket: DatagramSocket, from: SocketAddress): Session {
     const session = new Session(from, socket, this.#owner);
     session.record = this._open(from.address, session, { close: () => this.#close(session) }, { peer: hostPort(from.address, from.port), local: hostPort(socket.sockname.address, socket.sockname.port) });
     this.#sessions.set(keyOf(from), session);
@@ -189,6 +251,7 @@ export class DatagramHost extends HostedServer {
     this.#sessions.delete(key);
     this.#handler.sessionClosed(session);
     this._finish(session.record, error);
+    this._context.release?.(this.name, session.record.source);
   }
 
   /** A datagram the handler could not deal with is logged and costs nothing else (the session goes on). */

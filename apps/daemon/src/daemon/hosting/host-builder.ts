@@ -25,6 +25,12 @@ export interface HostBuilderOptions {
   baseDir: string;
 }
 
+/** How one host shares its address with the other processes of the daemon (workers). */
+export interface HostPlacement {
+  /** A datagram host binds with `SO_REUSEPORT` (the transport must take it: see `DatagramTransport.reusePort`). */
+  reusePort?: boolean;
+}
+
 /**
  * Builds (does not start) the host of a server spec — a `StreamHost`,
  * `TlsStreamHost` or `DatagramHost` with its handler — for the daemon, and
@@ -52,11 +58,12 @@ export class HostBuilder {
   /**
    * Builds the host of `spec` within `timeoutMs`: an import that takes longer
    * is logged and the server fails (`DaemonError` unavailable), while the
-   * import itself goes on (it cannot be stopped).
+   * import itself goes on (it cannot be stopped). `placement` says how a
+   * worker's host shares its address (nothing to share by default).
    */
-  async build(spec: ServerSpec, origin: ServerOrigin, registry: TransportRegistry, timeoutMs: number): Promise<HostedServer> {
+  async build(spec: ServerSpec, origin: ServerOrigin, registry: TransportRegistry, timeoutMs: number, placement: HostPlacement = {}): Promise<HostedServer> {
     try {
-      return await timeLimit(this.#build(spec, origin, registry), timeoutMs, () => {
+      return await timeLimit(this.#build(spec, origin, registry, placement), timeoutMs, () => {
         this.#options.log.warn({ server: spec.name, handler: spec.handler, listen: spec.listen, timeoutMs }, 'loading a server took longer than moduleLoadTimeoutMs: it is not started');
         return new DaemonError('unavailable', `Cannot add server "${spec.name}": its handler or transport did not finish loading within ${timeoutMs} ms (moduleLoadTimeoutMs)`, { timeoutMs });
       });
@@ -71,7 +78,7 @@ export class HostBuilder {
   }
 
   /** Builds the host of `spec`; a forward to a tls:// target has its credentials kept for reloads. */
-  async #build(spec: ServerSpec, origin: ServerOrigin, registry: TransportRegistry): Promise<HostedServer> {
+  async #build(spec: ServerSpec, origin: ServerOrigin, registry: TransportRegistry, placement: HostPlacement): Promise<HostedServer> {
     let upstreamTls: UpstreamTls | undefined;
     const env: HandlerEnvironment = {
       transports: registry,
@@ -79,7 +86,7 @@ export class HostBuilder {
       streamLimits: { highWaterMark: spec.highWaterMark, maxBufferSize: spec.maxBufferSize },
       onUpstreamTls: (credentials) => (upstreamTls = credentials),
     };
-    const host = await this.#hostOf(spec, origin, env);
+    const host = await this.#hostOf(spec, origin, env, placement);
     if (upstreamTls !== undefined) {
       this.#upstreamTls.set(host, upstreamTls);
       this.warnUpstream(spec.name, upstreamTls);
@@ -88,7 +95,7 @@ export class HostBuilder {
   }
 
   /** The host of `spec`: a `TlsStreamHost` for a tls:// listen (its credential files read here), else by transport kind. */
-  async #hostOf(spec: ServerSpec, origin: ServerOrigin, env: HandlerEnvironment): Promise<HostedServer> {
+  async #hostOf(spec: ServerSpec, origin: ServerOrigin, env: HandlerEnvironment, placement: HostPlacement): Promise<HostedServer> {
     const context = this.#options.context;
     const passed = this.#options.passed.find(spec.listen);
     const transport = passed === undefined ? await env.transports.forURI(spec.listen) : await env.transports.forScheme(passed.kind.scheme);
@@ -101,7 +108,8 @@ export class HostBuilder {
       return new TlsStreamHost({ ...spec, tls: spec.tls }, origin, context, transport, handler, credentials, env.baseDir);
     }
     const listen = passed === undefined ? (transport.parse(spec.listen) as object) : { host: passed.kind.scheme === 'udp' && passed.kind.family === 6 ? '::' : '0.0.0.0' };
-    return new DatagramHost(spec, origin, context, transport, await createDatagramHandler(spec.handler, env, { ...listen, port: 0 }), passed);
+    const handler = await createDatagramHandler(spec.handler, env, { ...listen, port: 0 });
+    return new DatagramHost(spec, origin, context, transport, handler, { passed, reusePort: placement.reusePort === true });
   }
 }
 

@@ -182,12 +182,14 @@ export abstract class HostedServer implements ServerHost {
   /**
    * With workers: whether the whole server has room for one more connection
    * from `source` (see `HostContext.claim`); a refusal is counted and logged
-   * as `_refusal`'s are. Only called when the context has `claim`.
+   * as `_refusal`'s are — `refused()` times (read once the verdict came: a
+   * datagram host counts each datagram that waited for it). Only called
+   * when the context has `claim`.
    */
-  protected async _claim(source: string): Promise<boolean> {
+  protected async _claim(source: string, refused: () => number = () => 1): Promise<boolean> {
     const reason = await this._context.claim!(this.name, source);
     if (reason === undefined) return true;
-    this.#stats.refused[reason] += 1;
+    this.#stats.refused[reason] += refused();
     this.#refusals.warn({ source, reason }, 'connection refused');
     return false;
   }
@@ -215,6 +217,16 @@ export abstract class HostedServer implements ServerHost {
   protected _refuseDropped(count: number, recvBufferSize: number | undefined): void {
     this.#stats.refused.resources += count;
     this.#refusals.warn({ reason: 'resources', dropped: count, recvBufferSize }, 'datagrams dropped: the receive buffer was full (raise recvBufferSize)');
+  }
+
+  /**
+   * Counts `count` datagrams of a new client dropped while its place was
+   * being claimed (more arrived than wait for the verdict) as refused
+   * (`resources`), and logs them at warn, rate-limited.
+   */
+  protected _refuseWhileClaiming(source: string, count: number): void {
+    this.#stats.refused.resources += count;
+    this.#refusals.warn({ source, reason: 'resources', dropped: count }, 'datagrams dropped: more came from a new client than wait for its admission by the primary');
   }
 
   /** Registers an admitted connection. */

@@ -1,6 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isIPv4, SocketAddress as NetSocketAddress } from 'node:net';
 import type { SocketAddress } from '@evergreen/stream-core';
+
+/** One UDP socket's line of /proc/net/udp: its inode (which names it) and its drops. */
+export interface UdpSocketLine {
+  inode: string;
+  drops: number;
+}
 
 /**
  * How many datagrams the kernel has dropped for the UDP socket bound to
@@ -8,11 +14,38 @@ import type { SocketAddress } from '@evergreen/stream-core';
  * or a socket filter failed), the `drops` column of Linux's /proc/net/udp
  * (udp6 for IPv6). Node reports none of these. Undefined where there is no
  * such file (macOS, the BSDs) or no socket is bound there. The line is found
- * by local address and port, which one bound socket owns (the daemon sets
- * no SO_REUSEPORT).
+ * by local address and port — and by `inode` when given: sockets bound with
+ * SO_REUSEPORT (workers sharing a port) share the address, and each process
+ * must read its own ({@link ownUdpSocketInode}).
  * Cost: one read of the file, a line per UDP socket of the host.
  */
-export function kernelUdpDrops(address: SocketAddress): number | undefined {
+export function kernelUdpDrops(address: SocketAddress, inode?: string): number | undefined {
+  return udpSocketLines(address)?.find((line) => inode === undefined || line.inode === inode)?.drops;
+}
+
+/**
+ * The inode of this process's UDP socket bound to `address`: of the sockets
+ * /proc/net/udp lists there, the one among this process's descriptors
+ * (/proc/self/fd). Undefined without /proc, or when this process holds none.
+ * Cost: one readlink per open descriptor — once per bind, not per sweep.
+ */
+export function ownUdpSocketInode(address: SocketAddress): string | undefined {
+  const lines = udpSocketLines(address);
+  if (lines === undefined || lines.length === 0) return undefined;
+  const own = new Set<string>();
+  try {
+    for (const fd of readdirSync('/proc/self/fd')) {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkOrEmpty(`/proc/self/fd/${fd}`));
+      if (match !== null) own.add(match[1]!);
+    }
+  } catch {
+    return undefined;
+  }
+  return lines.find((line) => own.has(line.inode))?.inode;
+}
+
+/** The lines of the UDP sockets bound to `address` (several with SO_REUSEPORT); undefined where there is no /proc/net/udp. */
+export function udpSocketLines(address: SocketAddress): UdpSocketLine[] | undefined {
   const v4 = isIPv4(address.address);
   let table: string;
   try {
@@ -21,12 +54,22 @@ export function kernelUdpDrops(address: SocketAddress): number | undefined {
     return undefined;
   }
   const local = `${v4 ? hexIPv4(address.address) : hexIPv6(address.address)}:${address.port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const lines: UdpSocketLine[] = [];
   for (const line of table.split('\n')) {
     // sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode ref pointer drops
     const fields = line.trim().split(/\s+/);
-    if (fields[1] === local && fields.length >= 13) return Number(fields[12]);
+    if (fields[1] === local && fields.length >= 13) lines.push({ inode: fields[9]!, drops: Number(fields[12]) });
   }
-  return undefined;
+  return lines;
+}
+
+/** A descriptor's link (`socket:[inode]`, a path…), or '' for one closed meanwhile. */
+function readlinkOrEmpty(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
 }
 
 /** An IPv4 address as the kernel prints it: the 32-bit word in host (little-endian) order, in hex. */

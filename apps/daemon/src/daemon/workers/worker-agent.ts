@@ -112,7 +112,7 @@ export class WorkerAgent {
 
   async #start(params: WorkerCalls['start']['params']): Promise<WorkerCalls['start']['result']> {
     const { builder, registry } = this.#builderFor(params.configFile, params.transports);
-    const host = await builder.build({ ...params.spec, listen: params.listen }, params.origin, registry, params.timeoutMs);
+    const host = await builder.build({ ...params.spec, listen: params.listen }, params.origin, registry, params.timeoutMs, { reusePort: params.sharing === 'reuse-port' });
     await host.start(params.paused);
     this.#hosts.set(params.host, host);
     return host.info();

@@ -1,4 +1,4 @@
-import type { ConnectionInfo, PauseMode, ServerInfo, ServerOrigin, ServerStatsInfo } from '../../protocol/results.js';
+import type { ConnectionInfo, ListenerSharing, PauseMode, ServerInfo, ServerOrigin, ServerStatsInfo } from '../../protocol/results.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
 import type { LogLevel } from '../../protocol/log-level.js';
 import { DaemonError, type DaemonErrorKind } from '../daemon-error.js';
@@ -12,8 +12,8 @@ import { BindError } from '../hosting/bind-error.js';
  * (`child_process`' default serialization): plain data only.
  */
 export interface WorkerCalls {
-  /** Builds and starts a host: `listen` is the URI to bind (port 0 already resolved by the primary). */
-  start: { params: { host: number; spec: ServerSpec; listen: string; origin: ServerOrigin; paused: PauseMode | null; configFile: string | null; transports: Record<string, string>; timeoutMs: number }; result: ServerInfo };
+  /** Builds and starts a host: `listen` is the URI to bind (port 0 already resolved by the primary), with `SO_REUSEPORT` when `sharing` is `reuse-port`. */
+  start: { params: { host: number; spec: ServerSpec; listen: string; sharing: ListenerSharing; origin: ServerOrigin; paused: PauseMode | null; configFile: string | null; transports: Record<string, string>; timeoutMs: number }; result: ServerInfo };
   pause: { params: { host: number; mode: PauseMode }; result: null };
   resume: { params: { host: number }; result: null };
   update: { params: { host: number; spec: ServerSpec; origin: ServerOrigin }; result: null };

@@ -116,7 +116,7 @@ export class WorkerHost implements ServerHost {
   /** Starts this server in `worker` (a new one, or one replacing a worker that died), paused as it is now. */
   async placeOn(worker: WorkerProcess): Promise<void> {
     const load = this.#load;
-    const info = await worker.call('start', { host: this.number, spec: this.#spec, listen: this.#listen!, origin: this.#origin, paused: this.#pausedMode, configFile: load.configFile, transports: load.transports, timeoutMs: load.timeoutMs });
+    const info = await worker.call('start', { host: this.number, spec: this.#spec, listen: this.#listen!, sharing: this.sharing, origin: this.#origin, paused: this.#pausedMode, configFile: load.configFile, transports: load.transports, timeoutMs: load.timeoutMs });
     this.#holders.add(worker);
     this.#address = info.address ?? this.#address;
   }

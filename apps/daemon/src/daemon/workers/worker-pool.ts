@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { within } from '@evergreen/stream-core';
+import { within, type Transport } from '@evergreen/stream-core';
 import type { ListenerSharing, ServerOrigin, WorkerInfo, WorkersRestartResult } from '../../protocol/results.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
 import type { LogLevel } from '../../protocol/log-level.js';
@@ -32,6 +32,13 @@ const MAX_RECLAIM_ROUNDS = 3;
 /** How long a worker told to exit (after its drain) gets before it is killed (5 s). */
 const EXIT_GRACE_MS = 5_000;
 
+/** The log line saying how a server is shared, by its sharing. */
+const SHARING_LOG: Record<ListenerSharing, string> = {
+  'round-robin': 'server shared by the workers round-robin (the primary holds the listening socket)',
+  'reuse-port': 'server bound by every worker with reusePort (udp: the kernel keeps each client with one worker)',
+  'single-worker': 'server held by one worker (udp without reusePort on this Node: a client stays with one process)',
+};
+
 /** What a pool is built from. */
 export interface WorkerPoolOptions {
   /** How many workers each generation has (≥ 1). */
@@ -47,11 +54,15 @@ export interface WorkerPoolOptions {
  * servers the primary places on them. tcp and tls servers run in every
  * worker of the generation and share the primary's listening socket
  * (cluster's round-robin: the primary accepts and hands each connection to
- * the next worker); udp servers run in the generation's first worker alone,
- * so a client's datagrams stay in one process. A worker that dies is
+ * the next worker). udp servers run in every worker too where the udp
+ * transport has `reusePort` (Node ≥ 22.12): each worker binds the port with
+ * `SO_REUSEPORT` and the kernel keeps each client's datagrams on one
+ * worker; elsewhere (Node 20) they run in the generation's first worker
+ * alone, so a client's datagrams stay in one process. A worker that dies is
  * replaced (after a backoff, logged, counted), and so is one that leaves
  * the primary's snapshot request unanswered for `WORKER_ANSWER_TIMEOUT_MS`.
- * `restart()` starts a new generation, hands it the listening sockets and
+ * `restart()` starts a new generation, hands it the listening sockets (a
+ * `reuse-port` server: the new workers bind alongside the old ones) and
  * lets the old one drain. The pool counts every connection against its
  * server's whole-server limits ({@link WholeServerAdmission}).
  */
@@ -146,7 +157,7 @@ export class WorkerPool implements WorkerHostPool {
       transport.parse(spec.listen);
       if (transport.kind === 'stream') refuseDatagramOptions(spec, transport.scheme);
       if (transport.kind === 'datagram' && spec.handler.type === 'module') throw new DaemonError('unavailable', `Cannot add server "${spec.name}": module handlers serve stream connections`);
-      sharing = transport.kind === 'stream' ? 'round-robin' : 'single-worker';
+      sharing = sharingOf(transport);
     } catch (error) {
       throw asDaemonError(error, spec);
     }
@@ -202,7 +213,7 @@ export class WorkerPool implements WorkerHostPool {
 
   holdersFor(sharing: ListenerSharing): WorkerProcess[] {
     const workers = this.#current.filter((worker): worker is WorkerProcess => worker !== undefined);
-    return sharing === 'round-robin' ? workers : workers.filter((worker) => worker.slot === 0);
+    return sharing === 'single-worker' ? workers.filter((worker) => worker.slot === 0) : workers;
   }
 
   placed(host: WorkerHost, placed: boolean): void {
@@ -212,7 +223,7 @@ export class WorkerPool implements WorkerHostPool {
       const before = this.#limits.get(host.name);
       this.#limits.set(host.name, host);
       if (before !== undefined && before !== host) void this.reclaim(host.name);
-      this.#log.info({ server: host.name, sharing: host.sharing, workers: this.holdersFor(host.sharing).length }, host.sharing === 'round-robin' ? 'server shared by the workers round-robin (the primary holds the listening socket)' : 'server held by one worker (udp: a client stays with one process)');
+      this.#log.info({ server: host.name, sharing: host.sharing, workers: this.holdersFor(host.sharing).length, node: process.versions.node }, SHARING_LOG[host.sharing]);
       return;
     }
     this.#placed.delete(host);
@@ -258,7 +269,7 @@ export class WorkerPool implements WorkerHostPool {
     try {
       await worker.ready();
       if (this.#watching) await worker.call('watch', { connections: true });
-      for (const host of this.#placed) if (host.sharing === 'round-robin' || slot === 0) await host.placeOn(worker);
+      for (const host of this.#placed) if (host.sharing !== 'single-worker' || slot === 0) await host.placeOn(worker);
       return worker;
     } catch (error) {
       await this.#retire(worker, 0);
@@ -388,4 +399,10 @@ export class WorkerPool implements WorkerHostPool {
       );
     }
   }
+}
+
+/** How workers share a server on `transport`: round-robin for a stream one; for a datagram one, `reuse-port` where it binds with `SO_REUSEPORT`, else one worker. */
+function sharingOf(transport: Transport): ListenerSharing {
+  if (transport.kind === 'stream') return 'round-robin';
+  return transport.reusePort === true ? 'reuse-port' : 'single-worker';
 }
