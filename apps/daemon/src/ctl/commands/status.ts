@@ -40,7 +40,7 @@ export function registerStatus(program: Command, ctx: CtlContext): void {
 
 /** Runs `status` with `flags`: prints the daemon's status, as text or JSON; rejects as `CtlContext.connect` and `waitUntilReady` do, or with a `UsageError`. */
 export async function runStatus(ctx: CtlContext, flags: StatusFlags): Promise<void> {
-  const status = flags.wait === true ? await waitUntilReady(ctx, timeoutOf(flags.timeout)) : await (await ctx.connect()).status();
+  const status = flags.wait === true ? await waitUntilReady(ctx, timeoutOf(flags.timeout)) : await ctx.ask((client) => client.status());
   if (flags.json === true) ctx.printJson(status);
   else ctx.print(describeStatus(status));
 }
