@@ -2,9 +2,11 @@
 // msgpackr, the transports) into dist/evergreenctl/, which bin/evergreenctl.mjs
 // runs. A CLI is started again and again, and Node's ES module loader pays
 // per file (resolve, read, compile, link): a few files start much faster than
-// the ~70 tsc writes. Each command module stays a chunk of its own, loaded on
-// demand, so `status` still pays for neither zod nor the terminal code of
-// `top`. Also writes dist/evergreenctl/meta.json (esbuild's metafile: which
+// the ~70 tsc writes. A plain `status`, run most, is one file (main.js) that
+// loads no commander; every other command line goes to the commander program
+// (program.js), whose command modules stay chunks of their own, loaded on
+// demand, so no command pays for zod or the terminal code of `top` unless
+// it uses them. Also writes dist/evergreenctl/meta.json (esbuild's metafile: which
 // sources went into which file), for the test that checks what a command
 // loads. Run by `npm run build` and the test setup, after tsc.
 import { build } from 'esbuild';
@@ -22,6 +24,14 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 // msgpackr gives other platforms.
 const msgpackrPure = join(dirname(createRequire(import.meta.url).resolve('msgpackr')), '..', 'index.js');
 
+/** In main.js's build: main.ts's import of program.js stays an import of the program build's entry. */
+const programApart = {
+  name: 'evergreenctl-program-apart',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^\.\/program\.js$/ }, () => ({ path: './program.js', external: true }));
+  },
+};
+
 /** Bundle-time answers to what dist/ resolves at run time relative to its own files. */
 const bundleTime = {
   name: 'evergreenctl-bundle-time',
@@ -32,19 +42,31 @@ const bundleTime = {
   },
 };
 
-rmSync(outdir, { recursive: true, force: true });
-const result = await build({
-  entryPoints: { main: join(root, 'dist', 'ctl', 'main.js') },
+/** What both builds share. */
+const common = {
   outdir,
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
   // commander is CommonJS and requires Node's modules: an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __evergreenRequire } from 'node:module'; const require = __evergreenRequire(import.meta.url);" },
-  plugins: [bundleTime],
+  // Without comments and spaces: less for Node to read, hash and parse at each start.
+  minifyWhitespace: true,
   metafile: true,
   logLevel: 'warning',
-});
-writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+};
+
+rmSync(outdir, { recursive: true, force: true });
+// The commander program and every command: chunks loaded on demand.
+const program = await build({ ...common, entryPoints: { program: join(root, 'dist', 'ctl', 'program.js') }, splitting: true, plugins: [bundleTime] });
+// main.js: one file holding all a plain `status` runs (main.ts), as Node pays
+// for each file it resolves and loads; it imports program.js for the rest.
+// program.js has its own copies of what both use: the two share no objects.
+const main = await build({ ...common, entryPoints: { main: join(root, 'dist', 'ctl', 'main.js') }, plugins: [bundleTime, programApart] });
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(mergedMetafile(program.metafile, main.metafile)));
+
+/** Both builds' metafiles as one: every input, every output file. */
+function mergedMetafile(...metafiles) {
+  return { inputs: Object.assign({}, ...metafiles.map((meta) => meta.inputs)), outputs: Object.assign({}, ...metafiles.map((meta) => meta.outputs)) };
+}

@@ -1,4 +1,8 @@
-import { getSystemErrorMap } from 'node:util';
+// As `require` gives it: the ES module face of node:util reads each of its
+// exports, lazy ones included, and so loads worker_threads, parseArgs and
+// the diff code with it (30-odd internal modules), a cost every importer of
+// this package would pay for one function.
+const { getSystemErrorMap } = process.getBuiltinModule('node:util');
 
 /**
  * The table Node itself uses to name system errors: libuv's error list with

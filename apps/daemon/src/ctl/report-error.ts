@@ -1,4 +1,3 @@
-import { CommanderError } from 'commander';
 import { RpcError, RpcErrorCode } from '../protocol/rpc-error.js';
 import type { CtlContext } from './ctl-context.js';
 import { DaemonAccessError } from './daemon-access-error.js';
@@ -12,13 +11,11 @@ import { UsageError } from './usage-error.js';
  * Prints what went wrong on stderr and returns the exit code it means:
  * the daemon's refusal (its message, then each field of `data` such as
  * `path`, `value`, `expected` or `code`; for a call above the socket's level,
- * which socket to use instead) is 1; usage 2 (commander has
- * printed its own); no daemon, a peer that does not answer `hello`, no
+ * which socket to use instead) is 1; a usage error 2; no daemon, a peer that does not answer `hello`, no
  * access, or the daemon gone 3; anything
  * else 1 with its message.
  */
 export function reportError(ctx: CtlContext, error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   if (error instanceof UsageError) {
     ctx.warn(`${error.message}\n(add --help for usage)`);
     return ExitCode.USAGE;

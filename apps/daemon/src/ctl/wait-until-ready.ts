@@ -22,7 +22,7 @@ export async function waitUntilReady(ctx: CtlContext, timeoutMs: number): Promis
   let last: unknown;
   for (;;) {
     try {
-      const status = await (await ctx.connect()).status();
+      const status = await ctx.ask((client) => client.status());
       if (status.ready !== false) return status;
       last = status;
     } catch (error) {

@@ -8,19 +8,41 @@ import { waitUntilReady } from '../wait-until-ready.js';
 /** How long `status --wait` waits by default (60 s). */
 const DEFAULT_WAIT_MS = 60_000;
 
+/** What `status` is given on its command line. */
+export interface StatusFlags {
+  json?: boolean;
+  wait?: boolean;
+  timeout?: string;
+}
+
+/**
+ * The flags of `status`, for commander (`flags`, `description`) and for the
+ * commander-free run of direct-status.ts (`name`, `type`): one list, so the
+ * two read the same command line.
+ */
+export const STATUS_FLAGS: readonly { name: keyof StatusFlags; type: 'boolean' | 'string'; flags: string; description: string }[] = [
+  { name: 'json', type: 'boolean', flags: '--json', description: 'print the status as JSON' },
+  {
+    name: 'wait',
+    type: 'boolean',
+    flags: '--wait',
+    description: 'wait until the daemon answers and is ready (every server bound): exit 0 then, 3 if it never answered, 1 if it never got ready',
+  },
+  { name: 'timeout', type: 'string', flags: '--timeout <ms>', description: `how long --wait waits (default ${DEFAULT_WAIT_MS})` },
+];
+
 /** `evergreenctl status [--json] [--wait [--timeout MS]]`: the daemon at a glance, once it is ready with `--wait`. */
 export function registerStatus(program: Command, ctx: CtlContext): void {
-  program
-    .command('status')
-    .description('show the daemon: version, pid, uptime, servers, connections, memory, metrics address')
-    .option('--json', 'print the status as JSON')
-    .option('--wait', 'wait until the daemon answers and is ready (every server bound): exit 0 then, 3 if it never answered, 1 if it never got ready')
-    .option('--timeout <ms>', `how long --wait waits (default ${DEFAULT_WAIT_MS})`)
-    .action(async (flags: { json?: boolean; wait?: boolean; timeout?: string }) => {
-      const status = flags.wait === true ? await waitUntilReady(ctx, timeoutOf(flags.timeout)) : await (await ctx.connect()).status();
-      if (flags.json === true) ctx.printJson(status);
-      else ctx.print(describeStatus(status));
-    });
+  const command = program.command('status').description('show the daemon: version, pid, uptime, servers, connections, memory, metrics address');
+  for (const { flags, description } of STATUS_FLAGS) command.option(flags, description);
+  command.action((flags: StatusFlags) => runStatus(ctx, flags));
+}
+
+/** Runs `status` with `flags`: prints the daemon's status, as text or JSON; rejects as `CtlContext.connect` and `waitUntilReady` do, or with a `UsageError`. */
+export async function runStatus(ctx: CtlContext, flags: StatusFlags): Promise<void> {
+  const status = flags.wait === true ? await waitUntilReady(ctx, timeoutOf(flags.timeout)) : await ctx.ask((client) => client.status());
+  if (flags.json === true) ctx.printJson(status);
+  else ctx.print(describeStatus(status));
 }
 
 function timeoutOf(text: string | undefined): number {
