@@ -90,7 +90,9 @@ export class ChildHandle {
 
   /** Runs `command` (default: this Node) with `args`. */
   constructor(args: readonly string[], env: NodeJS.ProcessEnv, command = process.execPath) {
-    this.#child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own, so a teardown can kill what it started too
+    // (workers with a blocked event loop never notice their primary is gone).
+    this.#child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     if (this.#child.pid === undefined) throw new Error(`Cannot spawn ${command} ${args.join(' ')}: no pid`);
     this.pid = this.#child.pid;
     children.add(this);
@@ -117,6 +119,15 @@ export class ChildHandle {
   /** Sends `signal` to the child's pid (nothing once it has exited). */
   signal(signal: NodeJS.Signals): void {
     if (this.running) process.kill(this.pid, signal);
+  }
+
+  /** SIGKILL to the child's whole process group: it and every process it started that is still in it. */
+  killGroup(): void {
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {
+      // The group is empty already.
+    }
   }
 
   /**
@@ -223,7 +234,7 @@ export function startNode(sandbox: Sandbox, script: string, args: readonly strin
 /** Kills every child still running (SIGKILL by pid, then waits for it), closes every listener and removes every sandbox. */
 export async function cleanUp(): Promise<void> {
   const running = [...children];
-  for (const child of running) child.signal('SIGKILL');
+  for (const child of running) child.killGroup();
   await Promise.all(running.map((child) => child.exited));
   const open = [...listeners];
   listeners.clear();
