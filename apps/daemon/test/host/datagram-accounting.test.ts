@@ -73,12 +73,13 @@ describe('datagram accounting', () => {
     const child = spawn(process.execPath, ['-e', `
       const s = require('node:dgram').createSocket({ type: 'udp4', reusePort: ${reusePort} });
       s.on('message', () => {});
-      s.bind(${reusePort ? address.port : 0}, '127.0.0.1', () => console.log(s.address().port));
+      s.bind(${reusePort ? address.port : 0}, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));
       process.stdin.on('end', () => process.exit(0)).resume();`], { stdio: ['pipe', 'pipe', 'inherit'] });
     afterTest(() => child.kill('SIGKILL'));
     const [childPort] = (await once(child.stdout!, 'data')) as [Buffer];
     const childAddress = { ...address, port: Number(String(childPort)) };
-    // Where it may, the child shares our very port (said with what it printed, should it not).
+    // Where it may, the child shares our very port (said with what it printed, should it not). It writes a
+    // string: console.log colours a number when FORCE_COLOR is set, as it is in CI.
     if (reusePort) expect(childAddress.port, `the child printed ${JSON.stringify(String(childPort))}`).toBe(address.port);
     else expect(ownUdpSocketInode(childAddress)).toBeUndefined();
     const own = ownUdpSocketInode(address);
