@@ -144,6 +144,10 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
     if (this.#closing !== undefined) throw this._errors.closed('Cannot bind', undefined, 'the server');
     if (this.#listener !== undefined || this.#binding) throw this._errors.withCode('Cannot bind', 'EINVAL', 'the server is already bound');
     const listener = createServer({ allowHalfOpen: true });
+    // Taken from the first: in a cluster worker the primary may hand over a
+    // connection in the same read as its answer to the listen, so 'connection'
+    // can come before 'listening'; a socket no one listens for is lost.
+    listener.on('connection', this.#onConnection);
     this.#binding = true;
     try {
       await this._listen(listener, address, options);
@@ -180,12 +184,12 @@ export abstract class StreamServer<C extends StreamConnection = StreamConnection
     if (this.#closing !== undefined) throw this._errors.closed('Cannot attach', undefined, 'the server');
     if (this.#listener !== undefined || this.#binding) throw this._errors.withCode('Cannot attach', 'EINVAL', 'the server is already bound');
     this.#attached = true;
+    listener.on('connection', this.#onConnection);
     this.#take(listener);
   }
 
   #take(listener: Server): void {
     this.#listener = listener;
-    listener.on('connection', this.#onConnection);
     // Accept errors (EMFILE, …) are per connection attempt: the server goes on.
     listener.on('error', ignoreError);
   }
