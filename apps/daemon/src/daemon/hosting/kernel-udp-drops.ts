@@ -24,20 +24,14 @@ export function kernelUdpDrops(address: SocketAddress, inode?: string): number |
 }
 
 /**
- * Reads of /proc/net/udp that `ownUdpSocketInode` makes before it gives up
- * (3): the kernel writes the table a page at a time, and a socket opened or
- * closed between two pages can make it skip a line of that read.
- */
-const INODE_READS = 3;
-
-/**
  * The inode of this process's UDP socket bound to `address`: of the sockets
  * /proc/net/udp lists there, the one among this process's descriptors
- * (/proc/self/fd). Undefined without /proc, or when this process holds none
- * (the table read again, up to {@link INODE_READS} times, before that is said).
+ * (/proc/self/fd). Undefined without /proc, or when this process holds none.
  * Cost: one readlink per open descriptor — once per bind, not per sweep.
  */
 export function ownUdpSocketInode(address: SocketAddress): string | undefined {
+  const lines = udpSocketLines(address);
+  if (lines === undefined || lines.length === 0) return undefined;
   const own = new Set<string>();
   try {
     for (const fd of readdirSync('/proc/self/fd')) {
@@ -47,13 +41,7 @@ export function ownUdpSocketInode(address: SocketAddress): string | undefined {
   } catch {
     return undefined;
   }
-  for (let read = 0; read < INODE_READS; read++) {
-    const lines = udpSocketLines(address);
-    if (lines === undefined) return undefined;
-    const found = lines.find((line) => own.has(line.inode));
-    if (found !== undefined) return found.inode;
-  }
-  return undefined;
+  return lines.find((line) => own.has(line.inode))?.inode;
 }
 
 /** The lines of the UDP sockets bound to `address` (several with SO_REUSEPORT); undefined where there is no /proc/net/udp. */
