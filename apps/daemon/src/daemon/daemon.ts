@@ -20,7 +20,9 @@ import { SerialQueue } from './serial-queue.js';
 import { Health } from './observe/health.js';
 import { METRICS_ENDPOINT, MetricsEndpoint } from './observe/metrics-endpoint.js';
 import { StateFile, type DaemonState } from './state/state-file.js';
-import { TlsStreamHost } from './tls/tls-stream-host.js';
+import { reloadCredentials } from './tls/credential-reload.js';
+import { HostedServer } from './hosting/hosted-server.js';
+import { WorkerHost } from './workers/worker-host.js';
 import type { TlsReloadResult } from '../protocol/tls-results.js';
 import { descriptorHeadroom } from './hosting/descriptor-headroom.js';
 import { TransportRegistry } from '../transports/transport-registry.js';
@@ -527,30 +529,30 @@ export class Daemon {
    * Reads the credential files of the `tls://` server `name` (default:
    * every one) again and swaps in those that changed, without rebinding;
    * per server: reloaded, unchanged, or failed with the old ones kept.
+   * With workers, each worker of the current generation reloads its own
+   * (a draining one keeps its credentials to the end).
    * `DaemonError` not-found for a name that is no server, invalid for one
    * that is not a tls:// server.
    */
   reloadTls(name?: string): Promise<TlsReloadResult[]> {
     return this.#change(async () => {
-      if (name !== undefined && !(this.#host(name) instanceof TlsStreamHost) && this.#builder.upstreamTls(this.#host(name)) === undefined) {
+      if (name === undefined) return this.#reloadCredentials([...this.#hosts.keys()]);
+      this.#host(name);
+      const results = await this.#reloadCredentials([name]);
+      if (results.length === 0) {
         throw new DaemonError('invalid', `Cannot reload the TLS credentials of server "${name}": it is not a tls:// server nor a forward to one`, { path: 'name', value: name, expected: 'the name of a tls:// server or of a forward to a tls:// target' });
       }
-      return this.#reloadCredentials(name === undefined ? [...this.#hosts.keys()] : [name]);
+      return results;
     });
   }
 
-  /** Reloads the credentials of those of `names` that are tls:// servers or forward to a tls:// target. */
+  /** Reloads the credentials of those of `names` that are tls:// servers or forward to a tls:// target (with workers: in every worker of the current generation). */
   async #reloadCredentials(names: readonly string[]): Promise<TlsReloadResult[]> {
     const results: TlsReloadResult[] = [];
     for (const name of names) {
       const host = this.#hosts.get(name);
-      if (host instanceof TlsStreamHost) results.push(await host.reloadCredentials());
-      const upstream = host === undefined ? undefined : this.#builder.upstreamTls(host);
-      if (upstream === undefined) continue;
-      const result = await upstream.reload(name);
-      if (result.status === 'failed') this.#log.warn({ server: name, reason: result.message }, 'forward TLS credentials not reloaded: the old ones stay in use');
-      if (result.status === 'reloaded') this.#builder.warnUpstream(name, upstream);
-      results.push(result);
+      if (host instanceof WorkerHost) results.push(...(await host.reloadCredentials()));
+      else if (host instanceof HostedServer) results.push(...(await reloadCredentials(host, this.#builder, this.#log)));
     }
     return results;
   }

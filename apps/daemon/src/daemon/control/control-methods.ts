@@ -51,10 +51,7 @@ export function controlMethods(daemon: Daemon, onShutdown: (drainMs?: number) =>
     stats: () => fresh(() => daemon.stats()),
     'config.get': () => daemon.getConfig(),
     'config.reload': ({ dryRun }) => daemon.reload({ dryRun }),
-    'tls.reload': async ({ name }) => {
-      if (workers !== undefined) throw new DaemonError('unavailable', 'Cannot reload TLS credentials in place with workers: workers.restart starts workers that read them again');
-      return { servers: await daemon.reloadTls(name) };
-    },
+    'tls.reload': async ({ name }) => ({ servers: await daemon.reloadTls(name) }),
     'workers.restart': () => {
       if (workers === undefined) throw new DaemonError('refused', 'Cannot restart the workers: this daemon runs without workers (workers: 0)');
       return workers.restart();

@@ -9,6 +9,8 @@ import { AdmissionLeases } from './admission-leases.js';
 import { toWorkerFailure, type WorkerCallMessage, type WorkerCalls, type WorkerMethod, type WorkerSnapshot } from './worker-call.js';
 import type { AdmissionVerdictMessage, WorkerEventMessage } from './worker-event.js';
 import { getHeapStatistics } from 'node:v8';
+import type { TlsReloadResult } from '../../protocol/tls-results.js';
+import { reloadCredentials } from '../tls/credential-reload.js';
 
 /** What a worker sends the primary. */
 type Outgoing = WorkerEventMessage | { kind: 'reply'; id: number; result?: unknown; failure?: ReturnType<typeof toWorkerFailure> };
@@ -32,6 +34,8 @@ export class WorkerAgent {
   #watching = false;
   #connectionNumber = 0;
   #builders = new Map<string, { builder: HostBuilder; registry: TransportRegistry }>();
+  /** The builder of each host (it keeps a forward's upstream TLS credentials). */
+  readonly #builtBy = new WeakMap<HostedServer, HostBuilder>();
   readonly #context: HostContext;
 
   constructor(log: Logger, send: (message: Outgoing) => void) {
@@ -90,6 +94,8 @@ export class WorkerAgent {
       case 'stop':
         await this.#stop(p.host, p.drainMs);
         return null;
+      case 'reloadTls':
+        return this.#reloadTls(p.host);
       case 'closeConnection':
         return [...this.#hosts.values()].some((host) => host.closeConnection(p.id));
       case 'setLogLevel':
@@ -115,6 +121,7 @@ export class WorkerAgent {
     const host = await builder.build({ ...params.spec, listen: params.listen }, params.origin, registry, params.timeoutMs, { reusePort: params.sharing === 'reuse-port' });
     await host.start(params.paused);
     this.#hosts.set(params.host, host);
+    this.#builtBy.set(host, builder);
     return host.info();
   }
 
@@ -125,11 +132,18 @@ export class WorkerAgent {
     this.#hosts.delete(number);
   }
 
+  /** The TLS credential reload of host `number`, with the builder that built it (it knows a forward's upstream credentials). */
+  #reloadTls(number: number): Promise<TlsReloadResult[]> {
+    const host = this.#host(number);
+    return reloadCredentials(host, this.#builtBy.get(host)!, this.#log);
+  }
+
   #snapshot(withConnections: boolean): WorkerSnapshot {
     const snapshot: WorkerSnapshot = { rss: process.memoryUsage.rss(), heapUsed: getHeapStatistics().used_heap_size, hosts: {} };
     if (withConnections) snapshot.connections = {};
     for (const [number, host] of this.#hosts) {
-      snapshot.hosts[number] = { stats: host.stats(), address: host.info().address };
+      const { address, tls } = host.info();
+      snapshot.hosts[number] = { stats: host.stats(), address, ...(tls !== undefined && { tls }) };
       if (snapshot.connections !== undefined) snapshot.connections[number] = [...host.connections].map((record) => record.info());
     }
     return snapshot;

@@ -1,6 +1,7 @@
 import type { ConnectionInfo, ListenerSharing, PauseMode, ServerInfo, ServerOrigin, ServerStatsInfo } from '../../protocol/results.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
 import type { LogLevel } from '../../protocol/log-level.js';
+import type { ServerTlsInfo, TlsReloadResult } from '../../protocol/tls-results.js';
 import { DaemonError, type DaemonErrorKind } from '../daemon-error.js';
 import { BindError } from '../hosting/bind-error.js';
 
@@ -20,6 +21,8 @@ export interface WorkerCalls {
   /** Releases the address, drains up to `drainMs` (default: the server's), closes the rest; resolves when its connections are gone. */
   stop: { params: { host: number; drainMs?: number }; result: null };
   closeConnection: { params: { id: string }; result: boolean };
+  /** Reads the host's TLS credential files again (its own and a forward's upstream ones), swapping in those that changed; none for a host without TLS. */
+  reloadTls: { params: { host: number }; result: TlsReloadResult[] };
   setLogLevel: { params: { level: LogLevel }; result: null };
   /** Its counters (and connections, when asked): also the primary's liveness check. */
   snapshot: { params: { connections: boolean }; result: WorkerSnapshot };
@@ -38,8 +41,8 @@ export type WorkerMethod = keyof WorkerCalls;
 export interface WorkerSnapshot {
   rss: number;
   heapUsed: number;
-  /** Each host's counters and bound address, by the primary's host number. */
-  hosts: Record<number, { stats: ServerStatsInfo; address: string | null }>;
+  /** Each host's counters, bound address and (a tls:// server's) credentials, by the primary's host number. */
+  hosts: Record<number, { stats: ServerStatsInfo; address: string | null; tls?: ServerTlsInfo }>;
   /** Each host's active connections (only when asked for). */
   connections?: Record<number, ConnectionInfo[]>;
 }

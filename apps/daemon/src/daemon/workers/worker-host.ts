@@ -1,5 +1,6 @@
 import type { ConnectionInfo, ListenerSharing, PauseMode, ServerInfo, ServerOrigin, ServerState, ServerStatsInfo } from '../../protocol/results.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
+import type { TlsHandshakeStats, TlsReloadResult } from '../../protocol/tls-results.js';
 import { Admission } from '../hosting/admission.js';
 import type { ConnectionView, ServerHost } from '../hosting/server-host.js';
 import { listenAddress } from './listen-address.js';
@@ -156,6 +157,33 @@ export class WorkerHost implements ServerHost {
     this.#setState('stopped');
   }
 
+  /**
+   * Has each worker of the current generation read this server's TLS
+   * credential files again and swap in those that changed (a draining
+   * worker keeps its own to the end). One result per set of credentials
+   * (`server`, `upstream`), as the workers agree on it: `failed` if one
+   * failed (its message), else `reloaded` if one swapped new ones in, else
+   * `unchanged`; none for a server without TLS. A worker that exits
+   * meanwhile is skipped (its replacement reads the files when it starts).
+   */
+  async reloadCredentials(): Promise<TlsReloadResult[]> {
+    const workers = [...this.#holders].filter((worker) => worker.state !== 'draining');
+    const each = await Promise.all(
+      workers.map((worker) =>
+        worker.call('reloadTls', { host: this.number }).catch((error: unknown) => {
+          if (error instanceof WorkerGoneError) return [];
+          throw error;
+        }),
+      ),
+    );
+    const merged = new Map<TlsReloadResult['credentials'], TlsReloadResult>();
+    for (const result of each.flat()) {
+      const before = merged.get(result.credentials);
+      if (before === undefined || RELOAD_RANK[result.status] > RELOAD_RANK[before.status]) merged.set(result.credentials, result);
+    }
+    return [...merged.values()];
+  }
+
   /** Each worker's log level is set by the pool, once for all its servers. */
   setLogLevel(): void {}
 
@@ -180,7 +208,11 @@ export class WorkerHost implements ServerHost {
 
   info(): ServerInfo {
     const spec = this.#spec;
-    return { name: spec.name, listen: spec.listen, address: this.#pausedMode === 'unbind' || this.#state === 'stopped' ? null : this.#address, handler: spec.handler, origin: this.#origin, state: this.#state, pausedMode: this.#pausedMode, spec, stats: this.stats(), sharing: this.sharing };
+    const info: ServerInfo = { name: spec.name, listen: spec.listen, address: this.#pausedMode === 'unbind' || this.#state === 'stopped' ? null : this.#address, handler: spec.handler, origin: this.#origin, state: this.#state, pausedMode: this.#pausedMode, spec, stats: this.stats(), sharing: this.sharing };
+    // A tls:// server's credentials as the current generation has them (a draining worker may still hold older ones).
+    const tls = [...this.#holders].find((worker) => worker.state !== 'draining' && worker.snapshot?.hosts[this.number]?.tls !== undefined)?.snapshot!.hosts[this.number]!.tls;
+    if (tls !== undefined) info.tls = tls;
+    return info;
   }
 
   /** `worker` has exited or been retired: its last counters (not its connections) are kept in the totals. */
@@ -213,6 +245,9 @@ export class WorkerHost implements ServerHost {
   }
 }
 
+/** Which of the workers' results for one set of credentials stands for all: a failure over a reload over nothing done. */
+const RELOAD_RANK: Record<TlsReloadResult['status'], number> = { unchanged: 0, reloaded: 1, failed: 2 };
+
 /** A connection of a worker's last snapshot, with the worker's pid in its info. */
 function connectionView(info: ConnectionInfo, pid: number): ConnectionView {
   return { id: info.id, source: info.source, endpoints: { peer: info.peer }, info: () => ({ ...info, worker: pid }) };
@@ -226,4 +261,16 @@ function addStats(sum: ServerStatsInfo, more: ServerStatsInfo, withActive: boole
   sum.bytesIn += more.bytesIn;
   sum.bytesOut += more.bytesOut;
   sum.errors += more.errors;
+  if (more.tls !== undefined) sum.tls = addHandshakes(sum.tls, more.tls, withActive);
+}
+
+/** A tls:// server's handshakes of two workers as one: counts summed, the mean weighted by each one's served handshakes. */
+function addHandshakes(sum: TlsHandshakeStats | undefined, more: TlsHandshakeStats, withInProgress: boolean): TlsHandshakeStats {
+  const base = sum ?? { ok: 0, resumed: 0, failed: {}, inProgress: 0, meanHandshakeMs: null };
+  const failed = { ...base.failed };
+  for (const [reason, count] of Object.entries(more.failed)) failed[reason] = (failed[reason] ?? 0) + count;
+  const ok = base.ok + more.ok;
+  const timed = (stats: TlsHandshakeStats): number => (stats.meanHandshakeMs === null ? 0 : stats.meanHandshakeMs * stats.ok);
+  const meanHandshakeMs = base.meanHandshakeMs === null && more.meanHandshakeMs === null ? null : (timed(base) + timed(more)) / ok;
+  return { ok, resumed: base.resumed + more.resumed, failed, inProgress: base.inProgress + (withInProgress ? more.inProgress : 0), meanHandshakeMs };
 }
