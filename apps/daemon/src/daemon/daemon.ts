@@ -147,7 +147,20 @@ export class Daemon {
     this.#builder = new HostBuilder({ log: this.#log, context, passed: options.passedSockets ?? new PassedSockets(), baseDir: configBaseDir(options.configFile) });
     this.#workers = options.workers;
     this.#registry = this.#newRegistry(options.config);
-    this.#metrics = new MetricsEndpoint({ servers: () => this.listServers(), controlConnections: () => this.health.controlConnections }, this.health, this.#log);
+    this.#metrics = new MetricsEndpoint(
+      {
+        servers: () => this.listServers(),
+        controlConnections: () => this.health.controlConnections,
+        workers: () => this.#workers?.list() ?? [],
+        workersReplaced: () => this.#workers?.replaced ?? 0,
+        sharesOf: (name) => {
+          const host = this.#hosts.get(name);
+          return host instanceof WorkerHost ? host.shares() : [];
+        },
+      },
+      this.health,
+      this.#log,
+    );
   }
 
   /**

@@ -11,6 +11,7 @@ const SCHEMES = /^(tcp|pipe):\/\//;
  * `pipe:///PATH` URI, parsed by the same transport code as a server's
  * `listen`, so a bad one is a config error (path `metrics.listen`) before
  * anything binds. Absent: no endpoint, and prom-client is never loaded.
+ * `workerLabel` (default false) splits the per-server metrics by worker.
  */
 export const metricsConfigSchema = z
   .strictObject({
@@ -26,6 +27,10 @@ export const metricsConfigSchema = z
         }
       })
       .describe('Where to serve /metrics, /healthz and /readyz: tcp://HOST:PORT or pipe:///PATH'),
+    workerLabel: z
+      .boolean()
+      .default(false)
+      .describe("With workers: also report each server's metrics per worker (label worker, its pid) and each worker's memory; off: the whole daemon's only"),
   })
   .describe('The Prometheus and health endpoint (absent: off)');
 

@@ -48,7 +48,10 @@ export class MetricsEndpoint {
 
   /** Makes the endpoint match `config` (undefined: off); see the class for failures. */
   apply(config: MetricsConfig | undefined): Promise<void> {
-    return this.#changes.run(() => this.#apply(config?.listen));
+    return this.#changes.run(async () => {
+      await this.#apply(config?.listen);
+      if (this.#registry !== undefined) (await this.#registry).workerLabel = config?.workerLabel ?? false;
+    });
   }
 
   async #apply(listen: string | undefined): Promise<void> {

@@ -1,8 +1,15 @@
 import type * as PromClient from 'prom-client';
-import type { ServerInfo, ServerStatsInfo } from '../../protocol/results.js';
+import type { ServerInfo, ServerStatsInfo, WorkerInfo } from '../../protocol/results.js';
 import { VERSION } from '../../version.js';
 import { REFUSAL_REASONS } from '../hosting/admission.js';
 import type { ExpositionFormat } from './exposition-format.js';
+
+/** One worker's share of a server's counters. */
+export interface WorkerShare {
+  /** The worker's pid. */
+  worker: number;
+  stats: ServerStatsInfo;
+}
 
 /** What the metrics are read from, once per scrape. */
 export interface MetricsSource {
@@ -10,6 +17,12 @@ export interface MetricsSource {
   servers(): readonly ServerInfo[];
   /** Control connections open now. */
   controlConnections(): number;
+  /** The worker processes running now (none with `workers: 0`). */
+  workers(): readonly WorkerInfo[];
+  /** Workers replaced since the start (died, or stopped answering). */
+  workersReplaced(): number;
+  /** Each worker's share of server `name`'s counters, as of its last snapshot (none with `workers: 0`). */
+  sharesOf(name: string): readonly WorkerShare[];
 }
 
 /**
@@ -35,7 +48,11 @@ const SERVER_COUNTERS: readonly [string, string, (stats: ServerStatsInfo) => num
  * `evergreen_server_current_connections`, `…_connections_total`,
  * `…_refused_connections_total{reason}`, `…_bytes_in_total`,
  * `…_bytes_out_total`, `…_handler_errors_total`, `…_up` (1 when listening),
- * plus `evergreen_build_info{version,node}` and `evergreen_control_connections`.
+ * plus `evergreen_build_info{version,node}`, `evergreen_control_connections`,
+ * `evergreen_workers` and `evergreen_worker_replacements_total`. With
+ * {@link workerLabel}, every per-server metric but `…_up` is reported per
+ * worker instead (label `worker`: its pid; a retired worker's series go
+ * with it), and so is `evergreen_worker_resident_memory_bytes{worker,generation}`.
  *
  * Values are read at scrape time from the counters the daemon keeps anyway
  * (one `servers()` snapshot per scrape): serving connections costs nothing
@@ -50,6 +67,8 @@ export class MetricsRegistry {
   readonly #registry: PromClient.Registry;
   readonly #source: MetricsSource;
   #servers: readonly ServerInfo[] = [];
+  /** Whether the per-server metrics are reported per worker (config `metrics.workerLabel`); read at each scrape. */
+  workerLabel = false;
 
   private constructor(prom: typeof PromClient, source: MetricsSource) {
     this.#prom = prom;
@@ -97,30 +116,30 @@ export class MetricsRegistry {
     const { Counter, Gauge } = this.#prom;
     const registers = [this.#registry];
     for (const [name, help, value] of SERVER_COUNTERS) {
-      const counter: PromClient.Counter<'server'> = new Counter({
+      const counter: PromClient.Counter<'server' | 'worker'> = new Counter({
         name,
         help,
-        labelNames: ['server'],
+        labelNames: ['server', 'worker'],
         registers,
-        collect: () => this.#eachServer(counter, (server) => counter.inc({ server: server.name }, value(server.stats))),
+        collect: () => this.#eachShare(counter, (labels, stats) => counter.inc(labels, value(stats))),
       });
     }
-    const refused: PromClient.Counter<'server' | 'reason'> = new Counter({
+    const refused: PromClient.Counter<'server' | 'worker' | 'reason'> = new Counter({
       name: 'evergreen_server_refused_connections_total',
       help: 'Connections refused at once, by reason (denied, maxConnections, maxPerSource, paused).',
-      labelNames: ['server', 'reason'],
+      labelNames: ['server', 'worker', 'reason'],
       registers,
       collect: () =>
-        this.#eachServer(refused, (server) => {
-          for (const reason of REFUSAL_REASONS) refused.inc({ server: server.name, reason }, server.stats.refused[reason]);
+        this.#eachShare(refused, (labels, stats) => {
+          for (const reason of REFUSAL_REASONS) refused.inc({ ...labels, reason }, stats.refused[reason]);
         }),
     });
-    const current: PromClient.Gauge<'server'> = new Gauge({
+    const current: PromClient.Gauge<'server' | 'worker'> = new Gauge({
       name: 'evergreen_server_current_connections',
       help: 'Connections open now (UDP: client sessions).',
-      labelNames: ['server'],
+      labelNames: ['server', 'worker'],
       registers,
-      collect: () => this.#eachServer(current, (server) => current.set({ server: server.name }, server.stats.active)),
+      collect: () => this.#eachShare(current, (labels, stats) => current.set(labels, stats.active)),
     });
     const up: PromClient.Gauge<'server'> = new Gauge({
       name: 'evergreen_server_up',
@@ -143,6 +162,50 @@ export class MetricsRegistry {
       help: 'Control socket connections open now (evergreenctl and other clients).',
       registers,
       collect: () => control.set(this.#source.controlConnections()),
+    });
+    this.#defineWorkerMetrics();
+  }
+
+  #defineWorkerMetrics(): void {
+    const { Counter, Gauge } = this.#prom;
+    const registers = [this.#registry];
+    const workers: PromClient.Gauge = new Gauge({
+      name: 'evergreen_workers',
+      help: 'Worker processes running now, draining ones included (0 without workers).',
+      registers,
+      collect: () => workers.set(this.#source.workers().length),
+    });
+    const replaced: PromClient.Counter = new Counter({
+      name: 'evergreen_worker_replacements_total',
+      help: 'Workers replaced since the start because they died or stopped answering.',
+      registers,
+      collect: () => {
+        replaced.reset();
+        replaced.inc(this.#source.workersReplaced());
+      },
+    });
+    const rss: PromClient.Gauge<'worker' | 'generation'> = new Gauge({
+      name: 'evergreen_worker_resident_memory_bytes',
+      help: 'Resident memory of each worker process, as of its last snapshot (reported with metrics.workerLabel).',
+      labelNames: ['worker', 'generation'],
+      registers,
+      collect: () => {
+        rss.reset();
+        if (!this.workerLabel) return;
+        for (const worker of this.#source.workers()) rss.set({ worker: String(worker.pid), generation: String(worker.generation) }, worker.rss);
+      },
+    });
+  }
+
+  /**
+   * Clears `metric`, then calls `each` with every server's counters of this
+   * scrape — or, with {@link workerLabel} and workers running, each worker's share
+   * of them, labelled with its pid.
+   */
+  #eachShare(metric: { reset(): void }, each: (labels: { server: string; worker?: string }, stats: ServerStatsInfo) => void): void {
+    this.#eachServer(metric, (server) => {
+      if (!this.workerLabel || this.#source.workers().length === 0) return each({ server: server.name }, server.stats);
+      for (const share of this.#source.sharesOf(server.name)) each({ server: server.name, worker: String(share.worker) }, share.stats);
     });
   }
 

@@ -3,6 +3,7 @@ import type { ServerSpec } from '../../protocol/server-spec.js';
 import type { TlsHandshakeStats, TlsReloadResult } from '../../protocol/tls-results.js';
 import { Admission } from '../hosting/admission.js';
 import type { ConnectionView, ServerHost } from '../hosting/server-host.js';
+import type { WorkerShare } from '../observe/metrics-registry.js';
 import { listenAddress } from './listen-address.js';
 import { WorkerGoneError, type WorkerProcess } from './worker-process.js';
 import type { WorkerCalls } from './worker-call.js';
@@ -204,6 +205,14 @@ export class WorkerHost implements ServerHost {
       if (stats !== undefined) addStats(sum, stats, true);
     }
     return sum;
+  }
+
+  /** Each worker's share of the counters, as of its last snapshot (a retired worker's are in `stats()` alone). */
+  shares(): WorkerShare[] {
+    return [...this.#holders].flatMap((worker) => {
+      const stats = worker.snapshot?.hosts[this.number]?.stats;
+      return stats === undefined ? [] : [{ worker: worker.pid, stats }];
+    });
   }
 
   info(): ServerInfo {
