@@ -46,21 +46,22 @@ export async function forwardStream(options: ForwardTarget, env: HandlerEnvironm
       clearTimeout(timer);
     }
   };
-  return async (conn: StreamConnection) => {
-    let upstream: BaseStream;
-    try {
-      upstream = await connectUpstream();
-    } catch (error) {
-      // The client must not take the refusal for an empty stream that ended well.
-      conn.reset();
-      throw error;
-    }
-    try {
-      await relayBothWays(conn, upstream);
-    } finally {
-      upstream.close();
-    }
-  };
+  // Not an async function: an idle connection holds reactions, no suspended frame.
+  return (conn: StreamConnection) =>
+    connectUpstream().then(
+      (upstream) => {
+        const close = (): void => upstream.close();
+        return relayBothWays(conn, upstream).then(close, (error: unknown) => {
+          close();
+          throw error;
+        });
+      },
+      (error: unknown) => {
+        // The client must not take the refusal for an empty stream that ended well.
+        conn.reset();
+        throw error;
+      },
+    );
 }
 
 /** Aborts an upstream connect that took too long, with the reason `AbortSignal.timeout()` gives. */

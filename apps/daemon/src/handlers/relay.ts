@@ -38,13 +38,12 @@ const relayBuffers = new BufferPool(RELAY_CHUNK_BYTES, FREE_RELAY_BUFFERS);
  * (the stream's own `readBudget` bounds what it reads from the OS).
  * Cost: one await per read. Rejects with the first read, write or shutdown error.
  */
-export async function relay(from: BaseStream, to: BaseStream): Promise<void> {
+export function relay(from: BaseStream, to: BaseStream): Promise<void> {
   // Until its first bytes, a direction waits holding no read of its own
   // (many connections stay idle, or only one side ever speaks), nor a
-  // buffer, closure or frame of `moveBytes`; the first chunk is then copied
-  // twice, every later one once.
-  await from.readable();
-  await moveBytes(from, to);
+  // buffer, closure or suspended frame (not an async function: a reaction
+  // is smaller); the first chunk is then copied twice, every later one once.
+  return from.readable().then(() => moveBytes(from, to));
 }
 
 /** `relay` once `from` is readable: moves its bytes to `to` until it ends, then shuts `to` down. */
@@ -88,14 +87,19 @@ export function relayBuffersInUse(): number {
  * the promise rejects with that failure.
  */
 export function relayBothWays(a: BaseStream, b: BaseStream): Promise<void> {
-  // Not an async function: an idle connection holds no suspended frame for it.
-  const resetBoth = (error: unknown): never => {
-    a.reset();
-    b.reset();
-    throw error;
-  };
-  return Promise.all([relay(a, b).catch(resetBoth), relay(b, a).catch(resetBoth)]).then(bothEnded);
+  // Not an async function, nor Promise.all with a catch per direction: an
+  // idle connection holds one reaction per direction and no suspended frame.
+  return new Promise((resolve, reject) => {
+    let running = 2;
+    const ended = (): void => {
+      if (--running === 0) resolve();
+    };
+    const failed = (error: unknown): void => {
+      a.reset();
+      b.reset();
+      reject(error);
+    };
+    relay(a, b).then(ended, failed);
+    relay(b, a).then(ended, failed);
+  });
 }
-
-/** What `relayBothWays` resolves once both directions ended: nothing. */
-function bothEnded(): void {}
