@@ -8,6 +8,7 @@ import { addressOf, afterTest, Client, endpoint, releaseAll, startDaemon } from 
 afterEach(releaseAll);
 
 const LINE_ECHO = fileURLToPath(new URL('./fixtures/line-echo.mjs', import.meta.url));
+const LARGE_REPLY = fileURLToPath(new URL('./fixtures/large-reply.mjs', import.meta.url));
 /** Clients that reset as soon as they are connected: far fewer than the issue's 10,000, enough that many go before the daemon reads their address. */
 const RESETTING_CLIENTS = 300;
 
@@ -53,6 +54,22 @@ describe('a peer that resets', () => {
     client.socket.resetAndDestroy();
 
     await until(() => events.some((event) => event.type === 'close'), 'the connection to close');
+    expect(events.find((event) => event.type === 'close')).toMatchObject({ closedBy: 'reset' });
+    expect(daemon.server('mod').stats).toMatchObject({ accepted: 1, active: 0, errors: 0 });
+  });
+
+  it('a reset while the daemon flushes what a finished handler wrote is the peer closing too: the connection is counted closed', async () => {
+    const daemon = await startDaemon([{ name: 'mod', listen: 'tcp://127.0.0.1:0', handler: { type: 'module', path: LARGE_REPLY } }]);
+    const events = connectionEvents(daemon);
+    const client = await Client.connect(addressOf(daemon, 'mod'));
+    client.socket.write('go\n');
+    // Its first bytes come once the handler has written its reply and returned; the rest waits for this client, which never reads it.
+    await client.read(1);
+    client.socket.resetAndDestroy();
+
+    await until(() => events.some((event) => event.type === 'close'), 'the connection to close').catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(daemon.server('mod').stats)}`);
+    });
     expect(events.find((event) => event.type === 'close')).toMatchObject({ closedBy: 'reset' });
     expect(daemon.server('mod').stats).toMatchObject({ accepted: 1, active: 0, errors: 0 });
   });

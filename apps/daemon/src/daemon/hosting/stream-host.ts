@@ -45,8 +45,10 @@ export class StreamHost extends HostedServer {
 
   protected async _listen(): Promise<void> {
     const { highWaterMark, maxBufferSize } = this.spec;
-    // Handler failures are caught in #serve; the server's onError never fires.
-    const server = this.#transport.createServer((conn) => this.#serve(conn), { ...this._serverOptions(), highWaterMark, maxBufferSize });
+    // #serve settles every outcome itself (flush, close, count, log) and never
+    // rejects: handing the server no promise spares it a reaction (and two
+    // bound functions) per connection for the connection's whole life.
+    const server = this.#transport.createServer((conn) => void this.#serve(conn), { ...this._serverOptions(), highWaterMark, maxBufferSize });
     try {
       if (this.#passed === undefined) await server.bind(this.#address);
       else await this.#passed.lendListener((listener) => server.attach(listener));
@@ -97,6 +99,7 @@ export class StreamHost extends HostedServer {
     return this.#transport.format(server.sockname ?? server.pipename ?? this.#address);
   }
 
+  /** Serves one accepted connection to its end; never rejects (every step's failure is settled here). */
   async #serve(conn: StreamConnection): Promise<void> {
     const facts = this._handedOver(conn);
     const source = sourceOf(conn);
@@ -131,7 +134,8 @@ export class StreamHost extends HostedServer {
     }
     if (!conn.closed) await within(conn.flush(), DEFAULT_CLOSE_TIMEOUT_MS);
     conn.close();
-    this._finish(record, failure, failure !== undefined && peerAborted(conn));
+    // A peer that reset while the reply was still being flushed did not get all of it: that is a reset too.
+    this._finish(record, failure, peerAborted(conn));
     if (claimed) this._context.release!(this.name, source);
   }
 }
