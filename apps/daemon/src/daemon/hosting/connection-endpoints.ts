@@ -1,4 +1,4 @@
-import type { StreamConnection } from '@evergreen/stream-core';
+import { StreamConnection } from '@evergreen/stream-core';
 
 /**
  * The two ends of a connection as `connections.list` shows them: `peer` is
@@ -11,6 +11,19 @@ import type { StreamConnection } from '@evergreen/stream-core';
 export interface ConnectionEndpoints {
   readonly peer?: string;
   readonly local?: string;
+}
+
+/**
+ * Where a connection record reads its endpoints: fixed ones (a datagram
+ * session's), or an accepted stream, read each time they are asked for
+ * (`connections.list`): an idle connection keeps neither the strings nor
+ * the socket's cached local name.
+ */
+export type EndpointsSource = ConnectionEndpoints | StreamConnection;
+
+/** The endpoints `source` gives now (a closed stream's: those still readable). Never throws. */
+export function endpointsOf(source: EndpointsSource): ConnectionEndpoints {
+  return source instanceof StreamConnection ? streamEndpoints(source) : source;
 }
 
 /** An address and port as `address:port`, an IPv6 address in brackets. Cost: one string. */

@@ -1,7 +1,7 @@
 import type { ConnectionContext } from '../../handlers/handler.js';
 import type { ConnectionInfo } from '../../protocol/results.js';
 import type { TlsConnectionInfo } from '../../protocol/tls-results.js';
-import type { ConnectionEndpoints } from './connection-endpoints.js';
+import { endpointsOf, type ConnectionEndpoints, type EndpointsSource } from './connection-endpoints.js';
 
 /** Why the daemon (not the peer) ended a connection. */
 export type CloseReason = 'idle' | 'killed' | 'stopping';
@@ -40,8 +40,7 @@ export class ConnectionRecord implements ConnectionContext {
   readonly id: string;
   readonly server: string;
   readonly source: string;
-  /** The client's `address:port` and where it was accepted (see `ConnectionEndpoints`). */
-  readonly endpoints: ConnectionEndpoints;
+  readonly #endpoints: EndpointsSource;
   readonly startedAt = Date.now();
   #lastActivity = this.startedAt;
   #lastTotal = 0;
@@ -55,13 +54,18 @@ export class ConnectionRecord implements ConnectionContext {
   readonly #counts: ByteCounts;
   readonly #closer: Closer;
 
-  constructor(id: string, server: string, source: string, counts: ByteCounts, closer: Closer, endpoints: ConnectionEndpoints = {}) {
+  constructor(id: string, server: string, source: string, counts: ByteCounts, closer: Closer, endpoints: EndpointsSource = {}) {
     this.id = id;
     this.server = server;
     this.source = source;
-    this.endpoints = endpoints;
+    this.#endpoints = endpoints;
     this.#counts = counts;
     this.#closer = closer;
+  }
+
+  /** The client's `address:port` and where it was accepted (see `ConnectionEndpoints`), read now from the stream's socket. */
+  get endpoints(): ConnectionEndpoints {
+    return endpointsOf(this.#endpoints);
   }
 
   get bytesIn(): number {

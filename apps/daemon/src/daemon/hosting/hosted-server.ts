@@ -4,7 +4,7 @@ import type { PauseMode, RefusalReason, ServerInfo, ServerOrigin, ServerState, S
 import { DEFAULT_DRAIN_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../../protocol/server-spec.js';
 import { Admission } from './admission.js';
 import { ConnectionRecord, type ByteCounts, type Closer } from './connection-record.js';
-import type { ConnectionEndpoints } from './connection-endpoints.js';
+import type { EndpointsSource } from './connection-endpoints.js';
 import type { Logger } from '../logging/logger.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { ServerStats } from './server-stats.js';
@@ -230,7 +230,7 @@ export abstract class HostedServer implements ServerHost {
   }
 
   /** Registers an admitted connection. */
-  protected _open(source: string, counts: ByteCounts, closer: Closer, endpoints?: ConnectionEndpoints): ConnectionRecord {
+  protected _open(source: string, counts: ByteCounts, closer: Closer, endpoints?: EndpointsSource): ConnectionRecord {
     const record = new ConnectionRecord(`${this.name}-${this._context.nextConnectionId()}`, this.name, source, counts, closer, endpoints);
     this.#records.set(record.id, record);
     this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);

@@ -2,7 +2,6 @@ import { DEFAULT_CLOSE_TIMEOUT_MS, MAX_TIMER_MS, within, type StreamConnection, 
 import type { StreamHandler } from '../../handlers/handler.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
 import { LOCAL_SOURCE } from './admission.js';
-import { streamEndpoints } from './connection-endpoints.js';
 import { BindError } from './bind-error.js';
 import { descriptorHeadroom } from './descriptor-headroom.js';
 import { HostedServer, type HostContext } from './hosted-server.js';
@@ -124,7 +123,7 @@ export class StreamHost extends HostedServer {
       conn.close();
       return;
     }
-    const record = this._open(source, conn, conn, streamEndpoints(conn));
+    const record = this._open(source, conn, conn, conn);
     record.tls = facts;
     let failure: unknown;
     try {
