@@ -550,7 +550,7 @@ export class Daemon {
   reloadTls(name?: string): Promise<TlsReloadResult[]> {
     return this.#change(async () => {
       if (name === undefined) return this.#reloadCredentials([...this.#hosts.keys()]);
-      this.#host(name);
+      this.#host(name); // not-found for a name that is no server
       const results = await this.#reloadCredentials([name]);
       if (results.length === 0) {
         throw new DaemonError('invalid', `Cannot reload the TLS credentials of server "${name}": it is not a tls:// server nor a forward to one`, { path: 'name', value: name, expected: 'the name of a tls:// server or of a forward to a tls:// target' });

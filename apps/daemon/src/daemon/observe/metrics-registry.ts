@@ -67,6 +67,8 @@ export class MetricsRegistry {
   readonly #registry: PromClient.Registry;
   readonly #source: MetricsSource;
   #servers: readonly ServerInfo[] = [];
+  /** The workers of this scrape (none with `workers: 0`). */
+  #workers: readonly WorkerInfo[] = [];
   /** Whether the per-server metrics are reported per worker (config `metrics.workerLabel`); read at each scrape. */
   workerLabel = false;
 
@@ -94,6 +96,7 @@ export class MetricsRegistry {
   /** Every metric, read now, in `format`. */
   render(format: ExpositionFormat): Promise<string> {
     this.#servers = this.#source.servers();
+    this.#workers = this.#source.workers();
     return format === 'openmetrics' ? this.#openMetrics() : this.#registry.metrics();
   }
 
@@ -173,7 +176,7 @@ export class MetricsRegistry {
       name: 'evergreen_workers',
       help: 'Worker processes running now, draining ones included (0 without workers).',
       registers,
-      collect: () => workers.set(this.#source.workers().length),
+      collect: () => workers.set(this.#workers.length),
     });
     const replaced: PromClient.Counter = new Counter({
       name: 'evergreen_worker_replacements_total',
@@ -192,7 +195,7 @@ export class MetricsRegistry {
       collect: () => {
         rss.reset();
         if (!this.workerLabel) return;
-        for (const worker of this.#source.workers()) rss.set({ worker: String(worker.pid), generation: String(worker.generation) }, worker.rss);
+        for (const worker of this.#workers) rss.set({ worker: String(worker.pid), generation: String(worker.generation) }, worker.rss);
       },
     });
   }
@@ -204,7 +207,7 @@ export class MetricsRegistry {
    */
   #eachShare(metric: { reset(): void }, each: (labels: { server: string; worker?: string }, stats: ServerStatsInfo) => void): void {
     this.#eachServer(metric, (server) => {
-      if (!this.workerLabel || this.#source.workers().length === 0) return each({ server: server.name }, server.stats);
+      if (!this.workerLabel || this.#workers.length === 0) return each({ server: server.name }, server.stats);
       for (const share of this.#source.sharesOf(server.name)) each({ server: server.name, worker: String(share.worker) }, share.stats);
     });
   }

@@ -24,3 +24,19 @@ export class HandshakeStats {
     return { ok: this.#ok, resumed: this.#resumed, failed: { ...this.#failed }, inProgress, meanHandshakeMs: this.#ok === 0 ? null : this.#totalMs / this.#ok };
   }
 }
+
+/**
+ * Two sets of one server's handshake counters as one (two workers'): the
+ * counts summed, the mean weighted by each one's served handshakes (each
+ * mean is its total time over `ok`); `inProgress` added only when
+ * `withInProgress` (a retired worker's handshakes ended with it).
+ */
+export function sumHandshakes(sum: TlsHandshakeStats | undefined, more: TlsHandshakeStats, withInProgress: boolean): TlsHandshakeStats {
+  const base = sum ?? { ok: 0, resumed: 0, failed: {}, inProgress: 0, meanHandshakeMs: null };
+  const failed = { ...base.failed };
+  for (const [reason, count] of Object.entries(more.failed)) failed[reason] = (failed[reason] ?? 0) + count;
+  const ok = base.ok + more.ok;
+  const totalMs = (stats: TlsHandshakeStats): number => (stats.meanHandshakeMs ?? 0) * stats.ok;
+  const meanHandshakeMs = ok === 0 || (base.meanHandshakeMs === null && more.meanHandshakeMs === null) ? null : (totalMs(base) + totalMs(more)) / ok;
+  return { ok, resumed: base.resumed + more.resumed, failed, inProgress: base.inProgress + (withInProgress ? more.inProgress : 0), meanHandshakeMs };
+}

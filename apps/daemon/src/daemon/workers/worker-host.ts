@@ -1,6 +1,7 @@
 import type { ConnectionInfo, ListenerSharing, PauseMode, ServerInfo, ServerOrigin, ServerState, ServerStatsInfo } from '../../protocol/results.js';
 import type { ServerSpec } from '../../protocol/server-spec.js';
-import type { TlsHandshakeStats, TlsReloadResult } from '../../protocol/tls-results.js';
+import type { TlsReloadResult } from '../../protocol/tls-results.js';
+import { sumHandshakes } from '../tls/handshake-stats.js';
 import { Admission } from '../hosting/admission.js';
 import type { ConnectionView, ServerHost } from '../hosting/server-host.js';
 import type { WorkerShare } from '../observe/metrics-registry.js';
@@ -168,15 +169,7 @@ export class WorkerHost implements ServerHost {
    * meanwhile is skipped (its replacement reads the files when it starts).
    */
   async reloadCredentials(): Promise<TlsReloadResult[]> {
-    const workers = [...this.#holders].filter((worker) => worker.state !== 'draining');
-    const each = await Promise.all(
-      workers.map((worker) =>
-        worker.call('reloadTls', { host: this.number }).catch((error: unknown) => {
-          if (error instanceof WorkerGoneError) return [];
-          throw error;
-        }),
-      ),
-    );
+    const each = await this.#everywhere('reloadTls', { host: this.number });
     const merged = new Map<TlsReloadResult['credentials'], TlsReloadResult>();
     for (const result of each.flat()) {
       const before = merged.get(result.credentials);
@@ -233,20 +226,27 @@ export class WorkerHost implements ServerHost {
 
   /**
    * Calls `method` in every worker that holds this server — but a pause,
-   * resume or update not in a draining worker (an old generation's must not
-   * listen again) — a worker that exits meanwhile is skipped (its
-   * replacement starts from the state after the change).
+   * resume, update or credential reload not in a draining worker (an old
+   * generation's must not listen again, and keeps its credentials to the
+   * end) — and resolves their results; a worker that exits meanwhile is
+   * skipped (its replacement starts from the state after the change).
    */
-  async #everywhere<M extends 'pause' | 'resume' | 'update' | 'stop'>(method: M, params: WorkerCalls[M]['params']): Promise<void> {
+  async #everywhere<M extends 'pause' | 'resume' | 'update' | 'stop' | 'reloadTls'>(method: M, params: WorkerCalls[M]['params']): Promise<WorkerCalls[M]['result'][]> {
     const workers = [...this.#holders].filter((worker) => method === 'stop' || worker.state !== 'draining');
-    await Promise.all(
+    const results = await Promise.all(
       workers.map((worker) =>
-        worker.call(method, params).catch((error: unknown) => {
-          if (!(error instanceof WorkerGoneError)) throw error;
-        }),
+        worker.call(method, params).then(
+          (result) => [result],
+          (error: unknown) => {
+            if (!(error instanceof WorkerGoneError)) throw error;
+            return [];
+          },
+        ),
       ),
     );
+    return results.flat();
   }
+
 
   #setState(state: ServerState): void {
     this.#state = state;
@@ -270,16 +270,5 @@ function addStats(sum: ServerStatsInfo, more: ServerStatsInfo, withActive: boole
   sum.bytesIn += more.bytesIn;
   sum.bytesOut += more.bytesOut;
   sum.errors += more.errors;
-  if (more.tls !== undefined) sum.tls = addHandshakes(sum.tls, more.tls, withActive);
-}
-
-/** A tls:// server's handshakes of two workers as one: counts summed, the mean weighted by each one's served handshakes. */
-function addHandshakes(sum: TlsHandshakeStats | undefined, more: TlsHandshakeStats, withInProgress: boolean): TlsHandshakeStats {
-  const base = sum ?? { ok: 0, resumed: 0, failed: {}, inProgress: 0, meanHandshakeMs: null };
-  const failed = { ...base.failed };
-  for (const [reason, count] of Object.entries(more.failed)) failed[reason] = (failed[reason] ?? 0) + count;
-  const ok = base.ok + more.ok;
-  const timed = (stats: TlsHandshakeStats): number => (stats.meanHandshakeMs === null ? 0 : stats.meanHandshakeMs * stats.ok);
-  const meanHandshakeMs = base.meanHandshakeMs === null && more.meanHandshakeMs === null ? null : (timed(base) + timed(more)) / ok;
-  return { ok, resumed: base.resumed + more.resumed, failed, inProgress: base.inProgress + (withInProgress ? more.inProgress : 0), meanHandshakeMs };
+  if (more.tls !== undefined) sum.tls = sumHandshakes(sum.tls, more.tls, withActive);
 }
