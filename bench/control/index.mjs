@@ -3,7 +3,8 @@
 // pipelined throughput with 8 clients of 32 requests in flight, each beside
 // a raw node:net + msgpackr server answering the same map (interleaved
 // rounds); then the same while the daemon relays a bulk transfer through a
-// `forward` server, and the relay's rate alone and under control load.
+// `forward` server, and the relay's rate alone and under control load, each
+// beside raw Node doing the same two jobs in one process (raw-daemon.mjs).
 // See docs/benchmarks.md ("The daemon's control pipe") for the figures.
 //
 // BENCH_QUICK=1 (small and short), BENCH_PROFILE=dir (a CPU profile of the
@@ -41,6 +42,8 @@ const TARGET_RATE = 50_000;
 const TARGET_FAIR_P99_MS = 1.5;
 const TARGET_RELAY_UNDER_CONTROL = 0.7;
 const TARGET_RELAY_ALONE = 0.95;
+/** How the relay rounds name each daemon. */
+const DAEMON_LABELS = { ours: 'ours', oneProcess: 'raw Node in one process', other: 'the other daemon' };
 
 const dir = mkdtempSync(join(tmpdir(), 'evergreen-bench-control-'));
 const children = [];
@@ -175,14 +178,20 @@ async function controlAlone(load, contenders) {
 /**
  * The fairness of the daemon's one event loop: a `forward` server relaying
  * a bulk transfer to the sink, alone and beside the control load, and the
- * control load beside such a relay. `daemons` are ours and, with
- * BENCH_CONTROL_OTHER, the other daemon (a build before a change): each
- * relays through a server of its own, in interleaved rounds, so "the relay
- * alone within 5% of today's" is measured in one run. `controlAlone` (if
- * measured) gives the slowdown of the control pipe. Returns whether the
- * targets under the relay and the fairness targets were met.
+ * control load beside such a relay. `daemons` are ours, raw Node doing the
+ * same two jobs in one process (raw-daemon.mjs: the floor a single event
+ * loop on this machine allows) and, with BENCH_CONTROL_OTHER, the other
+ * daemon (a build before a change): each relays through a server of its
+ * own, in interleaved rounds, so "the relay alone within 5% of today's" is
+ * measured in one run. Our relay is also measured beside the same control
+ * flood sent to the raw server, a separate process: what the flood's
+ * processes take from the machine, apart from any event loop's sharing.
+ * `controlAlone` (if measured) gives the slowdown of the control pipe.
+ * Returns whether the targets under the relay and the fairness targets
+ * were met.
  */
 async function relayRounds(load, relayLoad, daemons, raw, controlAlone) {
+  const flood = (socket) => load.request('pipelined', { socket, clients: CLIENTS, depth: DEPTH, untilStopped: true });
   const { port } = await relayLoad.request('sink');
   const names = Object.keys(daemons);
   const push = {};
@@ -194,17 +203,22 @@ async function relayRounds(load, relayLoad, daemons, raw, controlAlone) {
   }
   const samples = () => Object.fromEntries(names.map((name) => [name, []]));
   const relayAlone = samples();
+  /** The daemon's CPU µs per MiB relayed alone: robust to a round that lost its core (slower, not costlier). */
+  const relayAloneCpu = samples();
   const relayUnderControl = samples();
   const controlDuringPush = samples();
+  const relayBesideSeparateFlood = [];
   for (let round = 0; round < SIZES.rounds; round++) {
     for (const name of round % 2 === 0 ? names : [...names].reverse()) {
       const steps = [
         async () => {
+          const cpuBefore = cpuMicros(daemons[name].pid);
           const { bytes, seconds } = await push[name]({ bytes: SIZES.relayBytes });
           relayAlone[name].push(bytes / MiB / seconds);
+          relayAloneCpu[name].push((cpuMicros(daemons[name].pid) - cpuBefore) / (bytes / MiB));
         },
         async () => {
-          const background = load.request('pipelined', { socket: daemons[name].socket, clients: CLIENTS, depth: DEPTH, untilStopped: true });
+          const background = flood(daemons[name].socket);
           const { bytes, seconds } = await push[name]({ bytes: SIZES.relayBytes });
           load.stop();
           const { requests, seconds: controlSeconds } = await background;
@@ -212,6 +226,15 @@ async function relayRounds(load, relayLoad, daemons, raw, controlAlone) {
           controlDuringPush[name].push(requests / controlSeconds);
         },
       ];
+      if (name === 'ours') {
+        steps.push(async () => {
+          const background = flood(raw.socket);
+          const { bytes, seconds } = await push[name]({ bytes: SIZES.relayBytes });
+          load.stop();
+          await background;
+          relayBesideSeparateFlood.push(bytes / MiB / seconds);
+        });
+      }
       for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
     }
   }
@@ -236,46 +259,61 @@ async function relayRounds(load, relayLoad, daemons, raw, controlAlone) {
   const loaded = medianOf(underRelay.ours);
   const rawLoaded = medianOf(underRelay.raw);
   const controlMet = printControl('control under relay load [unix]:', loaded, rawLoaded);
-  if (underRelay.other) printControl('other daemon under relay load [unix]:', medianOf(underRelay.other), rawLoaded);
+  const loadedOf = Object.fromEntries(names.map((name) => [name, medianOf(underRelay[name])]));
+  for (const name of names.filter((n) => n !== 'ours')) printControl(`${DAEMON_LABELS[name]} under relay load [unix]:`, loadedOf[name], rawLoaded);
 
   const alonePerS = Object.fromEntries(names.map((name) => [name, median(relayAlone[name])]));
   const loadedPerS = Object.fromEntries(names.map((name) => [name, median(relayUnderControl[name])]));
   for (const name of names) {
-    console.log(`relay through ${name === 'ours' ? 'a' : "the other daemon's"} forward server (tcp, ${SIZES.relayBytes / MiB} MiB): alone ${alonePerS[name].toFixed(0)} MiB/s, under ${CLIENTS}-client pipelined control load ${loadedPerS[name].toFixed(0)} MiB/s (${(loadedPerS[name] / alonePerS[name]).toFixed(2)}x); control meanwhile ${rate(median(controlDuringPush[name]))} req/s`);
-    console.log(`relay through ${name} while the control-under-relay rounds ran: ${median(relayDuringControl[name]).toFixed(0)} MiB/s`);
+    console.log(`relay through ${DAEMON_LABELS[name]}'s forward server (tcp, ${SIZES.relayBytes / MiB} MiB): alone ${alonePerS[name].toFixed(0)} MiB/s, under ${CLIENTS}-client pipelined control load ${loadedPerS[name].toFixed(0)} MiB/s (${(loadedPerS[name] / alonePerS[name]).toFixed(2)}x); control meanwhile ${rate(median(controlDuringPush[name]))} req/s`);
+    console.log(`relay through ${DAEMON_LABELS[name]} while the control-under-relay rounds ran: ${median(relayDuringControl[name]).toFixed(0)} MiB/s`);
   }
   if (controlAlone) console.log(`slowdown by the relay: control p50 ${(loaded.p50 / controlAlone.p50).toFixed(2)}x, p99 ${(loaded.p99 / controlAlone.p99).toFixed(2)}x, req/s ${(loaded.rate / controlAlone.rate).toFixed(2)}x; of the relay by the control load: ${(loadedPerS.ours / alonePerS.ours).toFixed(2)}x`);
-  return [...controlMet, ...fairnessVerdicts(loaded, rawLoaded, underRelay.other && medianOf(underRelay.other), alonePerS, loadedPerS)];
+  const besideSeparate = median(relayBesideSeparateFlood) / alonePerS.ours;
+  console.log(`relay through ours beside the same control load sent to the raw server (a separate process): ${median(relayBesideSeparateFlood).toFixed(0)} MiB/s (${besideSeparate.toFixed(2)}x its rate alone: what the flood's processes take from the machine)`);
+  const aloneCpu = Object.fromEntries(names.map((name) => [name, median(relayAloneCpu[name])]));
+  console.log(`relay alone, the daemon's CPU per MiB: ${names.map((name) => `${DAEMON_LABELS[name]} ${aloneCpu[name].toFixed(0)} µs`).join(', ')}`);
+  return [...controlMet, ...fairnessVerdicts(loaded, rawLoaded, loadedOf, alonePerS, loadedPerS, besideSeparate, aloneCpu)];
 }
 
-/** Prints one verdict line per fairness target (issue 17); returns whether each was met. */
-function fairnessVerdicts(loaded, rawLoaded, otherLoaded, alonePerS, loadedPerS) {
+/**
+ * Prints one verdict line per fairness target (issue 17), each with the
+ * same figure for raw Node doing both jobs in one process (`loadedOf.oneProcess`)
+ * and, for the flood, the share the machine leaves the relay when the flood
+ * goes to another process (`besideSeparate`); returns whether each target was met.
+ */
+function fairnessVerdicts(loaded, rawLoaded, loadedOf, alonePerS, loadedPerS, besideSeparate, aloneCpu) {
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
   const ms = (value) => `${value.toFixed(2)} ms`;
   const p99Ok = loaded.p99 <= TARGET_FAIR_P99_MS;
-  const before = otherLoaded ? `, other daemon ${ms(otherLoaded.p99)}` : '';
-  console.log(`fairness: control status p99 under a relay: ${ms(loaded.p99)} (raw server in the same rounds ${ms(rawLoaded.p99)}${before}) — target <= ${TARGET_FAIR_P99_MS} ms: ${verdict(p99Ok)}`);
-  const share = loadedPerS.ours / alonePerS.ours;
+  const before = loadedOf.other ? `, other daemon ${ms(loadedOf.other.p99)}` : '';
+  console.log(`fairness: control status p99 under a relay: ${ms(loaded.p99)} (raw Node in one process ${ms(loadedOf.oneProcess.p99)}: ${(loaded.p99 / loadedOf.oneProcess.p99).toFixed(2)}x; raw server, a separate process, ${ms(rawLoaded.p99)}${before}) — target <= ${TARGET_FAIR_P99_MS} ms: ${verdict(p99Ok)}`);
+  const shareOf = (name) => loadedPerS[name] / alonePerS[name];
+  const share = shareOf('ours');
   const shareOk = share >= TARGET_RELAY_UNDER_CONTROL;
-  const otherShare = alonePerS.other ? `, other daemon ${(loadedPerS.other / alonePerS.other).toFixed(2)}x` : '';
-  console.log(`fairness: relay under a control flood: ${share.toFixed(2)}x its rate alone${otherShare} — target >= ${TARGET_RELAY_UNDER_CONTROL}x: ${verdict(shareOk)}`);
+  const otherShare = alonePerS.other ? `, other daemon ${shareOf('other').toFixed(2)}x` : '';
+  console.log(`fairness: relay under a control flood: ${share.toFixed(2)}x its rate alone (raw Node in one process ${shareOf('oneProcess').toFixed(2)}x; beside the flood sent to a separate process ${besideSeparate.toFixed(2)}x${otherShare}) — target >= ${TARGET_RELAY_UNDER_CONTROL}x: ${verdict(shareOk)}`);
+  const onRaw = `raw Node in one process ${alonePerS.oneProcess.toFixed(0)} MiB/s (${(alonePerS.ours / alonePerS.oneProcess).toFixed(2)}x)`;
   if (alonePerS.other === undefined) {
-    console.log('fairness: relay alone against the daemon before the change: not measured (set BENCH_CONTROL_OTHER=path/to/its/evergreend.mjs)');
+    console.log(`fairness: relay alone: ${alonePerS.ours.toFixed(0)} MiB/s, ${onRaw}; against the daemon before the change: not measured (set BENCH_CONTROL_OTHER=path/to/its/evergreend.mjs)`);
     return [p99Ok, shareOk];
   }
   const alone = alonePerS.ours / alonePerS.other;
   const aloneOk = alone >= TARGET_RELAY_ALONE;
-  console.log(`fairness: relay alone: ${alonePerS.ours.toFixed(0)} MiB/s, other daemon ${alonePerS.other.toFixed(0)} MiB/s, ${alone.toFixed(2)}x — target >= ${TARGET_RELAY_ALONE}x: ${verdict(aloneOk)}`);
+  const cpu = `CPU per MiB ${(aloneCpu.ours / aloneCpu.other).toFixed(2)}x the other daemon's`;
+  console.log(`fairness: relay alone: ${alonePerS.ours.toFixed(0)} MiB/s, other daemon ${alonePerS.other.toFixed(0)} MiB/s, ${alone.toFixed(2)}x (${cpu}); ${onRaw} — target >= ${TARGET_RELAY_ALONE}x the other daemon: ${verdict(aloneOk)}`);
   return [p99Ok, shareOk, aloneOk];
 }
 
 const daemon = await startDaemon(EVERGREEND, 'evergreend');
 const other = OTHER === undefined ? undefined : await startDaemon(OTHER, 'other');
+const oneProcess = runs('relay') ? await startDaemon(fileURLToPath(new URL('./raw-daemon.mjs', import.meta.url)), 'one-process') : undefined;
 const raw = await startRaw();
 const load = LoadChild.start();
 const relayLoad = LoadChild.start();
 const rpc = await RpcConnection.connect(daemon.socket);
 const otherRpc = other === undefined ? undefined : await RpcConnection.connect(other.socket);
+const oneProcessRpc = oneProcess === undefined ? undefined : await RpcConnection.connect(oneProcess.socket);
 try {
   if (QUICK) console.log('BENCH_QUICK=1: reduced sizes and rounds; the figures are not the ones the targets are about');
   const server = ({ socket, child }) => ({ socket, pid: child.pid });
@@ -287,13 +325,14 @@ try {
     alone = await controlAlone(load, contenders);
     met.push(...alone.met);
   }
-  const daemons = { ours: { ...contenders.ours, rpc }, ...(other && { other: { ...contenders.other, rpc: otherRpc } }) };
+  const daemons = { ours: { ...contenders.ours, rpc }, ...(oneProcess && { oneProcess: { ...server(oneProcess), rpc: oneProcessRpc } }), ...(other && { other: { ...contenders.other, rpc: otherRpc } }) };
   if (runs('relay')) met.push(...(await relayRounds(load, relayLoad, daemons, contenders.raw, alone?.ours)));
   console.log(met.every(Boolean) ? 'control: every target met' : 'control: targets missed (see above)');
 } finally {
   rpc.close();
   otherRpc?.close();
-  for (const { child } of [daemon, other].filter(Boolean)) {
+  oneProcessRpc?.close();
+  for (const { child } of [daemon, other, oneProcess].filter(Boolean)) {
     child.kill('SIGTERM');
     await once(child, 'exit');
   }
