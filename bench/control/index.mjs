@@ -158,12 +158,13 @@ async function controlRounds(load, servers, { rounds = SIZES.rounds, latencyCall
   }));
 }
 
-function printControl(label, ours, raw) {
+/** Prints the control figures of one contender (`ours`, named `who` in the lines) beside the raw server's; returns whether its targets were met. */
+function printControl(label, ours, raw, who = 'ours') {
   const latencyOk = ours.p99 < TARGET_P99_MS;
   const rateOk = ours.rate >= TARGET_RATE;
-  console.log(`${label} status latency, 1 client: ours p50 ${µs(ours.p50)} p99 ${µs(ours.p99)}${raw ? `, raw p50 ${µs(raw.p50)} p99 ${µs(raw.p99)}, p99 ratio ${(ours.p99 / raw.p99).toFixed(2)}x` : ''} (target p99 < 1 ms: ${latencyOk ? 'met' : 'MISSED'})`);
-  console.log(`${label} status pipelined, ${CLIENTS} clients x ${DEPTH} in flight: ours ${rate(ours.rate)} req/s${raw ? `, raw ${rate(raw.rate)} req/s, ratio ${(ours.rate / raw.rate).toFixed(2)}x` : ''} (target >= 50k req/s: ${rateOk ? 'met' : 'MISSED'})`);
-  console.log(`  server CPU per pipelined request: ours ${ours.cpu.toFixed(1)} µs${raw ? `, raw ${raw.cpu.toFixed(1)} µs, ratio ${(ours.cpu / raw.cpu).toFixed(2)}x` : ''}`);
+  console.log(`${label} status latency, 1 client: ${who} p50 ${µs(ours.p50)} p99 ${µs(ours.p99)}${raw ? `, raw p50 ${µs(raw.p50)} p99 ${µs(raw.p99)}, p99 ratio ${(ours.p99 / raw.p99).toFixed(2)}x` : ''} (target p99 < 1 ms: ${latencyOk ? 'met' : 'MISSED'})`);
+  console.log(`${label} status pipelined, ${CLIENTS} clients x ${DEPTH} in flight: ${who} ${rate(ours.rate)} req/s${raw ? `, raw ${rate(raw.rate)} req/s, ratio ${(ours.rate / raw.rate).toFixed(2)}x` : ''} (target >= 50k req/s: ${rateOk ? 'met' : 'MISSED'})`);
+  console.log(`  server CPU per pipelined request: ${who} ${ours.cpu.toFixed(1)} µs${raw ? `, raw ${raw.cpu.toFixed(1)} µs, ratio ${(ours.cpu / raw.cpu).toFixed(2)}x` : ''}`);
   return [latencyOk, rateOk];
 }
 
@@ -171,7 +172,7 @@ function printControl(label, ours, raw) {
 async function controlAlone(load, contenders) {
   const alone = await controlRounds(load, contenders);
   const met = printControl('control alone [unix]:', alone.ours, alone.raw);
-  if (alone.other) printControl('other daemon alone [unix]:', alone.other, alone.raw);
+  if (alone.other) printControl('other daemon alone [unix]:', alone.other, alone.raw, 'other');
   return { ours: alone.ours, met };
 }
 
@@ -260,7 +261,7 @@ async function relayRounds(load, relayLoad, daemons, raw, controlAlone) {
   const rawLoaded = medianOf(underRelay.raw);
   const controlMet = printControl('control under relay load [unix]:', loaded, rawLoaded);
   const loadedOf = Object.fromEntries(names.map((name) => [name, medianOf(underRelay[name])]));
-  for (const name of names.filter((n) => n !== 'ours')) printControl(`${DAEMON_LABELS[name]} under relay load [unix]:`, loadedOf[name], rawLoaded);
+  for (const name of names.filter((n) => n !== 'ours')) printControl(`${DAEMON_LABELS[name]} under relay load [unix]:`, loadedOf[name], rawLoaded, name);
 
   const alonePerS = Object.fromEntries(names.map((name) => [name, median(relayAlone[name])]));
   const loadedPerS = Object.fromEntries(names.map((name) => [name, median(relayUnderControl[name])]));
