@@ -85,10 +85,14 @@ describe.skipIf(opensslVersion === undefined)('tls:// in evergreend: termination
     ]);
 
     const client = await connectSocket(addressOf(outer, 'outer'));
-    const transferring = exchangePayloads(client, SIZE);
-    await expect.poll(() => inner.listConnections().items.length).toBe(1);
+    // The forward dials its upstream on accept: the inner connection is
+    // listed before a byte is sent, so it is looked at while surely open
+    // (a 4 MiB exchange already under way can end between two polls). Two
+    // connects and an mTLS handshake on a loaded 2-core machine: a bound of
+    // 10 s, not the default 1 s (not a speed assertion).
+    await expect.poll(() => inner.listConnections().items.length, { timeout: 10_000 }).toBe(1);
     expect(inner.listConnections().items[0]!.tls).toMatchObject({ peer: 'alice', version: 'TLSv1.3', resumed: false });
-    const transfer = await transferring;
+    const transfer = await exchangePayloads(client, SIZE);
     await expect.poll(() => upstream.transfers.length).toBe(1);
     expect(mismatches([transfer], upstream.transfers, SIZE)).toEqual([]);
 
