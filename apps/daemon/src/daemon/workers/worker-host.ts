@@ -247,7 +247,6 @@ export class WorkerHost implements ServerHost {
     return results.flat();
   }
 
-
   #setState(state: ServerState): void {
     this.#state = state;
     this.#pool.emit('servers', { type: 'state', name: this.name, state, pausedMode: this.#pausedMode });
