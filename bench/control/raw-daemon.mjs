@@ -17,9 +17,9 @@ async function addForward([{ listen, handler }]) {
   const to = new URL(handler.target);
   const server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect({ host: to.hostname, port: Number(to.port), allowHalfOpen: true });
+    // pipe() returns its destination: an error on either side destroys the other.
     client.pipe(upstream).on('error', () => client.destroy());
     upstream.pipe(client).on('error', () => upstream.destroy());
-    client.on('error', () => upstream.destroy());
   });
   server.listen(Number(from.port), from.hostname);
   await once(server, 'listening');
